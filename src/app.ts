@@ -1,0 +1,88 @@
+// Composition: config → upstream (the built-in SIMULATOR when none is configured) → handler →
+// HTTP server. Used by main.ts and by the tests, so both run the same wiring.
+import { createServer } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { RelayMetrics } from './metrics.ts';
+import { createRelayHandler } from './relay.ts';
+import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
+import { listen, type RunningServer } from './listen.ts';
+import { startSimulator } from './simulator.ts';
+import { Upstream } from './upstream.ts';
+
+export interface RunningRelay {
+  url: string;
+  upstreamUrl: string;
+  /** Set when the relay started its own simulator. */
+  simulator: RunningServer | undefined;
+  providerName: string;
+  logger: Logger;
+  /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function defaultProviderName(upstreamUrl: string | undefined): string {
+  if (upstreamUrl === undefined) return 'simulator';
+  return new URL(upstreamUrl).hostname === 'api.openai.com' ? 'openai' : GEN_AI_PROVIDER_NAME_VALUE_OTHER;
+}
+
+export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, serviceName: config.serviceName, lokiUrl: config.lokiUrl });
+  let simulator: RunningServer | undefined;
+  let upstreamUrl = config.upstreamUrl;
+  if (upstreamUrl === undefined) {
+    simulator = await startSimulator(
+      {
+        model: config.simulatorModel,
+        dimensions: config.simulatorDimensions,
+        seed: config.simulatorSeed,
+        latencyMs: config.simulatorLatencyMs,
+        latencyPerTokenMs: config.simulatorLatencyPerTokenMs,
+        failRate: config.simulatorFailRate,
+      },
+      config.simulatorHost,
+      config.simulatorPort,
+    );
+    upstreamUrl = `${simulator.url}/v1`;
+  }
+  const upstream = new Upstream({
+    url: upstreamUrl,
+    apiKey: config.upstreamApiKey,
+    connections: config.upstreamConnections,
+    connectTimeoutMs: config.connectTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+  });
+  const providerName = config.providerName ?? defaultProviderName(config.upstreamUrl);
+  const handler = createRelayHandler({
+    upstream,
+    logger,
+    metrics: new RelayMetrics(),
+    providerName,
+    maxBodyBytes: config.maxBodyBytes,
+    maxBatch: config.maxBatch,
+    maxModelLabels: config.maxModelLabels,
+    inspectMaxBytes: config.inspectMaxBytes,
+    estimateTokens: config.estimateTokens,
+    logInputs: config.logInputs,
+  });
+  const server = createServer({ requestTimeout: 0 }, handler);
+  const running = await listen(server, config.host, config.port);
+  return {
+    url: running.url,
+    upstreamUrl,
+    simulator,
+    providerName,
+    logger,
+    async close(graceMs = 10_000) {
+      const closed = running.close();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      await upstream.close();
+      await simulator?.close();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// Parses and validates a /v1/embeddings request body. The original bytes are what gets forwarded
+// (no re-serialisation); this only decides whether to forward and describes the request.
+import { z } from 'zod';
+import { RelayError } from './errors.ts';
+
+export type InputType = 'string' | 'string_array' | 'tokens' | 'token_arrays';
+export type EncodingFormat = 'float' | 'base64';
+
+export interface EmbeddingRequest {
+  model: string;
+  inputType: InputType;
+  inputCount: number;
+  /** Total characters over string inputs (0 for token inputs). */
+  inputChars: number;
+  /** Exact token count when the client sent token ids (undefined for text). */
+  inputTokenIds: number | undefined;
+  encodingFormat: EncodingFormat;
+  /** True when the client named encoding_format (telemetry reports what was asked). */
+  encodingFormatExplicit: boolean;
+  dimensions: number | undefined;
+  /** The texts themselves, only for opt-in input logging. */
+  texts: readonly string[];
+}
+
+const envelope = z.object({
+  model: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
+  input: z.unknown(),
+  encoding_format: z.enum(['float', 'base64'], { error: 'must be "float" or "base64"' }).optional(),
+  dimensions: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).optional(),
+  user: z.string({ error: 'must be a string' }).optional(),
+});
+
+const isTokenId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function invalid(param: string, message: string): RelayError {
+  return new RelayError('invalid_request', message, { param });
+}
+
+function classifyInput(input: unknown, maxBatch: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
+  if (input === undefined) throw invalid('input', "Missing required parameter: 'input'.");
+  if (typeof input === 'string') {
+    if (input.length === 0) throw invalid('input', "'input' must not be an empty string.");
+    return { inputType: 'string', inputCount: 1, inputChars: input.length, inputTokenIds: undefined, texts: [input] };
+  }
+  if (!Array.isArray(input)) {
+    throw invalid('input', "'input' must be a string, an array of strings, an array of token ids, or an array of token-id arrays.");
+  }
+  if (input.length === 0) throw invalid('input', "'input' must not be an empty array.");
+  const first: unknown = input[0];
+  if (typeof first === 'number') {
+    if (!input.every(isTokenId)) throw invalid('input', "'input' token ids must all be non-negative integers.");
+    return { inputType: 'tokens', inputCount: 1, inputChars: 0, inputTokenIds: input.length, texts: [] };
+  }
+  if (input.length > maxBatch) {
+    throw new RelayError('batch_too_large', `'input' has ${input.length} items; this relay accepts at most ${maxBatch} per request.`, { param: 'input' });
+  }
+  if (typeof first === 'string') {
+    let chars = 0;
+    for (let i = 0; i < input.length; i++) {
+      const item: unknown = input[i];
+      if (typeof item !== 'string') throw invalid(`input[${i}]`, `'input[${i}]' must be a string like the other items.`);
+      if (item.length === 0) throw invalid(`input[${i}]`, `'input[${i}]' must not be an empty string.`);
+      chars += item.length;
+    }
+    return { inputType: 'string_array', inputCount: input.length, inputChars: chars, inputTokenIds: undefined, texts: input as string[] };
+  }
+  if (Array.isArray(first)) {
+    let tokens = 0;
+    for (let i = 0; i < input.length; i++) {
+      const item: unknown = input[i];
+      if (!Array.isArray(item) || item.length === 0 || !item.every(isTokenId)) {
+        throw invalid(`input[${i}]`, `'input[${i}]' must be a non-empty array of non-negative integer token ids.`);
+      }
+      tokens += item.length;
+    }
+    return { inputType: 'token_arrays', inputCount: input.length, inputChars: 0, inputTokenIds: tokens, texts: [] };
+  }
+  throw invalid('input', "'input' must be a string, an array of strings, an array of token ids, or an array of token-id arrays.");
+}
+
+/** JSON text → validated request. Throws RelayError (invalid_json, invalid_request, batch_too_large). */
+export function parseEmbeddingRequest(body: Buffer, maxBatch: number): EmbeddingRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new RelayError('invalid_json', `The request body is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new RelayError('invalid_request', 'The request body must be a JSON object.');
+  }
+  const result = envelope.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const param = issue.path.map(String).join('.') || null;
+    if (param === 'model' && issue.code === 'invalid_type' && (json as Record<string, unknown>)['model'] === undefined) {
+      throw invalid('model', "Missing required parameter: 'model'.");
+    }
+    throw new RelayError('invalid_request', `'${param}' ${issue.message}.`, { param });
+  }
+  const { model, input, encoding_format, dimensions } = result.data;
+  return {
+    model,
+    ...classifyInput(input, maxBatch),
+    encodingFormat: encoding_format ?? 'float',
+    encodingFormatExplicit: encoding_format !== undefined,
+    dimensions,
+  };
+}

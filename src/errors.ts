@@ -1,0 +1,82 @@
+// Typed failures with a stable `code`. `code` is what error.type carries in telemetry, so it must
+// stay low-cardinality: never put a message, a model name or a value in it.
+// `writeError` is the one place a failure becomes an OpenAI-style JSON body.
+import type { ServerResponse } from 'node:http';
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'batch_too_large'
+  | 'body_too_large'
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'upstream_response_error'
+  | 'client_aborted'
+  | 'internal_error';
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_json: 400,
+  invalid_request: 400,
+  batch_too_large: 400,
+  body_too_large: 413,
+  method_not_allowed: 405,
+  not_found: 404,
+  upstream_unreachable: 502,
+  upstream_timeout: 504,
+  upstream_response_error: 502,
+  // 499 (nginx's "client closed request"): never sent, only recorded.
+  client_aborted: 499,
+  internal_error: 500,
+};
+
+export class RelayError extends Error {
+  override name = 'RelayError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly param: string | null;
+
+  constructor(code: ErrorCode, message: string, options: { param?: string | null; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.status = STATUS[code];
+    this.param = options.param ?? null;
+  }
+}
+
+/** Anything thrown becomes a RelayError; unknown errors are internal and their text is not shown. */
+export function toRelayError(err: unknown): RelayError {
+  if (err instanceof RelayError) return err;
+  return new RelayError('internal_error', 'The relay failed to handle this request.', { cause: err });
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+export function errorBody(err: RelayError): OpenAIErrorBody {
+  return {
+    error: {
+      message: err.message,
+      type: err.status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: err.param,
+      code: err.code,
+    },
+  };
+}
+
+/** Writes the error if the response has not started; otherwise the only honest move is to cut it. */
+export function writeError(res: ServerResponse, err: RelayError, extraHeaders: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  const body = JSON.stringify(errorBody(err));
+  res.writeHead(err.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
+  });
+  res.end(body);
+}

@@ -1,0 +1,23 @@
+// Telemetry bootstrap, loaded before the app: `node --import ./dist/instrument.js dist/main.js`.
+// It starts the SDK for the relay command and flushes it when the process has drained
+// (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
+import { ConfigError, loadConfig } from './config.ts';
+import { startTelemetry } from './telemetry.ts';
+
+try {
+  const { command, config } = loadConfig(process.argv.slice(2), process.env);
+  if (command === 'relay') {
+    const telemetry = await startTelemetry({
+      serviceName: config.serviceName,
+      metricsHost: config.metricsHost,
+      metricsPort: config.metricsPort,
+    });
+    process.once('beforeExit', () => {
+      telemetry.shutdown().catch((err: unknown) => console.error('embedding-relay: telemetry flush failed:', err));
+    });
+  }
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`embedding-relay: ${err.message}`);
+  process.exit(2);
+}

@@ -1,0 +1,51 @@
+// Log projection of the request record: the one JSON line per request (schema in README).
+import type { RequestRecord } from './record.ts';
+
+export interface LogLine {
+  event: 'embedding_request';
+  model: string | undefined;
+  status: 'ok' | 'error';
+  http_status: number;
+  error_type: string | undefined;
+  error_message: string | undefined;
+  input_count: number | undefined;
+  input_tokens: number | undefined;
+  input_tokens_estimated: boolean | undefined;
+  output_dim: number | undefined;
+  vector_count: number | undefined;
+  encoding_format: string | undefined;
+  duration_ms: number;
+  upstream_ms: number | undefined;
+  trace_id: string | undefined;
+  span_id: string | undefined;
+  inputs?: readonly string[];
+}
+
+const ms = (s: number): number => Math.round(s * 1e6) / 1e3;
+
+export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
+  const line: LogLine = {
+    event: 'embedding_request',
+    model: rec.request?.model,
+    status: rec.errorType === undefined ? 'ok' : 'error',
+    http_status: rec.httpStatus,
+    error_type: rec.errorType,
+    error_message: rec.errorMessage,
+    input_count: rec.request?.inputCount,
+    input_tokens: rec.inputTokens,
+    input_tokens_estimated: rec.inputTokens === undefined ? undefined : rec.tokensEstimated,
+    output_dim: rec.response?.dimension,
+    vector_count: rec.response?.vectorCount,
+    encoding_format: rec.request?.encodingFormat,
+    duration_ms: ms(rec.durationS),
+    upstream_ms: rec.upstreamS === undefined ? undefined : ms(rec.upstreamS),
+    trace_id: rec.traceId,
+    span_id: rec.spanId,
+  };
+  if (includeInputs && rec.request) line.inputs = rec.request.texts;
+  return line;
+}
+
+/** 5xx (the relay or upstream failed) → error; 4xx (the client's request) → warn; else info. */
+export const logLevel = (rec: RequestRecord): 'info' | 'warn' | 'error' =>
+  rec.httpStatus >= 500 ? 'error' : rec.httpStatus >= 400 || rec.errorType !== undefined ? 'warn' : 'info';

@@ -1,0 +1,73 @@
+// The one request record. Everything telemetry reports about a request is a field here, computed
+// once; spans, metrics and the log line are projections of it and can never disagree.
+import type { EmbeddingRequest } from './embedding-request.ts';
+import type { ResponseFacts } from './response-inspect.ts';
+
+export interface RequestRecord {
+  /** process.hrtime.bigint() at arrival. */
+  readonly startNs: bigint;
+  /** Wall-clock arrival (ms since epoch), the span's start time. */
+  readonly startEpochMs: number;
+  readonly method: string;
+  /** Route template, or undefined when no route matched. */
+  readonly route: string | undefined;
+  readonly providerName: string;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+
+  request: EmbeddingRequest | undefined;
+  /** Bounded model label for metrics (real name or _OTHER). */
+  modelLabel: string;
+  response: ResponseFacts | undefined;
+  /** Input tokens reported by the upstream (usage or x-compute-tokens), or estimated. */
+  inputTokens: number | undefined;
+  tokensEstimated: boolean;
+
+  /** Status sent to the client (0 when nothing was sent). */
+  httpStatus: number;
+  /** Low-cardinality failure class: a RelayError code or the upstream HTTP status. */
+  errorType: string | undefined;
+  errorMessage: string | undefined;
+
+  /** Upstream call: dispatch → last body byte, in seconds. */
+  upstreamS: number | undefined;
+  durationS: number;
+
+  traceId: string | undefined;
+  spanId: string | undefined;
+}
+
+export function newRecord(init: {
+  method: string;
+  route: string | undefined;
+  providerName: string;
+  serverAddress: string;
+  serverPort: number;
+}): RequestRecord {
+  return {
+    startNs: process.hrtime.bigint(),
+    startEpochMs: Date.now(),
+    ...init,
+    request: undefined,
+    modelLabel: '',
+    response: undefined,
+    inputTokens: undefined,
+    tokensEstimated: false,
+    httpStatus: 0,
+    errorType: undefined,
+    errorMessage: undefined,
+    upstreamS: undefined,
+    durationS: 0,
+    traceId: undefined,
+    spanId: undefined,
+  };
+}
+
+export const secondsSince = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
+
+/** Relay-added time: what the request cost beyond waiting for the upstream. */
+export const overheadS = (rec: RequestRecord): number | undefined =>
+  rec.upstreamS === undefined ? undefined : Math.max(0, rec.durationS - rec.upstreamS);
+
+/** Rough token estimate for text (≈4 characters per token), used only when explicitly enabled. */
+export const estimateTokens = (req: EmbeddingRequest): number => req.inputTokenIds ?? Math.ceil(req.inputChars / 4);

@@ -1,0 +1,227 @@
+// The relay's request handler: routing, the /v1/embeddings flow and pass-throughs. It is a plain
+// (req, res) function with no socket of its own (server.ts owns that), it never throws, and it
+// turns every embeddings call into one RequestRecord projected onto a span, metrics and a log line.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { context, propagation, SpanKind, SpanStatusCode, trace, isSpanContextValid, type Context, type Span } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { errors as undiciErrors } from 'undici';
+import { readBody } from './body.ts';
+import { parseEmbeddingRequest } from './embedding-request.ts';
+import { RelayError, toRelayError, writeError } from './errors.ts';
+import { logLevel, logLine } from './log-line.ts';
+import type { RelayMetrics } from './metrics.ts';
+import { ModelLabels } from './model-labels.ts';
+import { estimateTokens, newRecord, secondsSince, type RequestRecord } from './record.ts';
+import { inspectEmbeddingsResponse } from './response-inspect.ts';
+import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
+import { endAttributes, spanName, startAttributes } from './span-attributes.ts';
+import { forwardResponseHeaders, type Upstream } from './upstream.ts';
+
+export interface RelayOptions {
+  upstream: Upstream;
+  logger: Logger;
+  metrics: RelayMetrics;
+  providerName: string;
+  maxBodyBytes: number;
+  maxBatch: number;
+  maxModelLabels: number;
+  inspectMaxBytes: number;
+  estimateTokens: boolean;
+  logInputs: boolean;
+  readyTimeoutMs?: number;
+}
+
+const EMBEDDINGS_ROUTES = new Set(['/v1/embeddings', '/embeddings']);
+const MODELS_ROUTES = new Set(['/v1/models', '/models']);
+
+/** Marks the readiness probe's upstream call so telemetry can leave it out. */
+export const PROBE_HEADER = 'x-embedding-relay-probe';
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+};
+
+export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const tracer = trace.getTracer(TRACER_NAME);
+  const labels = new ModelLabels(opts.maxModelLabels);
+  const { upstream, metrics, logger } = opts;
+
+  function finish(rec: RequestRecord, span: Span | undefined, parent: Context): void {
+    rec.durationS = secondsSince(rec.startNs);
+    rec.modelLabel ||= OTHER_VALUE;
+    try {
+      span ??= tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
+      const sc = span.spanContext();
+      if (isSpanContextValid(sc)) {
+        rec.traceId = sc.traceId;
+        rec.spanId = sc.spanId;
+      }
+      span.setAttributes(endAttributes(rec));
+      const failed = rec.httpStatus >= 500 || (rec.errorType !== undefined && rec.httpStatus < 400);
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: rec.errorMessage ?? rec.errorType });
+      span.end();
+    } catch {
+      metrics.telemetryError('span');
+    }
+    try {
+      metrics.record(rec);
+    } catch {
+      metrics.telemetryError('metrics');
+    }
+    try {
+      logger[logLevel(rec)](logLine(rec, opts.logInputs));
+    } catch {
+      metrics.telemetryError('log');
+    }
+  }
+
+  function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): void {
+    rec.errorType = err.code;
+    rec.errorMessage = err.message;
+    if (err.code === 'client_aborted') {
+      rec.httpStatus = res.headersSent ? res.statusCode : err.status;
+      res.destroy();
+      return;
+    }
+    if (!res.headersSent) rec.httpStatus = err.status;
+    writeError(res, err, err.code === 'body_too_large' ? { connection: 'close' } : {});
+  }
+
+  async function embeddings(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
+    const parent = propagation.extract(context.active(), req.headers);
+    const abort = new AbortController();
+    const clientGone = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', clientGone);
+    let span: Span | undefined;
+    try {
+      if (req.method !== 'POST') {
+        throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
+      }
+      const body = await readBody(req, opts.maxBodyBytes);
+      const request = parseEmbeddingRequest(body, opts.maxBatch);
+      rec.request = request;
+      rec.modelLabel = labels.label(request.model);
+      span = tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
+      await context.with(trace.setSpan(parent, span), () => forward(req, res, rec, body, abort.signal));
+    } catch (err) {
+      fail(rec, abort.signal.aborted ? new RelayError('client_aborted', 'The client closed the connection.', { cause: err }) : toRelayError(err), res);
+    } finally {
+      res.off('close', clientGone);
+      finish(rec, span, parent);
+    }
+  }
+
+  async function forward(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, body: Buffer, signal: AbortSignal): Promise<void> {
+    const sentAt = process.hrtime.bigint();
+    const up = await upstream.request('POST', '/embeddings', req.headers, body, signal);
+    rec.httpStatus = up.statusCode;
+    res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
+
+    const inspect = up.statusCode >= 200 && up.statusCode < 300 && opts.inspectMaxBytes > 0;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    if (inspect) {
+      up.body.on('data', (chunk: Buffer) => {
+        if (overflow) return;
+        size += chunk.length;
+        if (size > opts.inspectMaxBytes) {
+          overflow = true;
+          chunks.length = 0;
+        } else chunks.push(chunk);
+      });
+    }
+    try {
+      await pipeline(up.body, res);
+    } catch (err) {
+      rec.upstreamS = secondsSince(sentAt);
+      if (signal.aborted) throw new RelayError('client_aborted', 'The client closed the connection.', { cause: err });
+      throw err instanceof undiciErrors.BodyTimeoutError
+        ? new RelayError('upstream_timeout', 'The upstream stopped sending its response.', { cause: err })
+        : new RelayError('upstream_response_error', 'The upstream response broke off.', { cause: err });
+    }
+    rec.upstreamS = secondsSince(sentAt);
+
+    if (up.statusCode >= 400) {
+      rec.errorType = String(up.statusCode);
+      rec.errorMessage = `The upstream answered HTTP ${up.statusCode}.`;
+      return;
+    }
+    if (!inspect || overflow) return;
+    try {
+      rec.response = inspectEmbeddingsResponse(size === chunks[0]?.length ? chunks[0] : Buffer.concat(chunks, size));
+    } catch {
+      metrics.telemetryError('inspect');
+    }
+    const headerTokens = Number(up.headers['x-compute-tokens']);
+    if (rec.response?.promptTokens !== undefined) rec.inputTokens = rec.response.promptTokens;
+    else if (Number.isInteger(headerTokens) && headerTokens >= 0) rec.inputTokens = headerTokens;
+    else if (opts.estimateTokens && rec.request) {
+      rec.inputTokens = estimateTokens(rec.request);
+      rec.tokensEstimated = true;
+    }
+  }
+
+  async function passThroughModels(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    try {
+      const up = await upstream.request('GET', '/models', req.headers, undefined, abort.signal);
+      res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
+      await pipeline(up.body, res);
+    } catch (err) {
+      if (!abort.signal.aborted) writeError(res, toRelayError(err));
+    }
+  }
+
+  async function ready(res: ServerResponse): Promise<void> {
+    const signal = AbortSignal.timeout(opts.readyTimeoutMs ?? 2_000);
+    try {
+      const up = await upstream.request('GET', '/models', { [PROBE_HEADER]: 'readyz' }, undefined, signal);
+      await up.body.dump();
+      // Any HTTP answer means the upstream is reachable (some servers have no /models).
+      json(res, 200, { status: 'ready', upstream: { reachable: true, status: up.statusCode } });
+    } catch {
+      json(res, 503, { status: 'not_ready', upstream: { reachable: false } });
+    }
+  }
+
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (EMBEDDINGS_ROUTES.has(path) || !(MODELS_ROUTES.has(path) || path === '/healthz' || path === '/readyz')) {
+      metrics.requestStarted(req.method ?? 'GET');
+      const rec = newRecord({
+        method: req.method ?? 'GET',
+        route: EMBEDDINGS_ROUTES.has(path) ? path : undefined,
+        providerName: opts.providerName,
+        serverAddress: upstream.address,
+        serverPort: upstream.port,
+      });
+      const work = EMBEDDINGS_ROUTES.has(path)
+        ? embeddings(req, res, rec)
+        : Promise.resolve().then(() => {
+            const parent = propagation.extract(context.active(), req.headers);
+            fail(rec, new RelayError('not_found', `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`), res);
+            finish(rec, undefined, parent);
+          });
+      work.catch(() => metrics.telemetryError('handler')).finally(() => metrics.requestEnded(rec.method));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`));
+      return;
+    }
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      void ready(res);
+      return;
+    }
+    void passThroughModels(req, res);
+  };
+}
+

@@ -1,0 +1,129 @@
+// Every attribute and metric name the relay emits, in one place.
+//
+// Stable names come from @opentelemetry/semantic-conventions. The gen_ai.* names are still
+// "Development" status upstream and live only in the package's `incubating` entry point, which
+// does not follow semver (names can move or vanish in a minor release). Like
+// opentelemetry-js-contrib's instrumentation-openai, we copy them here so an upgrade of the
+// semconv package can never silently change what we emit.
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
+
+export {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+};
+
+// gen_ai.* (GenAI semantic conventions, development status; copied on purpose, see above).
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
+export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats';
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
+export const GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS = 'embeddings';
+export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input';
+/** Value semconv prescribes when no well-known provider applies. */
+export const GEN_AI_PROVIDER_NAME_VALUE_OTHER = '_OTHER';
+
+// Relay attributes: one namespace, `embedding.*`.
+export const ATTR_EMBEDDING_BATCH_SIZE = 'embedding.batch.size';
+export const ATTR_EMBEDDING_INPUT_CHARS = 'embedding.input.chars';
+export const ATTR_EMBEDDING_INPUT_TYPE = 'embedding.input.type';
+export const ATTR_EMBEDDING_REQUEST_DIMENSIONS = 'embedding.request.dimensions';
+export const ATTR_EMBEDDING_USAGE_ESTIMATED = 'embedding.usage.estimated';
+export const ATTR_EMBEDDING_VECTOR_COUNT = 'embedding.vector.count';
+export const ATTR_EMBEDDING_DIMENSION = 'embedding.dimension';
+export const ATTR_EMBEDDING_UPSTREAM_DURATION = 'embedding.upstream.duration';
+export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
+export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
+
+/** Label value that replaces model names past the configured cardinality limit. */
+export const OTHER_VALUE = '_OTHER';
+
+/** Bucket boundaries from the GenAI metrics spec (seconds). */
+export const DURATION_BUCKETS_S = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+/** Powers of 4 from the GenAI spec, extended so 64…32768 (Qwen3-Embedding's context) resolve. */
+export const TOKEN_BUCKETS = [
+  1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 262144, 1048576,
+];
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
+/** Relay-added time is expected in the sub-millisecond range. */
+export const OVERHEAD_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+];
+
+export interface MetricSpec {
+  /** OTel instrument name. */
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+  /** Name Prometheus sees before the exporter adds `_total` to counters. Prometheus convention
+   *  wants the base unit as a suffix; exporter-prometheus 0.301 adds none, so a view renames. */
+  readonly prometheusName?: string;
+}
+
+export const METRIC_OPERATION_DURATION: MetricSpec = {
+  name: 'gen_ai.client.operation.duration',
+  unit: 's',
+  description: 'Duration of /v1/embeddings operations as seen by the relay (client side of the model server).',
+  prometheusName: 'gen_ai.client.operation.duration_seconds',
+};
+export const METRIC_TOKEN_USAGE: MetricSpec = {
+  name: 'gen_ai.client.token.usage',
+  unit: '{token}',
+  description: 'Input tokens per embeddings request, as reported by the upstream (or estimated when enabled and marked so).',
+};
+export const METRIC_BATCH_SIZE: MetricSpec = {
+  name: 'embedding.batch.size',
+  unit: '{input}',
+  description: 'Number of inputs per embeddings request.',
+};
+export const METRIC_VECTORS: MetricSpec = {
+  name: 'embedding.vectors',
+  unit: '{vector}',
+  description: 'Embedding vectors returned to clients, by dimension.',
+};
+export const METRIC_RELAY_OVERHEAD: MetricSpec = {
+  name: 'embedding.relay.overhead',
+  unit: 's',
+  description: 'Time the relay adds on top of the upstream call (total duration minus upstream duration).',
+  prometheusName: 'embedding.relay.overhead_seconds',
+};
+export const METRIC_ACTIVE_REQUESTS: MetricSpec = {
+  // Development status upstream (incubating entry point), copied for the same reason as gen_ai.*.
+  name: 'http.server.active_requests',
+  unit: '{request}',
+  description: 'Requests the relay is currently serving.',
+};
+export const METRIC_TELEMETRY_ERRORS: MetricSpec = {
+  name: 'embedding.relay.telemetry.errors',
+  unit: '{error}',
+  description: 'Failures inside telemetry extraction; the request itself was served.',
+};
+
+export const METRIC_SPECS: readonly MetricSpec[] = [
+  METRIC_OPERATION_DURATION,
+  METRIC_TOKEN_USAGE,
+  METRIC_BATCH_SIZE,
+  METRIC_VECTORS,
+  METRIC_RELAY_OVERHEAD,
+  METRIC_ACTIVE_REQUESTS,
+  METRIC_TELEMETRY_ERRORS,
+];
+
+export const METER_NAME = 'embedding-relay';
+export const TRACER_NAME = 'embedding-relay';

@@ -1,0 +1,157 @@
+// The embeddings SIMULATOR: an OpenAI-compatible fake model server. It is the relay's embedded
+// default upstream (so a newcomer sees the whole pipeline without a GPU) and the upstream of the
+// tests. It is NOT a model: vectors are deterministic bag-of-words hashes, seeded by the text and
+// `seed` (another seed behaves like another model), L2-normalised, truncated MRL-style when a
+// request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readBody } from './body.ts';
+import { parseEmbeddingRequest } from './embedding-request.ts';
+import { RelayError, toRelayError, writeError } from './errors.ts';
+import { listen, type RunningServer } from './listen.ts';
+
+export interface SimulatorOptions {
+  model: string;
+  dimensions: number;
+  seed: number;
+  latencyMs: number;
+  latencyPerTokenMs: number;
+  failRate: number;
+  /** Test seam for failRate; defaults to Math.random. */
+  random?: () => number;
+}
+
+export const SIMULATOR_HEADER = 'x-embedding-simulator';
+/**
+ * Per-request fault injection (simulator only): `500`/`503`/`429`/... answer that status;
+ * `hang` never answers; `reset` cuts the connection after the headers; `no-usage` omits usage;
+ * `garbage` answers 200 with a body that is not JSON.
+ */
+export const FAULT_HEADER = 'x-simulator-fault';
+
+const TOKEN_RE = /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}]/gu;
+const MAX_HASHED_TOKENS = 512;
+
+/** The simulator's tokenizer: words, single CJK characters, single punctuation marks. */
+export function simulatedTokens(text: string): string[] {
+  return text.toLowerCase().match(TOKEN_RE) ?? [];
+}
+
+function fnv1a(text: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** mulberry32: a tiny, fast, well-distributed PRNG; deterministic per token and seed. */
+function addTokenVector(out: Float64Array, token: string, seed: number, weight: number): void {
+  let a = fnv1a(token, seed);
+  for (let i = 0; i < out.length; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i]! += weight * ((((t ^ (t >>> 14)) >>> 0) / 4294967296) - 0.5);
+  }
+}
+
+/** Deterministic, L2-normalised vector for one input (text or token ids). */
+export function simulatedVector(input: string | readonly number[], dims: number, seed: number): Float32Array {
+  const tokens = typeof input === 'string' ? simulatedTokens(input) : input.map(String);
+  const acc = new Float64Array(dims);
+  const counts = new Map<string, number>();
+  for (const tok of tokens) counts.set(tok, (counts.get(tok) ?? 0) + 1);
+  let used = 0;
+  for (const [tok, n] of counts) {
+    if (used++ >= MAX_HASHED_TOKENS) break;
+    addTokenVector(acc, tok, seed, Math.sqrt(n));
+  }
+  if (counts.size === 0) addTokenVector(acc, '\u0000empty', seed, 1);
+  let norm = 0;
+  for (let i = 0; i < dims; i++) norm += acc[i]! * acc[i]!;
+  norm = Math.sqrt(norm) || 1;
+  const out = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) out[i] = acc[i]! / norm;
+  return out;
+}
+
+export const toBase64 = (v: Float32Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+
+function inputsOf(body: Buffer): (string | number[])[] {
+  const input = (JSON.parse(body.toString('utf8')) as { input: unknown }).input;
+  if (typeof input === 'string') return [input];
+  const arr = input as unknown[];
+  return typeof arr[0] === 'number' ? [arr as number[]] : (arr as (string | number[])[]);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const random = opts.random ?? Math.random;
+  const headers = { 'content-type': 'application/json', [SIMULATOR_HEADER]: 'true' };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const fault = String(req.headers[FAULT_HEADER] ?? '');
+    const body = await readBody(req, 256 * 1024 * 1024);
+    const request = parseEmbeddingRequest(body, 1_000_000);
+    const dims = request.dimensions ?? opts.dimensions;
+    if (dims > opts.dimensions) {
+      throw new RelayError('invalid_request', `SIMULATOR: 'dimensions' must be at most ${opts.dimensions} for ${opts.model}.`, { param: 'dimensions' });
+    }
+    const inputs = inputsOf(body);
+    const tokenCounts = inputs.map((i) => (typeof i === 'string' ? simulatedTokens(i).length : i.length));
+    const promptTokens = tokenCounts.reduce((a, b) => a + b, 0);
+
+    const latency = opts.latencyMs + opts.latencyPerTokenMs * promptTokens;
+    if (latency > 0) await sleep(latency);
+    if (fault === 'hang') return; // never answers; the client's timeout decides
+    if (/^[45]\d\d$/.test(fault) || random() < opts.failRate) {
+      const status = /^[45]\d\d$/.test(fault) ? Number(fault) : 500;
+      send(res, status, { error: { message: `SIMULATOR: injected fault (HTTP ${status}).`, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: 'simulated_fault' } });
+      return;
+    }
+    if (fault === 'garbage') {
+      res.writeHead(200, headers);
+      res.end('{"object":"list","data":[{"embedding":[0.1,');
+      return;
+    }
+    const data = inputs.map((input, index) => {
+      const v = simulatedVector(input, dims, opts.seed);
+      return { object: 'embedding', index, embedding: request.encodingFormat === 'base64' ? toBase64(v) : Array.from(v) };
+    });
+    const out: Record<string, unknown> = { object: 'list', data, model: request.model };
+    if (fault !== 'no-usage') out['usage'] = { prompt_tokens: promptTokens, total_tokens: promptTokens };
+    const text = JSON.stringify(out);
+    if (fault === 'reset') {
+      res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      setTimeout(() => res.socket?.destroy(), 5);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if ((path === '/v1/embeddings' || path === '/embeddings') && req.method === 'POST') {
+      embeddings(req, res).catch((err: unknown) => writeError(res, toRelayError(err), { [SIMULATOR_HEADER]: 'true' }));
+    } else if ((path === '/v1/models' || path === '/models') && req.method === 'GET') {
+      send(res, 200, { object: 'list', data: [{ id: opts.model, object: 'model', created: 0, owned_by: 'embedding-relay-simulator' }] });
+    } else if (path === '/health' && req.method === 'GET') {
+      send(res, 200, { status: 'ok', simulator: true });
+    } else {
+      writeError(res, new RelayError('not_found', `SIMULATOR: unknown route ${req.method} ${path}.`), { [SIMULATOR_HEADER]: 'true' });
+    }
+  };
+}
+
+export function startSimulator(opts: SimulatorOptions, host = '127.0.0.1', port = 0): Promise<RunningServer> {
+  return listen(createServer(createSimulatorHandler(opts)), host, port);
+}

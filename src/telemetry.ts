@@ -1,0 +1,100 @@
+// OpenTelemetry SDK wiring: the only module that touches the SDK. Loaded before the app through
+// instrument.ts (`node --import`), and by tests with an in-memory span exporter.
+//
+// - Traces: NodeSDK configures the span exporter from the standard OTEL_* variables (OTLP/HTTP
+//   protobuf by default, batched with a bounded queue) unless a test passes span processors.
+// - Metrics: a Prometheus pull reader, served on our own HTTP server because exporter-prometheus
+//   0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and cannot report an ephemeral port.
+//   Views give Prometheus-conventional names (unit suffix) from the table in semconv.ts.
+// - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
+// - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
+import { createServer, type Server } from 'node:http';
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
+import { envDetector, hostDetector, osDetector, serviceInstanceIdDetector } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { listen } from './listen.ts';
+import { PROBE_HEADER } from './relay.ts';
+import { METRIC_SPECS } from './semconv.ts';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  metricsHost: string;
+  metricsPort: number;
+  /** Tests pass their own (e.g. SimpleSpanProcessor over InMemorySpanExporter). */
+  spanProcessors?: SpanProcessor[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Telemetry {
+  enabled: boolean;
+  /** http://host:port/metrics, when enabled. */
+  metricsUrl: string | undefined;
+  shutdown(): Promise<void>;
+}
+
+/** Per-metric series cap; a backstop behind the model-name limiter (overflow → otel.metric.overflow). */
+export const CARDINALITY_LIMIT = 2000;
+
+export function prometheusViews(): ViewOptions[] {
+  return METRIC_SPECS.filter((m) => m.prometheusName !== undefined).map((m) => ({
+    instrumentName: m.name,
+    name: m.prometheusName!,
+    aggregationCardinalityLimit: CARDINALITY_LIMIT,
+  }));
+}
+
+/** undici ≥6 hands headers as [k1, v1, k2, v2, ...]; v5 as one "k: v\r\n" string. */
+export function isProbe(request: UndiciRequest): boolean {
+  const h = request.headers as unknown;
+  if (typeof h === 'string') return h.toLowerCase().includes(`${PROBE_HEADER}:`);
+  if (Array.isArray(h)) return h.some((v, i) => i % 2 === 0 && String(v).toLowerCase() === PROBE_HEADER);
+  return false;
+}
+
+export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
+  const env = opts.env ?? process.env;
+  if (String(env['OTEL_SDK_DISABLED']).toLowerCase() === 'true') {
+    return { enabled: false, metricsUrl: undefined, shutdown: async () => {} };
+  }
+  if (env['OTEL_LOG_LEVEL'] === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const sdk = new NodeSDK({
+    serviceName: opts.serviceName,
+    // No processDetector: it exports process.command_args, and a secret passed as a flag
+    // (--upstream-api-key=...) would end up on every span and in target_info.
+    resourceDetectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector],
+    metricReaders: [prometheus],
+    views: prometheusViews(),
+    instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe })],
+    logRecordProcessors: [],
+    ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+  });
+  sdk.start();
+
+  const server: Server = createServer((req, res) => {
+    if ((req.url ?? '').split('?', 1)[0] === '/metrics') {
+      prometheus.getMetricsRequestHandler(req, res);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
+  });
+  const running = await listen(server, opts.metricsHost, opts.metricsPort);
+  // The metrics port must not keep a draining process alive.
+  server.unref();
+
+  let done: Promise<void> | undefined;
+  return {
+    enabled: true,
+    metricsUrl: `${running.url}/metrics`,
+    shutdown: () =>
+      (done ??= (async () => {
+        await running.close();
+        await sdk.shutdown();
+      })()),
+  };
+}

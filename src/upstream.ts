@@ -1,0 +1,122 @@
+// The upstream model server: one undici keep-alive Pool per relay, header hygiene in both
+// directions, and undici's typed errors mapped to ours. instrumentation-undici (wired in
+// telemetry.ts) makes each call a CLIENT span and injects `traceparent`.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { RelayError } from './errors.ts';
+
+export interface UpstreamOptions {
+  url: string;
+  apiKey: string | undefined;
+  connections: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Request headers the relay must not forward as they are. */
+const DROP_REQUEST = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length', // undici sets it from the body
+  'expect',
+  // The relay inspects the body; ask for identity encoding so it can read it.
+  'accept-encoding',
+  // The relay's own span context is injected by instrumentation-undici.
+  'traceparent',
+  'tracestate',
+]);
+
+export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || DROP_REQUEST.has(name)) continue;
+    out[name] = value;
+  }
+  if (apiKey !== undefined) {
+    out['authorization'] = `Bearer ${apiKey}`;
+    delete out['api-key'];
+  }
+  return out;
+}
+
+export function forwardResponseHeaders(upstream: Dispatcher.ResponseData['headers']): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Maps undici/network failures before response headers to a typed relay error. */
+export function upstreamError(err: unknown): RelayError {
+  if (err instanceof undiciErrors.HeadersTimeoutError) {
+    return new RelayError('upstream_timeout', 'The upstream embeddings server did not answer in time.', { cause: err });
+  }
+  if (err instanceof undiciErrors.BodyTimeoutError) {
+    return new RelayError('upstream_timeout', 'The upstream embeddings server stopped sending its response.', { cause: err });
+  }
+  return new RelayError('upstream_unreachable', 'The upstream embeddings server could not be reached.', { cause: err });
+}
+
+export class Upstream {
+  readonly origin: string;
+  readonly basePath: string;
+  readonly address: string;
+  readonly port: number;
+  readonly #pool: Pool;
+  readonly #opts: UpstreamOptions;
+
+  constructor(opts: UpstreamOptions) {
+    const url = new URL(opts.url);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.address = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    this.#opts = opts;
+    this.#pool = new Pool(this.origin, {
+      connections: opts.connections,
+      connect: { timeout: opts.connectTimeoutMs },
+      headersTimeout: opts.headersTimeoutMs,
+      bodyTimeout: opts.bodyTimeoutMs,
+    });
+  }
+
+  /** Sends a request to `{base}{path}`. Rejects with RelayError when no response headers arrive. */
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer | undefined,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.#pool.request({
+        method,
+        path: this.basePath + path,
+        headers: forwardRequestHeaders(headers, this.#opts.apiKey),
+        body,
+        signal,
+      });
+    } catch (err) {
+      throw upstreamError(err);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

@@ -1,0 +1,82 @@
+// Test harness: the real relay wiring (startRelay), real telemetry SDK (startTelemetry) with an
+// in-memory span exporter, the real /metrics endpoint, and a capture of the JSON log lines.
+import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { startRelay, type RunningRelay } from '../src/app.ts';
+import { DEFAULTS, type Config } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { startSimulator, type SimulatorOptions } from '../src/simulator.ts';
+import type { RunningServer } from '../src/listen.ts';
+import { startTelemetry, type Telemetry } from '../src/telemetry.ts';
+import { parsePrometheusText, type Sample } from './prometheus-text.ts';
+
+export const spans = new InMemorySpanExporter();
+let telemetry: Telemetry | undefined;
+
+export async function setupTelemetry(): Promise<Telemetry> {
+  telemetry ??= await startTelemetry({
+    serviceName: 'embedding-relay-test',
+    metricsHost: '127.0.0.1',
+    metricsPort: 0,
+    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+    env: {},
+  });
+  return telemetry;
+}
+
+export async function scrapeText(): Promise<string> {
+  const t = await setupTelemetry();
+  const res = await fetch(t.metricsUrl!);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+export async function scrape(): Promise<Sample[]> {
+  return parsePrometheusText(await scrapeText());
+}
+
+/** JSON log lines written by the relay's pino logger. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    cb();
+  }
+  requests(): Record<string, unknown>[] {
+    return this.lines.filter((l) => l['event'] === 'embedding_request');
+  }
+}
+
+export const SIM_DEFAULTS: SimulatorOptions = {
+  model: 'Qwen/Qwen3-Embedding-4B',
+  dimensions: 2560,
+  seed: 7,
+  latencyMs: 0,
+  latencyPerTokenMs: 0,
+  failRate: 0,
+};
+
+export async function simulator(overrides: Partial<SimulatorOptions> = {}): Promise<RunningServer> {
+  return startSimulator({ ...SIM_DEFAULTS, ...overrides });
+}
+
+export async function relay(config: Partial<Config>, logs = new LogCapture()): Promise<{ relay: RunningRelay; logs: LogCapture }> {
+  await setupTelemetry();
+  const full: Config = { ...DEFAULTS, host: '127.0.0.1', port: 0, ...config };
+  const logger = createLogger({ level: 'info', serviceName: 'embedding-relay-test', lokiUrl: undefined, destination: logs });
+  return { relay: await startRelay(full, { logger }), logs };
+}
+
+/** Spans finished so far with this name. */
+export const spansNamed = (name: string): ReadableSpan[] => spans.getFinishedSpans().filter((s) => s.name === name);
+
+/**
+ * `promtool check metrics` over a real scrape. promtool is a required test dependency (Debian
+ * package `prometheus`): when it is missing this throws, so CI fails instead of skipping.
+ */
+export function promtoolCheckMetrics(text: string): { status: number | null; output: string } {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (run.error) throw new Error(`promtool could not run (${run.error.message}); install Debian's "prometheus" package`);
+  return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
+}

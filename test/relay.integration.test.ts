@@ -1,0 +1,363 @@
+// Loopback integration: the real relay in front of the simulator, called with the official
+// openai client and with raw fetch; asserts the client-visible result and all three telemetry
+// projections (span attributes, /metrics points, the JSON log line) per scenario.
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningRelay } from '../src/app.ts';
+import { listen, type RunningServer } from '../src/listen.ts';
+import { createSimulatorHandler, FAULT_HEADER, simulatedTokens } from '../src/simulator.ts';
+import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from './harness.ts';
+import { find, total } from './prometheus-text.ts';
+
+let sim: RunningServer;
+let simPort: number;
+const upstreamHeaders: IncomingHttpHeaders[] = [];
+let main: RunningRelay;
+let mainLogs: LogCapture;
+
+beforeAll(async () => {
+  const handler = createSimulatorHandler(SIM_DEFAULTS);
+  sim = await listen(
+    createServer((req, res) => {
+      upstreamHeaders.push(req.headers);
+      handler(req, res);
+    }),
+    '127.0.0.1',
+    0,
+  );
+  simPort = Number(new URL(sim.url).port);
+  ({ relay: main, logs: mainLogs } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'vllm', maxBodyBytes: 64 * 1024 }));
+});
+
+afterAll(async () => {
+  await main?.close(100);
+  sim.server.closeAllConnections();
+  await sim?.close();
+});
+
+const post = (base: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+/** node:http is not instrumented in this process (fetch is, via undici), so headers set here arrive as written. */
+const rawPost = (base: string, body: unknown, headers: Record<string, string>) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${base}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+
+const lastLogFor = (logs: LogCapture, model: string | undefined) => {
+  const lines = logs.requests().filter((l) => l['model'] === model);
+  expect(lines.length).toBeGreaterThan(0);
+  return lines.at(-1)!;
+};
+
+const onlySpan = (name: string, model?: string) => {
+  const found = spansNamed(name).filter((s) => model === undefined || s.attributes['gen_ai.request.model'] === model);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+/** Attributes every relay span carries, before request/response facts. */
+const base = (port: number) => ({
+  'gen_ai.operation.name': 'embeddings',
+  'gen_ai.provider.name': 'vllm',
+  'server.address': '127.0.0.1',
+  'server.port': port,
+  'http.request.method': 'POST',
+  'http.route': '/v1/embeddings',
+});
+
+describe('the openai client sees exactly what the upstream sends', () => {
+  const cases: [string, OpenAI.EmbeddingCreateParams][] = [
+    ['single float', { model: 'Qwen/Qwen3-Embedding-4B', input: 'hello world', encoding_format: 'float' }],
+    ['batch float', { model: 'Qwen/Qwen3-Embedding-4B', input: ['alpha', 'beta', 'gamma'], encoding_format: 'float' }],
+    ['single base64', { model: 'Qwen/Qwen3-Embedding-4B', input: 'hello world', encoding_format: 'base64' }],
+    ['batch base64', { model: 'Qwen/Qwen3-Embedding-4B', input: ['alpha', 'beta'], encoding_format: 'base64' }],
+    ['SDK default (asks base64, decodes)', { model: 'Qwen/Qwen3-Embedding-4B', input: ['one', 'two'] }],
+    ['dimensions', { model: 'Qwen/Qwen3-Embedding-4B', input: ['truncate me'], dimensions: 256 }],
+    ['token ids', { model: 'Qwen/Qwen3-Embedding-4B', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' }],
+  ];
+  it.each(cases)('%s', async (_name, params) => {
+    const direct = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const via = new OpenAI({ baseURL: `${main.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const [a, b] = await Promise.all([direct.embeddings.create(params), via.embeddings.create(params)]);
+    expect(b).toEqual(a);
+    expect(b.data).toHaveLength(Array.isArray(params.input) && typeof params.input[0] !== 'number' ? params.input.length : 1);
+    if (params.dimensions) expect(b.data[0]!.embedding).toHaveLength(params.dimensions);
+  });
+
+  it('relays status, body bytes and headers unchanged', async () => {
+    const body = { model: 'Qwen/Qwen3-Embedding-4B', input: ['same bytes'], encoding_format: 'base64' };
+    const [a, b] = await Promise.all([post(sim.url, body), post(main.url, body)]);
+    expect(b.status).toBe(a.status);
+    expect(b.headers.get('content-type')).toBe(a.headers.get('content-type'));
+    expect(b.headers.get('x-embedding-simulator')).toBe('true');
+    expect(Buffer.from(await b.arrayBuffer()).equals(Buffer.from(await a.arrayBuffer()))).toBe(true);
+  });
+
+  it('passes GET /v1/models through', async () => {
+    const via = new OpenAI({ baseURL: `${main.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const models = [];
+    for await (const m of via.models.list()) models.push(m.id);
+    expect(models).toEqual(['Qwen/Qwen3-Embedding-4B']);
+  });
+});
+
+describe('success: span, metrics and log line agree', () => {
+  const model = 'm-success';
+  const input = ['the quick brown fox', '你好，世界'];
+  const tokens = input.reduce((n, t) => n + simulatedTokens(t).length, 0);
+
+  it('records every projection of one request', async () => {
+    upstreamHeaders.length = 0;
+    const parentTrace = '0af7651916cd43dd8448eb211c80319c';
+    const res = await rawPost(main.url, { model, input, dimensions: 64 }, {
+      traceparent: `00-${parentTrace}-b7ad6b7169203331-01`,
+      authorization: 'Bearer sk-client',
+    });
+    expect(res.status).toBe(200);
+
+    const span = onlySpan(`embeddings ${model}`);
+    expect(span.kind).toBe(SpanKind.SERVER);
+    expect(span.spanContext().traceId).toBe(parentTrace); // continues the client's trace
+    expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes).toEqual({
+      ...base(simPort),
+      'gen_ai.request.model': model,
+      'gen_ai.request.encoding_formats': ['float'],
+      'embedding.batch.size': 2,
+      'embedding.input.type': 'string_array',
+      'embedding.input.chars': input[0]!.length + input[1]!.length,
+      'embedding.request.dimensions': 64,
+      'http.response.status_code': 200,
+      'gen_ai.response.model': model,
+      'gen_ai.embeddings.dimension.count': 64,
+      'embedding.vector.count': 2,
+      'gen_ai.usage.input_tokens': tokens,
+      'embedding.usage.estimated': false,
+      'embedding.upstream.duration': expect.any(Number),
+      'embedding.relay.overhead': expect.any(Number),
+    });
+
+    // The upstream call is a CLIENT child span, and the upstream received its traceparent.
+    const client = spans.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === span.spanContext().spanId);
+    expect(client).toHaveLength(1);
+    expect(client[0]!.attributes['server.port']).toBe(simPort);
+    expect(upstreamHeaders).toHaveLength(1);
+    expect(upstreamHeaders[0]!.traceparent).toBe(`00-${parentTrace}-${client[0]!.spanContext().spanId}-01`);
+    expect(upstreamHeaders[0]!.authorization).toBe('Bearer sk-client');
+
+    const m = await scrape();
+    const labels = { gen_ai_request_model: model, gen_ai_provider_name: 'vllm', gen_ai_operation_name: 'embeddings', server_port: String(simPort) };
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { ...labels, http_response_status_code: '200' })).toBe(1);
+    expect(find(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model }).every((s) => s.labels['error_type'] === undefined)).toBe(true);
+    expect(total(m, 'gen_ai_client_token_usage_sum', { ...labels, gen_ai_token_type: 'input', embedding_usage_estimated: 'false' })).toBe(tokens);
+    expect(total(m, 'gen_ai_client_token_usage_bucket', { ...labels, le: '64' })).toBe(1);
+    expect(total(m, 'embedding_batch_size_sum', labels)).toBe(2);
+    expect(total(m, 'embedding_vectors_total', { ...labels, embedding_dimension: '64' })).toBe(2);
+    expect(total(m, 'embedding_relay_overhead_seconds_count', labels)).toBe(1);
+    expect(total(m, 'http_server_active_requests')).toBe(0);
+
+    const log = lastLogFor(mainLogs, model);
+    expect(log).toMatchObject({
+      level: 30,
+      service: 'embedding-relay-test',
+      event: 'embedding_request',
+      model,
+      status: 'ok',
+      http_status: 200,
+      input_count: 2,
+      input_tokens: tokens,
+      input_tokens_estimated: false,
+      output_dim: 64,
+      vector_count: 2,
+      encoding_format: 'float',
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
+    expect(log['time']).toEqual(expect.any(Number));
+    expect(log['duration_ms']).toBeGreaterThan(0);
+    expect(log['upstream_ms']).toBeGreaterThan(0);
+    expect(log['upstream_ms'] as number).toBeLessThanOrEqual(log['duration_ms'] as number);
+    expect(log).not.toHaveProperty('error_type');
+    expect(log).not.toHaveProperty('inputs'); // input text is not logged by default
+    expect(JSON.stringify(mainLogs.lines)).not.toContain('sk-client');
+  });
+
+  it('reports base64 dimensions as bytes / 4', async () => {
+    const res = await post(main.url, { model: 'm-b64', input: ['a', 'b', 'c'], encoding_format: 'base64', dimensions: 1000 });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const span = onlySpan('embeddings m-b64');
+    expect(span.attributes['gen_ai.embeddings.dimension.count']).toBe(1000);
+    expect(span.attributes['gen_ai.request.encoding_formats']).toEqual(['base64']);
+    expect(total(await scrape(), 'embedding_vectors_total', { gen_ai_request_model: 'm-b64', embedding_dimension: '1000' })).toBe(3);
+    expect(lastLogFor(mainLogs, 'm-b64')).toMatchObject({ output_dim: 1000, vector_count: 3, encoding_format: 'base64' });
+  });
+});
+
+describe('failures are recorded like any other request', () => {
+  it('upstream 4xx passes through with its status and body', async () => {
+    const model = 'm-4xx';
+    const body = { model, input: 'x', dimensions: 4000 };
+    const [direct, via] = await Promise.all([post(sim.url, body), post(main.url, body)]);
+    expect(via.status).toBe(400);
+    expect(await via.text()).toBe(await direct.text());
+
+    const span = onlySpan(`embeddings ${model}`);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET); // a client error is not a server failure
+    expect(span.attributes).toMatchObject({ 'error.type': '400', 'http.response.status_code': 400 });
+    expect(span.attributes).not.toHaveProperty('gen_ai.embeddings.dimension.count');
+    const m = await scrape();
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '400', http_response_status_code: '400' })).toBe(1);
+    expect(find(m, 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
+    expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 40, status: 'error', http_status: 400, error_type: '400' });
+  });
+
+  it('upstream 5xx passes through and marks the span as an error', async () => {
+    const model = 'm-5xx';
+    const res = await post(main.url, { model, input: 'x' }, { [FAULT_HEADER]: '503' });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('simulated_fault');
+    const span = onlySpan(`embeddings ${model}`);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes).toMatchObject({ 'error.type': '503', 'http.response.status_code': 503 });
+    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '503' })).toBe(1);
+    expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 50, status: 'error', http_status: 503, error_type: '503' });
+  });
+
+  it('missing usage: no token metric, unless estimation is on (then marked estimated)', async () => {
+    const model = 'm-no-usage';
+    const res = await post(main.url, { model, input: ['four score'] }, { [FAULT_HEADER]: 'no-usage' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { usage?: unknown }).usage).toBeUndefined();
+    const span = onlySpan(`embeddings ${model}`);
+    expect(span.attributes).not.toHaveProperty('gen_ai.usage.input_tokens');
+    expect(span.attributes['gen_ai.embeddings.dimension.count']).toBe(2560);
+    expect(find(await scrape(), 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
+    const log = lastLogFor(mainLogs, model);
+    expect(log).toMatchObject({ status: 'ok', http_status: 200, output_dim: 2560 });
+    expect(log).not.toHaveProperty('input_tokens');
+
+    const { relay: estimating, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'vllm', estimateTokens: true });
+    try {
+      const text = 'x'.repeat(40);
+      const r2 = await post(estimating.url, { model: 'm-estimated', input: text }, { [FAULT_HEADER]: 'no-usage' });
+      await r2.arrayBuffer();
+      const est = onlySpan('embeddings m-estimated');
+      expect(est.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'embedding.usage.estimated': true });
+      expect(total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-estimated', embedding_usage_estimated: 'true' })).toBe(10);
+      expect(lastLogFor(logs, 'm-estimated')).toMatchObject({ input_tokens: 10, input_tokens_estimated: true });
+    } finally {
+      await estimating.close(100);
+    }
+  });
+
+  it('invalid JSON → 400 invalid_json, recorded under _OTHER', async () => {
+    const res = await post(main.url, '{"model": "m", "input": [');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', param: null });
+    expect(body.error['message']).toMatch(/not valid JSON/);
+    const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'invalid_json');
+    expect(span).toHaveLength(1);
+    expect(span[0]!.attributes).toEqual({ ...base(simPort), 'http.response.status_code': 400, 'error.type': 'invalid_json' });
+    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: '_OTHER', error_type: 'invalid_json', http_response_status_code: '400' })).toBe(1);
+    const log = mainLogs.requests().filter((l) => l['error_type'] === 'invalid_json');
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ level: 40, status: 'error', http_status: 400, trace_id: span[0]!.spanContext().traceId });
+  });
+
+  it('oversize body → 413 body_too_large', async () => {
+    const res = await post(main.url, { model: 'm-big', input: 'y'.repeat(70 * 1024) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'body_too_large');
+    expect(span).toHaveLength(1);
+    expect(span[0]!.attributes['http.response.status_code']).toBe(413);
+    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { error_type: 'body_too_large', http_response_status_code: '413' })).toBe(1);
+    expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ http_status: 413, level: 40 });
+  });
+
+  it('upstream down → 502 upstream_unreachable', async () => {
+    const closed = await listen(createServer(), '127.0.0.1', 0);
+    const deadPort = Number(new URL(closed.url).port);
+    await closed.close();
+    const { relay: r, logs } = await relay({ upstreamUrl: `http://127.0.0.1:${deadPort}/v1`, providerName: 'vllm' });
+    try {
+      const res = await post(r.url, { model: 'm-down', input: 'x' });
+      expect(res.status).toBe(502);
+      expect(await res.json()).toEqual({
+        error: { message: 'The upstream embeddings server could not be reached.', type: 'server_error', param: null, code: 'upstream_unreachable' },
+      });
+      const span = onlySpan('embeddings m-down');
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.attributes).toMatchObject({ ...base(deadPort), 'error.type': 'upstream_unreachable', 'http.response.status_code': 502 });
+      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-down', error_type: 'upstream_unreachable', http_response_status_code: '502' })).toBe(1);
+      expect(lastLogFor(logs, 'm-down')).toMatchObject({ level: 50, http_status: 502, error_type: 'upstream_unreachable' });
+      expect((await fetch(`${r.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
+    } finally {
+      await r.close(100);
+    }
+  });
+
+  it('upstream timeout → 504 upstream_timeout', async () => {
+    const { relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'vllm', headersTimeoutMs: 300 });
+    try {
+      const res = await post(r.url, { model: 'm-timeout', input: 'x' }, { [FAULT_HEADER]: 'hang' });
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+      const span = onlySpan('embeddings m-timeout');
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.attributes).toMatchObject({ 'error.type': 'upstream_timeout', 'http.response.status_code': 504 });
+      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-timeout', error_type: 'upstream_timeout' })).toBe(1);
+      const log = lastLogFor(logs, 'm-timeout');
+      expect(log).toMatchObject({ level: 50, http_status: 504, error_type: 'upstream_timeout' });
+      expect(log['duration_ms']).toBeGreaterThanOrEqual(290);
+    } finally {
+      await r.close(100);
+    }
+  });
+});
+
+describe('the Prometheus exposition', () => {
+  it('passes promtool check metrics and follows Prometheus naming', async () => {
+    const text = await scrapeText();
+    const check = promtoolCheckMetrics(text);
+    expect(check.output).toBe('');
+    expect(check.status).toBe(0);
+    expect(text).toContain('# TYPE gen_ai_client_operation_duration_seconds histogram');
+    expect(text).toContain('# TYPE embedding_relay_overhead_seconds histogram');
+    expect(text).toContain('# TYPE embedding_vectors_total counter');
+    expect(text).toContain('# TYPE http_server_active_requests gauge');
+    expect(text).not.toMatch(/description missing/);
+  });
+
+  it('bounds model-name cardinality with _OTHER', async () => {
+    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'bounded', maxModelLabels: 3 });
+    try {
+      for (let i = 0; i < 8; i++) await (await post(r.url, { model: `model-${i}`, input: 'x', dimensions: 8 })).arrayBuffer();
+      const series = find(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_provider_name: 'bounded' });
+      expect(series.map((s) => s.labels['gen_ai_request_model']).sort()).toEqual(['_OTHER', 'model-0', 'model-1', 'model-2']);
+      expect(series.find((s) => s.labels['gen_ai_request_model'] === '_OTHER')!.value).toBe(5);
+      // Spans keep the real name: they are not series.
+      expect(onlySpan('embeddings model-7').attributes['gen_ai.request.model']).toBe('model-7');
+    } finally {
+      await r.close(100);
+    }
+  });
+});
