@@ -37,7 +37,6 @@ function invalid(param: string, message: string): RelayError {
 }
 
 function classifyInput(input: unknown, maxBatch: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
-  if (input === undefined) throw invalid('input', "Missing required parameter: 'input'.");
   if (typeof input === 'string') {
     if (input.length === 0) throw invalid('input', "'input' must not be an empty string.");
     return { inputType: 'string', inputCount: 1, inputChars: input.length, inputTokenIds: undefined, texts: [input] };
@@ -89,13 +88,13 @@ export function parseEmbeddingRequest(body: Buffer, maxBatch: number): Embedding
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new RelayError('invalid_request', 'The request body must be a JSON object.');
   }
+  for (const required of ['model', 'input'] as const) {
+    if ((json as Record<string, unknown>)[required] === undefined) throw invalid(required, `Missing required parameter: '${required}'.`);
+  }
   const result = envelope.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const param = issue.path.map(String).join('.') || null;
-    if (param === 'model' && issue.code === 'invalid_type' && (json as Record<string, unknown>)['model'] === undefined) {
-      throw invalid('model', "Missing required parameter: 'model'.");
-    }
     throw new RelayError('invalid_request', `'${param}' ${issue.message}.`, { param });
   }
   const { model, input, encoding_format, dimensions } = result.data;

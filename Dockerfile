@@ -1,0 +1,22 @@
+# embedding-relay: Node 24 LTS, slim, non-root. Build: docker build -t embedding-relay .
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+COPY --chown=node:node bin ./bin
+USER node
+# 8080: the relay; 9464: Prometheus /metrics.
+EXPOSE 8080 9464
+HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.RELAY_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Telemetry bootstrap first (--import), then the app. Configure with RELAY_* and OTEL_* variables.
+ENTRYPOINT ["node", "--import", "./dist/instrument.js", "dist/main.js"]

@@ -1,0 +1,133 @@
+// The shipped entry point as a real process: `node --import ./dist/instrument.js dist/main.js`
+// (what `npm start` runs). `npm test` builds dist/ first.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type RunningServer } from '../src/listen.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const node = process.execPath;
+const entry = ['--import', './dist/instrument.js', 'dist/main.js'];
+
+const freePort = async () => {
+  const s = await listen(createServer(), '127.0.0.1', 0);
+  await s.close();
+  return Number(new URL(s.url).port);
+};
+
+describe('CLI', () => {
+  it('fails fast with an exact message on a bad value', () => {
+    const run = spawnSync(node, [...entry, '--port=abc'], { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('embedding-relay: Invalid --port="abc": expected an integer from 0 to 65535.');
+    const env = spawnSync(node, entry, { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'], RELAY_UPSTREAM_URL: 'localhost:8000' } });
+    expect(env.status).toBe(2);
+    expect(env.stderr.trim()).toBe('embedding-relay: Invalid RELAY_UPSTREAM_URL="localhost:8000": expected an absolute http:// or https:// URL.');
+  });
+
+  it('--help lists the options and exits 0', () => {
+    const run = spawnSync(node, [...entry, '--help'], { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('--upstream-url  (RELAY_UPSTREAM_URL)  [unset]');
+    expect(run.stdout).toContain('--max-body-bytes  (RELAY_MAX_BODY_BYTES)  [16777216]');
+  });
+});
+
+describe('relay process on its embedded simulator', () => {
+  let sink: RunningServer;
+  const exports: { path: string; type: string; body: Buffer }[] = [];
+  let child: ChildProcess;
+  let stdout = '';
+  let stderr = '';
+  let relayUrl: string;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    // A stand-in OTLP/HTTP receiver: records what the SDK exports.
+    sink = await listen(
+      createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          exports.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        });
+      }),
+      '127.0.0.1',
+      0,
+    );
+    metricsPort = await freePort();
+    child = spawn(node, entry, {
+      cwd: root,
+      env: {
+        PATH: process.env['PATH'],
+        RELAY_HOST: '127.0.0.1',
+        RELAY_PORT: String(await freePort()),
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_SERVICE_NAME: 'relay-under-test',
+        // Spans leave only on the shutdown flush: proves SIGTERM flushes.
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        RELAY_SIMULATOR_LATENCY_MS: '0',
+      },
+    });
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    relayUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`relay did not start:\n${stderr}`)), 10_000);
+      child.stderr!.on('data', () => {
+        const m = /listening on (http:\/\/\S+)/.exec(stderr);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await sink.close();
+  });
+
+  it('prints how to call it and says the upstream is a simulator', () => {
+    expect(stderr).toContain('the built-in SIMULATOR');
+    expect(stderr).toContain(`curl -s ${relayUrl}/v1/embeddings`);
+    expect(stderr).toContain(`new OpenAI({ baseURL: '${relayUrl}/v1'`);
+  });
+
+  it('serves embeddings, metrics and logs, then drains and flushes spans on SIGTERM', async () => {
+    const res = await fetch(`${relayUrl}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm-cli', input: ['hello', 'world'], dimensions: 16 }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(2);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/gen_ai_client_operation_duration_seconds_count\{[^}]*gen_ai_provider_name="simulator"[^}]*gen_ai_request_model="m-cli"[^}]*\} 1/);
+    expect(metrics).toContain('service_name="relay-under-test"');
+    expect(metrics).not.toContain('process_command_args');
+
+    await new Promise((r) => setTimeout(r, 200));
+    const line = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-cli');
+    expect(line).toMatchObject({ event: 'embedding_request', service: 'relay-under-test', http_status: 200, output_dim: 16 });
+    expect(line!['trace_id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(exports.filter((e) => e.path === '/v1/traces')).toHaveLength(0);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGTERM received, draining');
+    const traces = exports.filter((e) => e.path === '/v1/traces');
+    expect(traces.length).toBeGreaterThan(0);
+    expect(traces[0]!.type).toBe('application/x-protobuf');
+    const all = Buffer.concat(traces.map((t) => t.body));
+    // Protobuf carries strings verbatim: the span name, attribute keys and the trace id bytes.
+    expect(all.includes('embeddings m-cli')).toBe(true);
+    expect(all.includes('gen_ai.request.model')).toBe(true);
+    expect(all.includes(Buffer.from(line!['trace_id'] as string, 'hex'))).toBe(true);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, helpText, loadConfig, optionRows } from '../src/config.ts';
+
+const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env);
+const failure = (argv: string[], env: Record<string, string> = {}) => {
+  try {
+    load(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config', () => {
+  it('starts from the one defaults object', () => {
+    expect(load([])).toEqual({ command: 'relay', config: DEFAULTS });
+  });
+
+  it('reads env, and flags win over env', () => {
+    const { config } = load(['--port=9000', '--log-inputs', 'true'], { RELAY_PORT: '7000', RELAY_MAX_BATCH: '16', RELAY_ESTIMATE_TOKENS: 'TRUE' });
+    expect(config.port).toBe(9000);
+    expect(config.maxBatch).toBe(16);
+    expect(config.logInputs).toBe(true);
+    expect(config.estimateTokens).toBe(true);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(load([], { RELAY_UPSTREAM_URL: '' }).config.upstreamUrl).toBeUndefined();
+  });
+
+  it('normalises the upstream URL', () => {
+    expect(load([], { RELAY_UPSTREAM_URL: 'http://vllm:8000/v1/' }).config.upstreamUrl).toBe('http://vllm:8000/v1');
+  });
+
+  it.each([
+    [[], { RELAY_PORT: 'abc' }, 'Invalid RELAY_PORT="abc": expected an integer from 0 to 65535.'],
+    [[], { RELAY_PORT: '70000' }, 'Invalid RELAY_PORT="70000": expected an integer from 0 to 65535.'],
+    [['--port=-1'], {}, 'Invalid --port="-1": expected an integer from 0 to 65535.'],
+    [[], { RELAY_MAX_BATCH: '1.5' }, 'Invalid RELAY_MAX_BATCH="1.5": expected an integer from 1 to 1000000.'],
+    [[], { RELAY_ESTIMATE_TOKENS: 'yes' }, 'Invalid RELAY_ESTIMATE_TOKENS="yes": expected true or false.'],
+    [[], { RELAY_UPSTREAM_URL: 'vllm:8000' }, 'Invalid RELAY_UPSTREAM_URL="vllm:8000": expected an absolute http:// or https:// URL.'],
+    [[], { RELAY_UPSTREAM_URL: 'ftp://x/v1' }, 'Invalid RELAY_UPSTREAM_URL="ftp://x/v1": expected an absolute http:// or https:// URL.'],
+    [[], { LOKI_URL: 'http://loki:3100/?a=1' }, 'Invalid LOKI_URL="http://loki:3100/?a=1": expected a URL without query or fragment.'],
+    [[], { RELAY_LOG_LEVEL: 'verbose' }, 'Invalid RELAY_LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent.'],
+    [[], { RELAY_SIMULATOR_FAIL_RATE: '2' }, 'Invalid RELAY_SIMULATOR_FAIL_RATE="2": expected a number from 0 to 1.'],
+    [[], { OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }, 'Invalid OTEL_EXPORTER_PROMETHEUS_PORT="x": expected an integer from 0 to 65535.'],
+    [['--provider-name= '], {}, 'Invalid --provider-name=" ": expected a non-empty string.'],
+  ] as const)('rejects %j %j with an exact message', (argv, env, message) => {
+    expect(failure([...argv], env)).toBe(message);
+  });
+
+  it('never echoes a secret in its error', () => {
+    expect(failure(['--upstream-api-key=  '])).toBe('Invalid --upstream-api-key=<redacted>: expected a non-empty string.');
+  });
+
+  it('rejects unknown flags and commands', () => {
+    expect(failure(['--prot=1'])).toMatch(/^Unknown option '--prot'.*--help/);
+    expect(failure(['serve'])).toBe('Unknown command "serve": expected no command (run the relay) or "simulator".');
+  });
+
+  it('knows the simulator and help commands', () => {
+    expect(load(['simulator', '--simulator-port=8000']).command).toBe('simulator');
+    expect(load(['--help']).command).toBe('help');
+  });
+
+  it('--help and the README list every option with its default', () => {
+    const help = helpText();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const row of optionRows()) {
+      expect(help).toContain(`${row.flag}  (${row.env})  [${row.default}]`);
+      expect(readme, `README configuration table lacks ${row.env}`).toContain(`| \`${row.env}\` | \`${row.flag}\` | ${row.default} |`);
+    }
+  });
+});
