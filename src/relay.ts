@@ -38,6 +38,8 @@ const MODELS_ROUTES = new Set(['/v1/models', '/models']);
 /** Marks the readiness probe's upstream call so telemetry can leave it out. */
 export const PROBE_HEADER = 'x-embedding-relay-probe';
 
+const clientAborted = (cause: unknown) => new RelayError('client_aborted', 'The client closed the connection.', { cause });
+
 const json = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -109,7 +111,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       span = tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
       await context.with(trace.setSpan(parent, span), () => forward(req, res, rec, body, abort.signal));
     } catch (err) {
-      fail(rec, abort.signal.aborted ? new RelayError('client_aborted', 'The client closed the connection.', { cause: err }) : toRelayError(err), res);
+      fail(rec, toRelayError(err), res);
     } finally {
       res.off('close', clientGone);
       finish(rec, span, parent);
@@ -118,8 +120,19 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
 
   async function forward(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, body: Buffer, signal: AbortSignal): Promise<void> {
     const sentAt = process.hrtime.bigint();
-    const up = await upstream.request('POST', '/embeddings', req.headers, body, signal);
+    let up;
+    try {
+      up = await upstream.request('POST', '/embeddings', req.headers, body, signal);
+    } catch (err) {
+      throw signal.aborted ? clientAborted(err) : err;
+    }
     rec.httpStatus = up.statusCode;
+    // Which side broke first? An upstream body error while the client is still there means the
+    // upstream broke (pipeline then destroys the client response, which also fires `signal`).
+    let upstreamBroke = false;
+    up.body.once('error', () => {
+      if (!signal.aborted) upstreamBroke = true;
+    });
     res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
 
     const inspect = up.statusCode >= 200 && up.statusCode < 300 && opts.inspectMaxBytes > 0;
@@ -140,7 +153,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       await pipeline(up.body, res);
     } catch (err) {
       rec.upstreamS = secondsSince(sentAt);
-      if (signal.aborted) throw new RelayError('client_aborted', 'The client closed the connection.', { cause: err });
+      if (signal.aborted && !upstreamBroke) throw clientAborted(err);
       throw err instanceof undiciErrors.BodyTimeoutError
         ? new RelayError('upstream_timeout', 'The upstream stopped sending its response.', { cause: err })
         : new RelayError('upstream_response_error', 'The upstream response broke off.', { cause: err });

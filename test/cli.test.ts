@@ -66,6 +66,7 @@ describe('relay process on its embedded simulator', () => {
         OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
         OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
         OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        LOKI_URL: sink.url,
         OTEL_SERVICE_NAME: 'relay-under-test',
         // Spans leave only on the shutdown flush: proves SIGTERM flushes.
         OTEL_BSP_SCHEDULE_DELAY: '60000',
@@ -117,10 +118,23 @@ describe('relay process on its embedded simulator', () => {
     expect(line!['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(exports.filter((e) => e.path === '/v1/traces')).toHaveLength(0);
 
+    // pino-loki pushes from pino's worker thread in 1 s batches, with low-cardinality labels only.
+    const deadline = Date.now() + 5_000;
+    while (!exports.some((e) => e.path === '/loki/api/v1/push') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const pushes = exports.filter((e) => e.path === '/loki/api/v1/push');
+    expect(pushes.length).toBeGreaterThan(0);
+    const streams = pushes.flatMap((p) => (JSON.parse(p.body.toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] }).streams);
+    const entry = streams.flatMap((st) => st.values.map(([ts, text]) => ({ labels: st.stream, ts, line: JSON.parse(text) as Record<string, unknown> }))).find((e) => e.line['model'] === 'm-cli');
+    expect(entry).toBeDefined();
+    expect(entry!.labels).toEqual({ service_name: 'relay-under-test', level: 'info' });
+    expect(entry!.line).toMatchObject({ event: 'embedding_request', trace_id: line!['trace_id'], span_id: line!['span_id'], http_status: 200 });
+    expect(entry!.ts).toBe(`${line!['time'] as number}000000`); // nanoseconds from the pino time
+
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('SIGTERM received, draining');
+    expect(stderr).not.toMatch(/warn|error/i);
     const traces = exports.filter((e) => e.path === '/v1/traces');
     expect(traces.length).toBeGreaterThan(0);
     expect(traces[0]!.type).toBe('application/x-protobuf');

@@ -334,6 +334,60 @@ describe('failures are recorded like any other request', () => {
   });
 });
 
+describe('telemetry never breaks a request', () => {
+  it('a 200 whose body is not JSON is relayed as is; the failed inspection is counted', async () => {
+    const before = total(await scrape(), 'embedding_relay_telemetry_errors_total', { embedding_telemetry_stage: 'inspect' });
+    const res = await post(main.url, { model: 'm-garbage', input: 'x' }, { [FAULT_HEADER]: 'garbage' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"object":"list","data":[{"embedding":[0.1,');
+    expect(total(await scrape(), 'embedding_relay_telemetry_errors_total', { embedding_telemetry_stage: 'inspect' })).toBe(before + 1);
+    const span = onlySpan('embeddings m-garbage');
+    expect(span.attributes['http.response.status_code']).toBe(200);
+    expect(span.attributes).not.toHaveProperty('gen_ai.embeddings.dimension.count');
+    expect(lastLogFor(mainLogs, 'm-garbage')).toMatchObject({ status: 'ok', http_status: 200 });
+  });
+
+  it('an upstream that resets mid-body cuts the client response and is recorded as an error', async () => {
+    const res = await post(main.url, { model: 'm-reset', input: 'x' }, { [FAULT_HEADER]: 'reset' });
+    expect(res.status).toBe(200); // headers were already relayed
+    await expect(res.text()).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 50));
+    const span = onlySpan('embeddings m-reset');
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes).toMatchObject({ 'error.type': 'upstream_response_error', 'http.response.status_code': 200 });
+    expect(lastLogFor(mainLogs, 'm-reset')).toMatchObject({ level: 40, status: 'error', error_type: 'upstream_response_error' });
+  });
+
+  it('a client that disconnects cancels the upstream call and is recorded as client_aborted', async () => {
+    const slow = createSimulatorHandler({ ...SIM_DEFAULTS, latencyMs: 2_000 });
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => (upstreamClosed = r));
+    const up = await listen(createServer((req, res) => {
+      res.on('close', () => upstreamClosed());
+      slow(req, res);
+    }), '127.0.0.1', 0);
+    const { relay: r, logs } = await relay({ upstreamUrl: `${up.url}/v1`, providerName: 'vllm' });
+    try {
+      const ac = new AbortController();
+      const pending = fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm-abort', input: 'x' }), signal: ac.signal });
+      await new Promise((res) => setTimeout(res, 200));
+      ac.abort(); // the client gives up while the upstream is still working
+      await expect(pending).rejects.toThrow();
+      await closed; // the relay cancelled its upstream request
+      await new Promise((res) => setTimeout(res, 50));
+      const span = onlySpan('embeddings m-abort');
+      expect(span.attributes).toMatchObject({ 'error.type': 'client_aborted', 'http.response.status_code': 499 });
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+      expect(lastLogFor(logs, 'm-abort')).toMatchObject({ error_type: 'client_aborted', http_status: 499, level: 40 });
+      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-abort', error_type: 'client_aborted' })).toBe(1);
+    } finally {
+      await r.close(100);
+      up.server.closeAllConnections();
+      await up.close();
+    }
+  });
+});
+
 describe('the Prometheus exposition', () => {
   it('passes promtool check metrics and follows Prometheus naming', async () => {
     const text = await scrapeText();
