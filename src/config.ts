@@ -83,6 +83,7 @@ export const DEFAULTS = {
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
   upstreamConnections: 128,
+  shutdownGraceMs: 10_000,
   inspectMaxBytes: 64 * 1024 * 1024,
   estimateTokens: false,
   logInputs: false,
@@ -133,6 +134,7 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   headersTimeoutMs: { env: 'RELAY_HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: integer(1, 3_600_000), help: 'Time allowed for the upstream response headers (504 when exceeded).' },
   bodyTimeoutMs: { env: 'RELAY_BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: integer(1, 3_600_000), help: 'Longest idle gap while reading the upstream body.' },
   upstreamConnections: { env: 'RELAY_UPSTREAM_CONNECTIONS', flag: 'upstream-connections', parse: integer(1, 100_000), help: 'Keep-alive pool size to the upstream.' },
+  shutdownGraceMs: { env: 'RELAY_SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: integer(0, 3_600_000), help: 'On SIGTERM/SIGINT: stop accepting, then wait this long for in-flight requests before closing their connections.' },
   inspectMaxBytes: { env: 'RELAY_INSPECT_MAX_BYTES', flag: 'inspect-max-bytes', parse: integer(0, 1024 ** 3), help: 'Largest upstream response inspected for usage/dimension (larger ones are relayed, not inspected).' },
   estimateTokens: { env: 'RELAY_ESTIMATE_TOKENS', flag: 'estimate-tokens', parse: boolean, help: 'Estimate input tokens (chars/4) when the upstream reports no usage; marked estimated.' },
   logInputs: { env: 'RELAY_LOG_INPUTS', flag: 'log-inputs', parse: boolean, help: 'Include input text in the request log line (privacy: off by default).' },
@@ -202,7 +204,28 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       throw new ConfigError(`Invalid ${source}=${shown}: ${err.message}.`);
     }
   }
+  // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
+  if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {
+    const fromResource = serviceNameFromResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']);
+    if (fromResource !== undefined) config['serviceName'] = fromResource;
+  }
   return { command, config: config as Config };
+}
+
+/** `service.name` out of OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded). */
+export function serviceNameFromResourceAttributes(value: string | undefined): string | undefined {
+  for (const pair of (value ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === 'service.name') {
+      const raw = pair.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw) || undefined;
+      } catch {
+        return raw || undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The text of --help: every option with its env variable and default. */

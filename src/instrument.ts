@@ -13,7 +13,11 @@ try {
       metricsPort: config.metricsPort,
     });
     process.once('beforeExit', () => {
-      telemetry.shutdown().catch((err: unknown) => console.error('embedding-relay: telemetry flush failed:', err));
+      telemetry
+        .shutdown()
+        .catch((err: unknown) => console.error('embedding-relay: telemetry flush failed:', err))
+        // Last step of shutdown: an exporter still retrying against a dead Collector must not hold the exit.
+        .finally(() => process.exit());
     });
   }
 } catch (err) {

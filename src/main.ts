@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.error(`embedding-relay: ${signal} received, draining in-flight requests`);
     // Once everything is closed the event loop empties; instrument.ts then flushes telemetry.
-    relay.close().catch((err: unknown) => {
+    relay.close(config.shutdownGraceMs).catch((err: unknown) => {
       console.error('embedding-relay: shutdown failed:', err);
       process.exitCode = 1;
     });

@@ -9,10 +9,10 @@
 // - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
 import { createServer, type Server } from 'node:http';
-import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
-import { envDetector, hostDetector, osDetector, serviceInstanceIdDetector } from '@opentelemetry/resources';
+import { detectResources, envDetector, hostDetector, osDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -36,6 +36,9 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** Longest the final span flush may hold up process exit. */
+export const FLUSH_TIMEOUT_MS = 3_000;
+
 /** Per-metric series cap; a backstop behind the model-name limiter (overflow → otel.metric.overflow). */
 export const CARDINALITY_LIMIT = 2000;
 
@@ -55,25 +58,61 @@ export function isProbe(request: UndiciRequest): boolean {
   return false;
 }
 
+const stderrDiagLogger: DiagLogger = {
+  error: (msg, ...args) => console.error(msg, ...args),
+  warn: (msg, ...args) => console.error(msg, ...args),
+  info: (msg, ...args) => console.error(msg, ...args),
+  debug: (msg, ...args) => console.error(msg, ...args),
+  verbose: (msg, ...args) => console.error(msg, ...args),
+};
+
+/** OTEL_LOG_LEVEL (case-insensitive) → DiagLogLevel; unset or unknown → WARN. */
+export function diagLevel(value: string | undefined): DiagLogLevel {
+  const levels: Record<string, DiagLogLevel> = {
+    NONE: DiagLogLevel.NONE,
+    ERROR: DiagLogLevel.ERROR,
+    WARN: DiagLogLevel.WARN,
+    INFO: DiagLogLevel.INFO,
+    DEBUG: DiagLogLevel.DEBUG,
+    VERBOSE: DiagLogLevel.VERBOSE,
+    ALL: DiagLogLevel.ALL,
+  };
+  return levels[(value ?? '').toUpperCase()] ?? DiagLogLevel.WARN;
+}
+
 export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
   const env = opts.env ?? process.env;
   if (String(env['OTEL_SDK_DISABLED']).toLowerCase() === 'true') {
     return { enabled: false, metricsUrl: undefined, shutdown: async () => {} };
   }
-  if (env['OTEL_LOG_LEVEL'] === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+  // The SDK's DiagConsoleLogger prints info/debug with console.log, i.e. into stdout, which must
+  // carry only the JSON log lines. Ours sends every level to stderr; NodeSDK would replace it when
+  // it sees OTEL_LOG_LEVEL, so the variable is read here and hidden from NodeSDK's constructor.
+  const logLevel = diagLevel(env['OTEL_LOG_LEVEL']);
+  diag.setLogger(stderrDiagLogger, { logLevel, suppressOverrideMessage: true });
+
+  // Resource detected up front and awaited: the host detector is async, and a scrape before it
+  // settles makes the exporter warn on every early request.
+  // No processDetector: it exports process.command_args, and a secret passed as a flag
+  // (--upstream-api-key=...) would end up on every span and in target_info.
+  const resource = detectResources({ detectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector] }).merge(
+    resourceFromAttributes({ 'service.name': opts.serviceName }),
+  );
+  await resource.waitForAsyncAttributes?.();
 
   const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const savedLogLevel = process.env['OTEL_LOG_LEVEL'];
+  delete process.env['OTEL_LOG_LEVEL'];
   const sdk = new NodeSDK({
-    serviceName: opts.serviceName,
-    // No processDetector: it exports process.command_args, and a secret passed as a flag
-    // (--upstream-api-key=...) would end up on every span and in target_info.
-    resourceDetectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector],
+    resource,
+    autoDetectResources: false,
     metricReaders: [prometheus],
     views: prometheusViews(),
     instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe })],
     logRecordProcessors: [],
     ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
   });
+  if (savedLogLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = savedLogLevel;
   sdk.start();
 
   const server: Server = createServer((req, res) => {
@@ -94,7 +133,16 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     shutdown: () =>
       (done ??= (async () => {
         await running.close();
-        await sdk.shutdown();
+        // A dead Collector would hold the exit for the exporter's full retry timeout: bound it.
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            console.error(`embedding-relay: telemetry flush did not finish within ${FLUSH_TIMEOUT_MS} ms; unsent spans are dropped`);
+            resolve();
+          }, FLUSH_TIMEOUT_MS);
+        });
+        await Promise.race([sdk.shutdown(), bound]);
+        clearTimeout(timer);
       })()),
   };
 }

@@ -15,6 +15,67 @@ const freePort = async () => {
   return Number(new URL(s.url).port);
 };
 
+interface RelayProcess {
+  child: ChildProcess;
+  url: string;
+  metricsPort: number;
+  out: { stdout: string; stderr: string };
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  const metricsPort = await freePort();
+  const child = spawn(node, entry, {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'],
+      RELAY_HOST: '127.0.0.1',
+      RELAY_PORT: String(await freePort()),
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      RELAY_SIMULATOR_LATENCY_MS: '0',
+      ...env,
+    },
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out.stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', () => reject(new Error(`relay exited:\n${out.stderr}`)));
+  });
+  return {
+    child,
+    url,
+    metricsPort,
+    out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const embed = (url: string, model: string) =>
+  fetch(`${url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, input: ['hello', 'world'], dimensions: 16 }),
+  });
+
+const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
 describe('CLI', () => {
   it('fails fast with an exact message on a bad value', () => {
     const run = spawnSync(node, [...entry, '--port=abc'], { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
@@ -31,19 +92,40 @@ describe('CLI', () => {
     expect(run.stdout).toContain('--upstream-url  (RELAY_UPSTREAM_URL)  [unset]');
     expect(run.stdout).toContain('--max-body-bytes  (RELAY_MAX_BODY_BYTES)  [16777216]');
   });
+
+  it('keeps stdout for JSON log lines even with OTEL_LOG_LEVEL=debug (SDK diagnostics go to stderr)', async () => {
+    const p = await startRelayProcess({ OTEL_LOG_LEVEL: 'debug', OTEL_TRACES_EXPORTER: 'none' });
+    try {
+      expect((await embed(p.url, 'm-debug')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
+    expect(p.out.stderr).toContain('Registered a global for metrics'); // debug output exists...
+    const lines = jsonLines(p.out.stdout); // ...and every stdout line is still JSON
+    expect(lines.filter((l) => l['model'] === 'm-debug')).toHaveLength(1);
+  });
+});
+
+describe('shutdown with no Collector listening', () => {
+  it('exits promptly: the span flush is bounded', async () => {
+    const dead = await freePort();
+    const p = await startRelayProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dead}`, OTEL_BSP_SCHEDULE_DELAY: '60000' });
+    expect((await embed(p.url, 'm-dead-collector')).status).toBe(200);
+    const t0 = Date.now();
+    expect(await p.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(jsonLines(p.out.stdout).filter((l) => l['model'] === 'm-dead-collector')).toHaveLength(1);
+  });
 });
 
 describe('relay process on its embedded simulator', () => {
   let sink: RunningServer;
   const exports: { path: string; type: string; body: Buffer }[] = [];
-  let child: ChildProcess;
-  let stdout = '';
-  let stderr = '';
-  let relayUrl: string;
-  let metricsPort: number;
+  let p: RelayProcess;
 
   beforeAll(async () => {
-    // A stand-in OTLP/HTTP receiver: records what the SDK exports.
+    // A stand-in OTLP/HTTP receiver and Loki push endpoint: records what the relay sends.
     sink = await listen(
       createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -56,64 +138,38 @@ describe('relay process on its embedded simulator', () => {
       '127.0.0.1',
       0,
     );
-    metricsPort = await freePort();
-    child = spawn(node, entry, {
-      cwd: root,
-      env: {
-        PATH: process.env['PATH'],
-        RELAY_HOST: '127.0.0.1',
-        RELAY_PORT: String(await freePort()),
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-        LOKI_URL: sink.url,
-        OTEL_SERVICE_NAME: 'relay-under-test',
-        // Spans leave only on the shutdown flush: proves SIGTERM flushes.
-        OTEL_BSP_SCHEDULE_DELAY: '60000',
-        RELAY_SIMULATOR_LATENCY_MS: '0',
-      },
-    });
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    relayUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`relay did not start:\n${stderr}`)), 10_000);
-      child.stderr!.on('data', () => {
-        const m = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
+    p = await startRelayProcess({
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      LOKI_URL: sink.url,
+      OTEL_SERVICE_NAME: 'relay-under-test',
+      // Spans leave only on the shutdown flush: proves SIGTERM flushes.
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
     });
   });
 
   afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await sink.close();
   });
 
   it('prints how to call it and says the upstream is a simulator', () => {
-    expect(stderr).toContain('the built-in SIMULATOR');
-    expect(stderr).toContain(`curl -s ${relayUrl}/v1/embeddings`);
-    expect(stderr).toContain(`new OpenAI({ baseURL: '${relayUrl}/v1'`);
+    expect(p.out.stderr).toContain('the built-in SIMULATOR');
+    expect(p.out.stderr).toContain(`curl -s ${p.url}/v1/embeddings`);
+    expect(p.out.stderr).toContain(`new OpenAI({ baseURL: '${p.url}/v1'`);
   });
 
   it('serves embeddings, metrics and logs, then drains and flushes spans on SIGTERM', async () => {
-    const res = await fetch(`${relayUrl}/v1/embeddings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm-cli', input: ['hello', 'world'], dimensions: 16 }),
-    });
+    const res = await embed(p.url, 'm-cli');
     expect(res.status).toBe(200);
     expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(2);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/gen_ai_client_operation_duration_seconds_count\{[^}]*gen_ai_provider_name="simulator"[^}]*gen_ai_request_model="m-cli"[^}]*\} 1/);
     expect(metrics).toContain('service_name="relay-under-test"');
     expect(metrics).not.toContain('process_command_args');
 
     await new Promise((r) => setTimeout(r, 200));
-    const line = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-cli');
+    const line = jsonLines(p.out.stdout).find((l) => l['model'] === 'm-cli');
     expect(line).toMatchObject({ event: 'embedding_request', service: 'relay-under-test', http_status: 200, output_dim: 16 });
     expect(line!['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(exports.filter((e) => e.path === '/v1/traces')).toHaveLength(0);
@@ -123,18 +179,16 @@ describe('relay process on its embedded simulator', () => {
     while (!exports.some((e) => e.path === '/loki/api/v1/push') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const pushes = exports.filter((e) => e.path === '/loki/api/v1/push');
     expect(pushes.length).toBeGreaterThan(0);
-    const streams = pushes.flatMap((p) => (JSON.parse(p.body.toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] }).streams);
+    const streams = pushes.flatMap((x) => (JSON.parse(x.body.toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] }).streams);
     const entry = streams.flatMap((st) => st.values.map(([ts, text]) => ({ labels: st.stream, ts, line: JSON.parse(text) as Record<string, unknown> }))).find((e) => e.line['model'] === 'm-cli');
     expect(entry).toBeDefined();
     expect(entry!.labels).toEqual({ service_name: 'relay-under-test', level: 'info' });
     expect(entry!.line).toMatchObject({ event: 'embedding_request', trace_id: line!['trace_id'], span_id: line!['span_id'], http_status: 200 });
     expect(entry!.ts).toBe(`${line!['time'] as number}000000`); // nanoseconds from the pino time
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('SIGTERM received, draining');
-    expect(stderr).not.toMatch(/warn|error/i);
+    expect(await p.stop()).toBe(0);
+    expect(p.out.stderr).toContain('SIGTERM received, draining');
+    expect(p.out.stderr).not.toMatch(/warn|error/i);
     const traces = exports.filter((e) => e.path === '/v1/traces');
     expect(traces.length).toBeGreaterThan(0);
     expect(traces[0]!.type).toBe('application/x-protobuf');

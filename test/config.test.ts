@@ -30,6 +30,14 @@ describe('config', () => {
     expect(load([], { RELAY_UPSTREAM_URL: '' }).config.upstreamUrl).toBeUndefined();
   });
 
+  it('takes service.name from OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then the default', () => {
+    const attrs = { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.name=embed%20relay' };
+    expect(load([], attrs).config.serviceName).toBe('embed relay');
+    expect(load([], { ...attrs, OTEL_SERVICE_NAME: 'from-env' }).config.serviceName).toBe('from-env');
+    expect(load(['--service-name=from-flag'], attrs).config.serviceName).toBe('from-flag');
+    expect(load([], { OTEL_RESOURCE_ATTRIBUTES: 'k=v' }).config.serviceName).toBe('embedding-relay');
+  });
+
   it('normalises the upstream URL', () => {
     expect(load([], { RELAY_UPSTREAM_URL: 'http://vllm:8000/v1/' }).config.upstreamUrl).toBe('http://vllm:8000/v1');
   });
