@@ -89,7 +89,9 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       return;
     }
     if (!res.headersSent) rec.httpStatus = err.status;
-    writeError(res, err, err.code === 'body_too_large' ? { connection: 'close' } : {});
+    const headers: Record<string, string> =
+      err.code === 'body_too_large' ? { connection: 'close' } : err.code === 'method_not_allowed' ? { allow: 'POST' } : {};
+    writeError(res, err, headers);
   }
 
   async function embeddings(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
@@ -226,7 +228,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`));
+      writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`), { allow: 'GET, HEAD' });
       return;
     }
     if (path === '/healthz') return json(res, 200, { status: 'ok' });

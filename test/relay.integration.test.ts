@@ -79,6 +79,17 @@ const base = (port: number) => ({
   'http.route': '/v1/embeddings',
 });
 
+/** Attributes from a parsed one-text request. */
+const textRequest = (model: string, text: string, extra: Record<string, unknown> = {}) => ({
+  'gen_ai.request.model': model,
+  'gen_ai.request.encoding_formats': ['float'],
+  'embedding.batch.size': 1,
+  'embedding.input.type': 'string',
+  'embedding.input.chars': text.length,
+  ...extra,
+});
+const timing = { 'embedding.upstream.duration': expect.any(Number), 'embedding.relay.overhead': expect.any(Number) };
+
 describe('the openai client sees exactly what the upstream sends', () => {
   const cases: [string, OpenAI.EmbeddingCreateParams][] = [
     ['single float', { model: 'Qwen/Qwen3-Embedding-4B', input: 'hello world', encoding_format: 'float' }],
@@ -219,8 +230,13 @@ describe('failures are recorded like any other request', () => {
 
     const span = onlySpan(`embeddings ${model}`);
     expect(span.status.code).toBe(SpanStatusCode.UNSET); // a client error is not a server failure
-    expect(span.attributes).toMatchObject({ 'error.type': '400', 'http.response.status_code': 400 });
-    expect(span.attributes).not.toHaveProperty('gen_ai.embeddings.dimension.count');
+    expect(span.attributes).toEqual({
+      ...base(simPort),
+      ...textRequest(model, 'x', { 'embedding.request.dimensions': 4000 }),
+      ...timing,
+      'http.response.status_code': 400,
+      'error.type': '400',
+    });
     const m = await scrape();
     expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '400', http_response_status_code: '400' })).toBe(1);
     expect(find(m, 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
@@ -234,7 +250,7 @@ describe('failures are recorded like any other request', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('simulated_fault');
     const span = onlySpan(`embeddings ${model}`);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes).toMatchObject({ 'error.type': '503', 'http.response.status_code': 503 });
+    expect(span.attributes).toEqual({ ...base(simPort), ...textRequest(model, 'x'), ...timing, 'http.response.status_code': 503, 'error.type': '503' });
     expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '503' })).toBe(1);
     expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 50, status: 'error', http_status: 503, error_type: '503' });
   });
@@ -245,8 +261,19 @@ describe('failures are recorded like any other request', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { usage?: unknown }).usage).toBeUndefined();
     const span = onlySpan(`embeddings ${model}`);
-    expect(span.attributes).not.toHaveProperty('gen_ai.usage.input_tokens');
-    expect(span.attributes['gen_ai.embeddings.dimension.count']).toBe(2560);
+    expect(span.attributes).toEqual({
+      ...base(simPort),
+      'gen_ai.request.model': model,
+      'gen_ai.request.encoding_formats': ['float'],
+      'embedding.batch.size': 1,
+      'embedding.input.type': 'string_array',
+      'embedding.input.chars': 'four score'.length,
+      ...timing,
+      'http.response.status_code': 200,
+      'gen_ai.response.model': model,
+      'gen_ai.embeddings.dimension.count': 2560,
+      'embedding.vector.count': 1,
+    });
     expect(find(await scrape(), 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
     const log = lastLogFor(mainLogs, model);
     expect(log).toMatchObject({ status: 'ok', http_status: 200, output_dim: 2560 });
@@ -287,7 +314,7 @@ describe('failures are recorded like any other request', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
     const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'body_too_large');
     expect(span).toHaveLength(1);
-    expect(span[0]!.attributes['http.response.status_code']).toBe(413);
+    expect(span[0]!.attributes).toEqual({ ...base(simPort), 'http.response.status_code': 413, 'error.type': 'body_too_large' });
     expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { error_type: 'body_too_large', http_response_status_code: '413' })).toBe(1);
     expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ http_status: 413, level: 40 });
   });
@@ -305,7 +332,7 @@ describe('failures are recorded like any other request', () => {
       });
       const span = onlySpan('embeddings m-down');
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
-      expect(span.attributes).toMatchObject({ ...base(deadPort), 'error.type': 'upstream_unreachable', 'http.response.status_code': 502 });
+      expect(span.attributes).toEqual({ ...base(deadPort), ...textRequest('m-down', 'x'), 'http.response.status_code': 502, 'error.type': 'upstream_unreachable' });
       expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-down', error_type: 'upstream_unreachable', http_response_status_code: '502' })).toBe(1);
       expect(lastLogFor(logs, 'm-down')).toMatchObject({ level: 50, http_status: 502, error_type: 'upstream_unreachable' });
       expect((await fetch(`${r.url}/readyz`)).status).toBe(503);
@@ -323,7 +350,7 @@ describe('failures are recorded like any other request', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
       const span = onlySpan('embeddings m-timeout');
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
-      expect(span.attributes).toMatchObject({ 'error.type': 'upstream_timeout', 'http.response.status_code': 504 });
+      expect(span.attributes).toEqual({ ...base(simPort), ...textRequest('m-timeout', 'x'), 'http.response.status_code': 504, 'error.type': 'upstream_timeout' });
       expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-timeout', error_type: 'upstream_timeout' })).toBe(1);
       const log = lastLogFor(logs, 'm-timeout');
       expect(log).toMatchObject({ level: 50, http_status: 504, error_type: 'upstream_timeout' });
@@ -385,6 +412,100 @@ describe('telemetry never breaks a request', () => {
       up.server.closeAllConnections();
       await up.close();
     }
+  });
+});
+
+describe('more of the contract', () => {
+  it('wrong method → 405 with Allow, unknown path → 404, both recorded', async () => {
+    const get = await fetch(`${main.url}/v1/embeddings`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(((await get.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    const missing = await fetch(`${main.url}/v2/embed`, { method: 'POST', body: '{}' });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error).toMatchObject({ code: 'not_found', type: 'invalid_request_error' });
+
+    const s405 = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'method_not_allowed');
+    expect(s405.map((s) => s.attributes)).toEqual([{ ...base(simPort), 'http.request.method': 'GET', 'http.response.status_code': 405, 'error.type': 'method_not_allowed' }]);
+    const s404 = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'not_found');
+    const { 'http.route': _route, ...noRoute } = base(simPort);
+    expect(s404.map((s) => s.attributes)).toEqual([{ ...noRoute, 'http.response.status_code': 404, 'error.type': 'not_found' }]);
+    const m = await scrape();
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'method_not_allowed', http_response_status_code: '405' })).toBe(1);
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'not_found', http_response_status_code: '404' })).toBe(1);
+    expect(mainLogs.requests().filter((l) => l['error_type'] === 'not_found' || l['error_type'] === 'method_not_allowed')).toHaveLength(2);
+  });
+
+  it('RELAY_UPSTREAM_API_KEY replaces the client credentials upstream', async () => {
+    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1`, upstreamApiKey: 'sk-relay-owned' });
+    try {
+      upstreamHeaders.length = 0;
+      const res = await post(r.url, { model: 'm-key', input: 'x' }, { authorization: 'Bearer sk-client', 'api-key': 'azure-style-client-key' });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      expect(upstreamHeaders).toHaveLength(1);
+      expect(upstreamHeaders[0]!.authorization).toBe('Bearer sk-relay-owned');
+      expect(upstreamHeaders[0]!['api-key']).toBeUndefined();
+    } finally {
+      await r.close(100);
+    }
+  });
+
+  it("reads TEI's x-compute-tokens header when the body has no usage", async () => {
+    const handler = createSimulatorHandler(SIM_DEFAULTS);
+    const tei = await listen(createServer((req, res) => {
+      req.headers[FAULT_HEADER] = 'no-usage';
+      res.setHeader('x-compute-tokens', '42');
+      handler(req, res);
+    }), '127.0.0.1', 0);
+    const { relay: r, logs } = await relay({ upstreamUrl: `${tei.url}/v1`, providerName: 'tei' });
+    try {
+      await (await post(r.url, { model: 'm-tei', input: 'x' })).arrayBuffer();
+      expect(onlySpan('embeddings m-tei').attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 42, 'embedding.usage.estimated': false });
+      expect(total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-tei', gen_ai_provider_name: 'tei' })).toBe(42);
+      expect(lastLogFor(logs, 'm-tei')).toMatchObject({ input_tokens: 42, input_tokens_estimated: false });
+    } finally {
+      await r.close(100);
+      await tei.close();
+    }
+  });
+
+  it('logs input text only when RELAY_LOG_INPUTS=true, and never in spans', async () => {
+    const { relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, logInputs: true });
+    try {
+      await (await post(r.url, { model: 'm-inputs', input: ['secret text one', 'two'] })).arrayBuffer();
+      expect(lastLogFor(logs, 'm-inputs')['inputs']).toEqual(['secret text one', 'two']);
+      expect(JSON.stringify(onlySpan('embeddings m-inputs').attributes)).not.toContain('secret text one');
+    } finally {
+      await r.close(100);
+    }
+  });
+
+  it('never crashes on odd requests: every one gets an OpenAI-style 4xx', async () => {
+    const odd: [string, RequestInit][] = [
+      ['/v1/embeddings', { method: 'POST', body: '' }],
+      ['/v1/embeddings', { method: 'POST', body: 'null' }],
+      ['/v1/embeddings', { method: 'POST', body: '"just a string"' }],
+      ['/v1/embeddings', { method: 'POST', body: '{"model":null,"input":null}' }],
+      ['/v1/embeddings', { method: 'POST', body: '{"model":"m","input":[[]]}' }],
+      ['/v1/embeddings', { method: 'POST', body: '{"model":"m","input":[{"a":1}]}' }],
+      ['/v1/embeddings', { method: 'POST', body: '{"model":"m","input":"x","dimensions":1e400}' }],
+      ['/v1/embeddings', { method: 'POST', body: '\u0000\u00ff\ufffd', headers: { 'content-type': 'application/octet-stream' } }],
+      ['/v1/embeddings', { method: 'POST', body: '{"__proto__":{"polluted":true},"model":"m"}' }],
+      ['/v1/embeddings?x=1', { method: 'DELETE' }],
+      ['/../../etc/passwd', { method: 'GET' }],
+      ['/v1/models', { method: 'POST', body: '{}' }],
+    ];
+    for (const [path, init] of odd) {
+      const res = await fetch(`${main.url}${path}`, init);
+      expect(res.status, `${init.method} ${path} ${String(init.body)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+      expect(body.error.type).toBe('invalid_request_error');
+      expect(body.error.message.length).toBeGreaterThan(0);
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((await fetch(`${main.url}/healthz`)).status).toBe(200);
   });
 });
 

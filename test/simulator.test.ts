@@ -65,6 +65,21 @@ describe('the simulator server', () => {
     await expect(garbage.json()).rejects.toThrow();
   });
 
+  it('takes longer for more tokens (latency model)', async () => {
+    const slow = await startSimulator({ model: 'sim', dimensions: 4, seed: 1, latencyMs: 5, latencyPerTokenMs: 0.5, failRate: 0 });
+    try {
+      const time = async (input: string) => {
+        const t0 = performance.now();
+        await (await fetch(`${slow.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'sim', input }) })).arrayBuffer();
+        return performance.now() - t0;
+      };
+      expect(await time('one')).toBeGreaterThanOrEqual(5);
+      expect(await time(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '))).toBeGreaterThanOrEqual(5 + 100);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('fails at the configured rate', async () => {
     const flaky = await startSimulator({ model: 'sim', dimensions: 4, seed: 1, latencyMs: 0, latencyPerTokenMs: 0, failRate: 0.5, random: (() => { let i = 0; return () => (i++ % 2 === 0 ? 0.1 : 0.9); })() });
     try {
