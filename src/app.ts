@@ -8,7 +8,7 @@ import { RelayMetrics } from './metrics.ts';
 import { createRelayHandler } from './relay.ts';
 import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
-import { startSimulator } from './simulator.ts';
+import { simulatorOptions, startSimulator } from './simulator.ts';
 import { Upstream } from './upstream.ts';
 
 export interface RunningRelay {
@@ -33,14 +33,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
     simulator = await startSimulator(
-      {
-        model: config.simulatorModel,
-        dimensions: config.simulatorDimensions,
-        seed: config.simulatorSeed,
-        latencyMs: config.simulatorLatencyMs,
-        latencyPerTokenMs: config.simulatorLatencyPerTokenMs,
-        failRate: config.simulatorFailRate,
-      },
+      simulatorOptions(config),
       config.simulatorHost,
       config.simulatorPort,
     );

@@ -228,6 +228,9 @@ export function serviceNameFromResourceAttributes(value: string | undefined): st
   return undefined;
 }
 
+/** OTEL_SDK_DISABLED=true turns the whole SDK off (no spans, no metrics endpoint). */
+export const sdkDisabled = (env: NodeJS.ProcessEnv): boolean => String(env['OTEL_SDK_DISABLED']).trim().toLowerCase() === 'true';
+
 /** The text of --help: every option with its env variable and default. */
 export function helpText(): string {
   const lines = [

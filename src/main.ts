@@ -1,8 +1,8 @@
 // CLI entry: `embedding-relay [options]` or `embedding-relay simulator [options]`.
 // Human-facing text goes to stderr; stdout carries only the JSON log lines.
 import { startRelay } from './app.ts';
-import { ConfigError, helpText, loadConfig, type Config } from './config.ts';
-import { startSimulator } from './simulator.ts';
+import { ConfigError, helpText, loadConfig, sdkDisabled, type Config } from './config.ts';
+import { simulatorOptions, startSimulator } from './simulator.ts';
 
 function banner(config: Config, url: string, upstreamUrl: string, simulated: boolean, metricsUrl: string | undefined): string {
   const base = url.replace('0.0.0.0', '127.0.0.1');
@@ -41,14 +41,7 @@ async function main(): Promise<void> {
   }
   if (command === 'simulator') {
     const sim = await startSimulator(
-      {
-        model: config.simulatorModel,
-        dimensions: config.simulatorDimensions,
-        seed: config.simulatorSeed,
-        latencyMs: config.simulatorLatencyMs,
-        latencyPerTokenMs: config.simulatorLatencyPerTokenMs,
-        failRate: config.simulatorFailRate,
-      },
+      simulatorOptions(config),
       config.simulatorHost,
       config.simulatorPort,
     );
@@ -60,7 +53,7 @@ async function main(): Promise<void> {
   }
   const relay = await startRelay(config);
   const metricsUrl =
-    String(process.env['OTEL_SDK_DISABLED']).toLowerCase() === 'true' ? undefined : `http://${config.metricsHost}:${config.metricsPort}/metrics`;
+    sdkDisabled(process.env) ? undefined : `http://${config.metricsHost}:${config.metricsPort}/metrics`;
   console.error(banner(config, relay.url, relay.upstreamUrl, relay.simulator !== undefined, metricsUrl));
 
   let stopping = false;

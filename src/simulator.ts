@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody } from './body.ts';
 import { parseEmbeddingRequest } from './embedding-request.ts';
+import type { Config } from './config.ts';
 import { RelayError, toRelayError, writeError } from './errors.ts';
 import { listen, type RunningServer } from './listen.ts';
 
@@ -18,6 +19,17 @@ export interface SimulatorOptions {
   failRate: number;
   /** Test seam for failRate; defaults to Math.random. */
   random?: () => number;
+}
+
+export function simulatorOptions(config: Config): SimulatorOptions {
+  return {
+    model: config.simulatorModel,
+    dimensions: config.simulatorDimensions,
+    seed: config.simulatorSeed,
+    latencyMs: config.simulatorLatencyMs,
+    latencyPerTokenMs: config.simulatorLatencyPerTokenMs,
+    failRate: config.simulatorFailRate,
+  };
 }
 
 export const SIMULATOR_HEADER = 'x-embedding-simulator';

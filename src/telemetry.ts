@@ -16,6 +16,7 @@ import { detectResources, envDetector, hostDetector, osDetector, resourceFromAtt
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { sdkDisabled } from './config.ts';
 import { listen } from './listen.ts';
 import { PROBE_HEADER } from './relay.ts';
 import { METRIC_SPECS } from './semconv.ts';
@@ -82,7 +83,7 @@ export function diagLevel(value: string | undefined): DiagLogLevel {
 
 export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
   const env = opts.env ?? process.env;
-  if (String(env['OTEL_SDK_DISABLED']).toLowerCase() === 'true') {
+  if (sdkDisabled(env)) {
     return { enabled: false, metricsUrl: undefined, shutdown: async () => {} };
   }
   // The SDK's DiagConsoleLogger prints info/debug with console.log, i.e. into stdout, which must

@@ -107,6 +107,23 @@ describe('CLI', () => {
   });
 });
 
+describe('OTEL_SDK_DISABLED=true', () => {
+  it('still relays and logs, with no metrics endpoint and no trace ids', async () => {
+    const p = await startRelayProcess({ OTEL_SDK_DISABLED: 'true' });
+    try {
+      expect(p.out.stderr).toContain('Telemetry disabled (OTEL_SDK_DISABLED=true).');
+      expect((await embed(p.url, 'm-off')).status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 200));
+      const line = jsonLines(p.out.stdout).find((l) => l['model'] === 'm-off');
+      expect(line).toMatchObject({ event: 'embedding_request', http_status: 200, output_dim: 16 });
+      expect(line).not.toHaveProperty('trace_id');
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
+  });
+});
+
 describe('shutdown with no Collector listening', () => {
   it('exits promptly: the span flush is bounded', async () => {
     const dead = await freePort();
