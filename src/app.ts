@@ -60,7 +60,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     estimateTokens: config.estimateTokens,
     logInputs: config.logInputs,
   });
-  const server = createServer({ requestTimeout: 0 }, handler);
+  const server = createServer(handler);
   const running = await listen(server, config.host, config.port);
   return {
     url: running.url,

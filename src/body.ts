@@ -19,6 +19,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -38,8 +39,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new RelayError('client_aborted', 'The client closed the connection while sending the request.', { cause: err }));
     };
+    // A client that vanishes mid-upload may close without an 'error': never wait forever.
+    const onClose = () => onError(new Error('request closed before its body was complete'));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }

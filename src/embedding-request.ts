@@ -83,7 +83,12 @@ export function parseEmbeddingRequest(body: Buffer, maxBatch: number): Embedding
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new RelayError('invalid_json', `The request body is not valid JSON: ${(err as Error).message}`, { cause: err });
+    // V8's message quotes the start of the body; keep only the position so no input text is
+    // echoed into logs or spans.
+    const message = (err as Error).message;
+    const position = /position (\d+)/.exec(message)?.[1];
+    const where = position !== undefined ? ` (at byte ${position})` : /end of JSON input/.test(message) ? ' (it ends too early)' : '';
+    throw new RelayError('invalid_json', `The request body is not valid JSON${where}.`, { cause: err });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new RelayError('invalid_request', 'The request body must be a JSON object.');

@@ -67,6 +67,14 @@ describe('parseEmbeddingRequest', () => {
     expect(rejection({ model: 'm', input: 'x', encoding_format: 'int8' }).message).toBe("'encoding_format' must be \"float\" or \"base64\".");
   });
 
+  it('never echoes the body in a JSON error (input text stays out of logs)', () => {
+    const r = rejection('hello world, this is private text');
+    expect(r).toMatchObject({ code: 'invalid_json', message: 'The request body is not valid JSON.' });
+    expect(rejection('{"model": "private",}').message).toBe('The request body is not valid JSON (at byte 20).');
+    expect(rejection('{"model": private}').message).toBe('The request body is not valid JSON.');
+    expect(rejection('{"model": "private", "input": [').message).toBe('The request body is not valid JSON (it ends too early).');
+  });
+
   it('limits the batch size', () => {
     expect(rejection({ model: 'm', input: ['a', 'b', 'c'] }, 2)).toEqual({
       code: 'batch_too_large',

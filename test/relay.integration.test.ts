@@ -118,6 +118,16 @@ describe('the openai client sees exactly what the upstream sends', () => {
     expect(Buffer.from(await b.arrayBuffer()).equals(Buffer.from(await a.arrayBuffer()))).toBe(true);
   });
 
+  it('/readyz answers 200 while the upstream answers, and its probe leaves no span', async () => {
+    const before = spans.getFinishedSpans().length;
+    const res = await fetch(`${main.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', upstream: { reachable: true, status: 200 } });
+    // Only the test's own fetch (instrumented in this process) made a span; the probe did not.
+    const added = spans.getFinishedSpans().slice(before);
+    expect(added.filter((sp) => sp.attributes['server.port'] === simPort)).toEqual([]);
+  });
+
   it('passes GET /v1/models through', async () => {
     const via = new OpenAI({ baseURL: `${main.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
     const models = [];
@@ -298,11 +308,11 @@ describe('failures are recorded like any other request', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', param: null });
-    expect(body.error['message']).toMatch(/not valid JSON/);
     const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'invalid_json');
     expect(span).toHaveLength(1);
     expect(span[0]!.attributes).toEqual({ ...base(simPort), 'http.response.status_code': 400, 'error.type': 'invalid_json' });
     expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: '_OTHER', error_type: 'invalid_json', http_response_status_code: '400' })).toBe(1);
+    expect(body.error['message']).toBe('The request body is not valid JSON (it ends too early).');
     const log = mainLogs.requests().filter((l) => l['error_type'] === 'invalid_json');
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ level: 40, status: 'error', http_status: 400, trace_id: span[0]!.spanContext().traceId });
