@@ -1,6 +1,7 @@
 // Telemetry bootstrap, loaded before the app: `node --import ./dist/instrument.js dist/main.js`.
 // It starts the SDK for the relay command and flushes it when the process has drained
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
+import './node-version.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startTelemetry } from './telemetry.ts';
 

@@ -1,5 +1,6 @@
 // CLI entry: `embedding-relay [options]` or `embedding-relay simulator [options]`.
 // Human-facing text goes to stderr; stdout carries only the JSON log lines.
+import './node-version.ts';
 import { startRelay } from './app.ts';
 import { ConfigError, helpText, loadConfig, sdkDisabled, type Config } from './config.ts';
 import { simulatorOptions, startSimulator } from './simulator.ts';
