@@ -16,8 +16,6 @@ export interface RunningRelay {
   upstreamUrl: string;
   /** Set when the relay started its own simulator. */
   simulator: RunningServer | undefined;
-  providerName: string;
-  logger: Logger;
   /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -32,11 +30,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   let simulator: RunningServer | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
-    simulator = await startSimulator(
-      simulatorOptions(config),
-      config.simulatorHost,
-      config.simulatorPort,
-    );
+    simulator = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort);
     upstreamUrl = `${simulator.url}/v1`;
   }
   const upstream = new Upstream({
@@ -47,12 +41,11 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     headersTimeoutMs: config.headersTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
   });
-  const providerName = config.providerName ?? defaultProviderName(config.upstreamUrl);
   const handler = createRelayHandler({
     upstream,
     logger,
     metrics: new RelayMetrics(),
-    providerName,
+    providerName: config.providerName ?? defaultProviderName(config.upstreamUrl),
     maxBodyBytes: config.maxBodyBytes,
     maxBatch: config.maxBatch,
     maxModelLabels: config.maxModelLabels,
@@ -66,8 +59,6 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     url: running.url,
     upstreamUrl,
     simulator,
-    providerName,
-    logger,
     async close(graceMs = 10_000) {
       const closed = running.close();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

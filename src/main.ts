@@ -41,11 +41,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'simulator') {
-    const sim = await startSimulator(
-      simulatorOptions(config),
-      config.simulatorHost,
-      config.simulatorPort,
-    );
+    const sim = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort);
     console.error(`embedding-relay SIMULATOR (fake vectors, not a model) serving ${config.simulatorModel} at ${sim.url}/v1`);
     const stop = () => void sim.close();
     process.once('SIGTERM', stop);

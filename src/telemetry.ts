@@ -104,16 +104,20 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const savedLogLevel = process.env['OTEL_LOG_LEVEL'];
   delete process.env['OTEL_LOG_LEVEL'];
-  const sdk = new NodeSDK({
-    resource,
-    autoDetectResources: false,
-    metricReaders: [prometheus],
-    views: prometheusViews(),
-    instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe })],
-    logRecordProcessors: [],
-    ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
-  });
-  if (savedLogLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = savedLogLevel;
+  let sdk: NodeSDK;
+  try {
+    sdk = new NodeSDK({
+      resource,
+      autoDetectResources: false,
+      metricReaders: [prometheus],
+      views: prometheusViews(),
+      instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe })],
+      logRecordProcessors: [],
+      ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+    });
+  } finally {
+    if (savedLogLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = savedLogLevel;
+  }
   sdk.start();
 
   const server: Server = createServer((req, res) => {
