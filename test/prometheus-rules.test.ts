@@ -1,0 +1,86 @@
+// The Prometheus side of the stack: config, recording/alerting rules and their promtool unit
+// tests, Alertmanager config; all checked with the real promtool/amtool (Debian packages
+// `prometheus`, `prometheus-alertmanager`; missing tools fail the run, never skip it).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { relay, scrapeText, simulator } from './harness.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const tool = (cmd: string, args: string[]) => {
+  const run = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+  if (run.error) throw new Error(`${cmd} could not run (${run.error.message}); install Debian's prometheus and prometheus-alertmanager`);
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+};
+
+interface RuleFile {
+  groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
+}
+interface RuleTests {
+  tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+}
+const rules = parse(readFileSync(`${root}prometheus/embedding-relay.rules.yml`, 'utf8')) as RuleFile;
+const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
+
+describe('Prometheus configuration', () => {
+  it('promtool check config accepts prometheus.yml and its rule files', () => {
+    const r = tool('promtool', ['check', 'config', 'prometheus/prometheus.yml']);
+    expect(r.output).toContain('SUCCESS: prometheus/prometheus.yml is valid');
+    expect(r.status).toBe(0);
+  });
+
+  it('promtool check rules accepts the rules', () => {
+    const r = tool('promtool', ['check', 'rules', 'prometheus/embedding-relay.rules.yml']);
+    expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  it('promtool test rules: every alert fires when it should and stays quiet when not', () => {
+    const r = tool('promtool', ['test', 'rules', 'prometheus/tests/alerts.test.yml']);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('has the required alerts, each with a firing and a quiet unit test', () => {
+    expect(alerts.map((a) => a.alert).sort()).toEqual([
+      'EmbeddingErrorRatioHigh',
+      'EmbeddingLatencyP95High',
+      'EmbeddingLatencyP99High',
+      'EmbeddingNoTraffic',
+      'EmbeddingRelayDown',
+      'EmbeddingUpstreamUnreachable',
+    ]);
+    const cases = (parse(readFileSync(`${root}prometheus/tests/alerts.test.yml`, 'utf8')) as RuleTests).tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const a of alerts) {
+      const mine = cases.filter((c) => c.alertname === a.alert);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${a.alert} has no firing case`).toBe(true);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${a.alert} has no quiet case`).toBe(true);
+    }
+  });
+
+  it('amtool accepts the Alertmanager config', () => {
+    const r = tool('amtool', ['check-config', 'prometheus/alertmanager.yml']);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('uses only metric names the relay really exposes', async () => {
+    const sim = await simulator();
+    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1` });
+    try {
+      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      const exposition = await scrapeText();
+      const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
+      // Metric names only: drop label matchers {...} and by/without (...) label lists first.
+      const metricNames = (expr: string) =>
+        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+      const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
+      expect(used.size).toBeGreaterThan(3);
+      for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
+    } finally {
+      await r.close(100);
+      await sim.close();
+    }
+  });
+});
