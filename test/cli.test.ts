@@ -1,80 +1,10 @@
 // The shipped entry point as a real process: `node --import ./dist/instrument.js dist/main.js`
 // (what `npm start` runs). `npm test` builds dist/ first.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../src/listen.ts';
-
-const root = new URL('..', import.meta.url).pathname;
-const node = process.execPath;
-const entry = ['--import', './dist/instrument.js', 'dist/main.js'];
-
-const freePort = async () => {
-  const s = await listen(createServer(), '127.0.0.1', 0);
-  await s.close();
-  return Number(new URL(s.url).port);
-};
-
-interface RelayProcess {
-  child: ChildProcess;
-  url: string;
-  metricsPort: number;
-  out: { stdout: string; stderr: string };
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
-  const metricsPort = await freePort();
-  const child = spawn(node, entry, {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'],
-      RELAY_HOST: '127.0.0.1',
-      RELAY_PORT: String(await freePort()),
-      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-      RELAY_SIMULATOR_LATENCY_MS: '0',
-      ...env,
-    },
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
-    const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out.stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stderr!.on('data', check);
-    child.once('exit', () => reject(new Error(`relay exited:\n${out.stderr}`)));
-  });
-  return {
-    child,
-    url,
-    metricsPort,
-    out,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-const embed = (url: string, model: string) =>
-  fetch(`${url}/v1/embeddings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, input: ['hello', 'world'], dimensions: 16 }),
-  });
-
-const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+import { embed, entry, freePort, jsonLines, node, root, startRelayProcess, type RelayProcess } from './relay-process.ts';
 
 describe('CLI', () => {
   it('fails fast with an exact message on a bad value', () => {

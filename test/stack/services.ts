@@ -1,0 +1,90 @@
+// Real programs for the stack tests: build-or-reuse binaries, start them on 127.0.0.1, wait until
+// they answer, stop them. A missing binary or a failed build throws: the run fails, never skips.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+
+/** The Collector built by ocb from test/stack/otelcol-builder.yaml (cached; cold build ~2 min). */
+export function otelcolBinary(): string {
+  return execFileSync('bash', [join(here, 'build-otelcol.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+/** A program from PATH (Debian packages); throws with the package to install when absent. */
+export function systemBinary(name: string, debianPackage: string): string {
+  try {
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
+    return name;
+  } catch {
+    throw new Error(`${name} is required for the stack tests: apt-get install ${debianPackage}`);
+  }
+}
+
+export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `embedding-relay-${name}-`));
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `bin args`, then polls `readyUrl` until it answers 200 (or the process dies, or time runs out). */
+export async function startService(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 60_000): Promise<Service> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (c: Buffer) => {
+    log = (log + c.toString()).slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const service: Service = {
+    name,
+    child,
+    output: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${log.slice(-4000)}`);
+    try {
+      const res = await fetch(readyUrl);
+      await res.arrayBuffer();
+      if (res.status === 200) return service;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await service.stop();
+      throw new Error(`${name} was not ready at ${readyUrl} within ${timeoutMs} ms:\n${log.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 1_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,149 @@
+// End to end against the real programs: relay (a process configured only by OTEL_*/RELAY_* env)
+// → OpenTelemetry Collector built by ocb from the repo's manifest, with the repo's
+// otel-collector.yaml; Prometheus (Debian) with the repo's prometheus.yml and rules, scraping
+// the relay and the Collector. Configs change only in hosts and ports (rewrite.ts).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
+import { rewriteHostsAndPorts } from './rewrite.ts';
+import { eventually, otelcolBinary, startService, systemBinary, tempDir, type Service } from './services.ts';
+
+const services: Service[] = [];
+let relay: RelayProcess;
+let otelcol: string;
+const port: Record<string, number> = {};
+let promUrl: string;
+
+beforeAll(async () => {
+  otelcol = otelcolBinary();
+  const prometheus = systemBinary('prometheus', 'prometheus');
+  for (const name of ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'tempoGrpc', 'prometheus', 'alertmanager', 'tempo', 'loki']) port[name] = await freePort();
+
+  const dir = tempDir('stack');
+  const collectorConfig = join(dir, 'otel-collector.yaml');
+  writeFileSync(
+    collectorConfig,
+    rewriteHostsAndPorts(readFileSync(join(root, 'otel-collector.yaml'), 'utf8'), {
+      '0.0.0.0:4317': `127.0.0.1:${port['otlpGrpc']}`,
+      '0.0.0.0:4318': `127.0.0.1:${port['otlpHttp']}`,
+      '0.0.0.0:13133': `127.0.0.1:${port['health']}`,
+      'host: 0.0.0.0': 'host: 127.0.0.1',
+      'port: 8888': `port: ${port['collectorMetrics']}`,
+      'tempo:4317': `127.0.0.1:${port['tempoGrpc']}`,
+    }, 'otel-collector.yaml'),
+  );
+  services.push(await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`));
+
+  relay = await startRelayProcess({
+    OTEL_SERVICE_NAME: 'embedding-relay',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port['otlpHttp']}`,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    RELAY_PROVIDER_NAME: 'simulator',
+  });
+
+  const promDir = tempDir('prometheus');
+  copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
+  writeFileSync(
+    join(promDir, 'prometheus.yml'),
+    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/prometheus.yml'), 'utf8'), {
+      'relay:9464': `127.0.0.1:${relay.metricsPort}`,
+      'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
+      'tempo:3200': `127.0.0.1:${port['tempo']}`,
+      'loki:3100': `127.0.0.1:${port['loki']}`,
+      'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
+      'localhost:9090': `127.0.0.1:${port['prometheus']}`,
+    }, 'prometheus/prometheus.yml'),
+  );
+  promUrl = `http://127.0.0.1:${port['prometheus']}`;
+  services.push(
+    await startService('prometheus', prometheus, [
+      `--config.file=${join(promDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(promDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port['prometheus']}`,
+    ], `${promUrl}/-/ready`),
+  );
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  for (const s of services.reverse()) await s.stop();
+});
+
+interface PromResult {
+  status: string;
+  error?: string;
+  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+const query = async (expr: string): Promise<PromResult> =>
+  (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as PromResult;
+
+describe('OpenTelemetry Collector', () => {
+  it('otelcol validate accepts otel-collector.yaml, and rejects a broken copy', () => {
+    expect(execFileSync(otelcol, ['validate', '--config', join(root, 'otel-collector.yaml')], { encoding: 'utf8', stdio: 'pipe' })).toBe('');
+    const broken = join(tempDir('broken'), 'c.yaml');
+    writeFileSync(broken, readFileSync(join(root, 'otel-collector.yaml'), 'utf8').replace('processors: [memory_limiter, batch]', 'processors: [memory_limiter, batchh]'));
+    expect(() => execFileSync(otelcol, ['validate', '--config', broken], { stdio: 'pipe' })).toThrow(/batchh/);
+  });
+
+  it('receives the relay’s spans over OTLP/HTTP', async () => {
+    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
+    for (let i = 0; i < 5; i++) await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: [`stack test ${i}`, 'second'] });
+    const accepted = await eventually('the Collector to accept spans', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port['collectorMetrics']}/metrics`)).text();
+      const m = /^otelcol_receiver_accepted_spans(?:_total)?\{[^}]*transport="http"[^}]*\} (\d+)/m.exec(text);
+      return m && Number(m[1]) >= 10 ? Number(m[1]) : undefined;
+    }, 30_000);
+    expect(accepted).toBeGreaterThanOrEqual(10); // 5 relay spans + 5 upstream client spans
+  });
+});
+
+describe('Prometheus', () => {
+  it('scrapes the relay and the Collector', async () => {
+    const up = await eventually('relay and collector targets up', async () => {
+      const r = await query('up');
+      const jobs = Object.fromEntries(r.data.result.map((s) => [s.metric['job'], s.value[1]]));
+      return jobs['embedding-relay'] === '1' && jobs['otel-collector'] === '1' ? jobs : undefined;
+    }, 60_000);
+    expect(up).toMatchObject({ 'embedding-relay': '1', 'otel-collector': '1' });
+  });
+
+  it('evaluates every rule expression without error; the rate and latency ones return data', async () => {
+    const rules = parse(readFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), 'utf8')) as {
+      groups: { rules: { record?: string; alert?: string; expr: string }[] }[];
+    };
+    const all = rules.groups.flatMap((g) => g.rules);
+    // rate() needs the counter to grow between two scrapes (15 s apart): keep traffic flowing,
+    // including a failure, until Prometheus sees it.
+    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
+    await eventually('request rate in Prometheus', async () => {
+      await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: ['keep', 'traffic', 'flowing'] });
+      await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'x', dimensions: 99_999 }).catch(() => undefined);
+      const r = await query('sum(rate(gen_ai_client_operation_duration_seconds_count{job="embedding-relay"}[5m])) > 0');
+      return r.data.result.length > 0 ? true : undefined;
+    }, 90_000);
+    for (const rule of all) {
+      const r = await query(rule.expr);
+      expect(r.status, `${rule.record ?? rule.alert}: ${r.error}`).toBe('success');
+    }
+    for (const record of ['embedding:requests:rate5m', 'embedding:latency_seconds:p50_5m', 'embedding:latency_seconds:p99_5m', 'embedding:error_ratio:rate5m', 'embedding:relay_overhead_seconds:p99_5m', 'embedding:input_tokens:rate5m']) {
+      const expr = all.find((r) => r.record === record)!.expr;
+      const r = await query(expr);
+      expect(r.data.result.length, `${record} returned no data`).toBeGreaterThan(0);
+      expect(Number.isFinite(Number(r.data.result[0]!.value[1])), `${record} = ${r.data.result[0]!.value[1]}`).toBe(true);
+    }
+  });
+
+  it('loads the rule groups and evaluates them healthily', async () => {
+    const groups = await eventually('every rule evaluated', async () => {
+      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] } };
+      const rules = body.data.groups.flatMap((g) => g.rules);
+      return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? body.data.groups : undefined;
+    }, 90_000);
+    expect(groups.map((g) => g.name).sort()).toEqual(['embedding-relay.alerts', 'embedding-relay.recording']);
+    for (const rule of groups.flatMap((g) => g.rules)) expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe('ok');
+  });
+});
