@@ -147,3 +147,41 @@ describe('Prometheus', () => {
     for (const rule of groups.flatMap((g) => g.rules)) expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe('ok');
   });
 });
+
+describe('Grafana dashboard', () => {
+  interface Target { expr?: string; datasource?: { type: string } }
+  interface Panel { title: string; type: string; targets?: Target[] }
+  const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as {
+    panels: Panel[];
+    templating: { list: { name: string; query: { query: string } }[] };
+  };
+  /** Grafana's variables, as Grafana would substitute them with "All" selected. */
+  const substitute = (expr: string) =>
+    expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '15m').replaceAll('$__interval', '15s').replaceAll('$instance', '.*').replaceAll('$model', '.*');
+
+  it('every Prometheus expression evaluates without error, and the traffic/latency panels return data', async () => {
+    const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus').map((t) => ({ panel: p.title, expr: t.expr! })));
+    expect(targets.length).toBeGreaterThan(15);
+    for (const t of targets) {
+      const r = await query(substitute(t.expr));
+      expect(r.status, `${t.panel}: ${r.error}`).toBe('success');
+    }
+    for (const title of ['QPS', 'P99 latency', 'Latency P50 / P90 / P95 / P99', 'Requests by outcome (status, error.type)', 'Relay overhead', 'Batch size', 'Vectors by dimension (dimension consistency)', 'In flight']) {
+      const panel = dashboard.panels.find((p) => p.title === title)!;
+      const r = await query(substitute(panel.targets![0]!.expr!));
+      expect(r.data.result.length, `panel "${title}" has no data`).toBeGreaterThan(0);
+    }
+  });
+
+  it('template variables resolve to the relay instance and the model', async () => {
+    const values: Record<string, string[]> = {};
+    for (const v of dashboard.templating.list) {
+      const m = /^label_values\((.+), (\w+)\)$/.exec(v.query.query)!;
+      const body = (await (await fetch(`${promUrl}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(m[1]!)}`)).json()) as { data: string[] };
+      values[v.name] = body.data;
+    }
+    expect(values['instance']).toEqual([`127.0.0.1:${relay.metricsPort}`]);
+    expect(values['model']).toContain('Qwen/Qwen3-Embedding-4B');
+  });
+});
+
