@@ -12,6 +12,11 @@ export function otelcolBinary(): string {
   return execFileSync('bash', [join(here, 'build-otelcol.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/** Grafana Tempo built from its Go module (tempo-build/go.mod; cached; cold build ~3–4 min). */
+export function tempoBinary(): string {
+  return execFileSync('bash', [join(here, 'build-tempo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
 /** A program from PATH (Debian packages); throws with the package to install when absent. */
 export function systemBinary(name: string, debianPackage: string): string {
   try {
@@ -32,8 +37,8 @@ export interface Service {
 }
 
 /** Starts `bin args`, then polls `readyUrl` until it answers 200 (or the process dies, or time runs out). */
-export async function startService(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 60_000): Promise<Service> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startService(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Service> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const keep = (c: Buffer) => {
     log = (log + c.toString()).slice(-200_000);

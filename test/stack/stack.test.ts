@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
 import { rewriteHostsAndPorts } from './rewrite.ts';
-import { eventually, otelcolBinary, startService, systemBinary, tempDir, type Service } from './services.ts';
+import { eventually, otelcolBinary, startService, systemBinary, tempDir, tempoBinary, type Service } from './services.ts';
 
 const services: Service[] = [];
 let relay: RelayProcess;
@@ -18,10 +18,37 @@ let otelcol: string;
 const port: Record<string, number> = {};
 let promUrl: string;
 
+let tempoUrl: string;
+
 beforeAll(async () => {
   otelcol = otelcolBinary();
+  const tempo = tempoBinary();
   const prometheus = systemBinary('prometheus', 'prometheus');
-  for (const name of ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'tempoGrpc', 'prometheus', 'alertmanager', 'tempo', 'loki']) port[name] = await freePort();
+  for (const name of ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'tempoGrpc', 'tempoOtlpHttp', 'tempoInternalGrpc', 'prometheus', 'alertmanager', 'tempo', 'loki']) {
+    port[name] = await freePort();
+  }
+  promUrl = `http://127.0.0.1:${port['prometheus']}`;
+  tempoUrl = `http://127.0.0.1:${port['tempo']}`;
+
+  // Tempo first, so the Collector's exporter finds it.
+  const tempoDir = tempDir('tempo');
+  writeFileSync(
+    join(tempoDir, 'tempo.yaml'),
+    rewriteHostsAndPorts(readFileSync(join(root, 'tempo/tempo.yaml'), 'utf8'), {
+      'http_listen_address: 0.0.0.0': 'http_listen_address: 127.0.0.1',
+      'http_listen_port: 3200': `http_listen_port: ${port['tempo']}`,
+      'grpc_listen_address: 0.0.0.0': 'grpc_listen_address: 127.0.0.1',
+      'grpc_listen_port: 9095': `grpc_listen_port: ${port['tempoInternalGrpc']}`,
+      '0.0.0.0:4317': `127.0.0.1:${port['tempoGrpc']}`,
+      '0.0.0.0:4318': `127.0.0.1:${port['tempoOtlpHttp']}`,
+      'prometheus:9090': `127.0.0.1:${port['prometheus']}`,
+    }, 'tempo/tempo.yaml'),
+  );
+  services.push(
+    await startService('tempo', tempo, [`-config.file=${join(tempoDir, 'tempo.yaml')}`, '-config.expand-env=true'], `${tempoUrl}/ready`, 120_000, {
+      TEMPO_DATA_DIR: join(tempoDir, 'data'),
+    }),
+  );
 
   const dir = tempDir('stack');
   const collectorConfig = join(dir, 'otel-collector.yaml');
@@ -58,12 +85,14 @@ beforeAll(async () => {
       'localhost:9090': `127.0.0.1:${port['prometheus']}`,
     }, 'prometheus/prometheus.yml'),
   );
-  promUrl = `http://127.0.0.1:${port['prometheus']}`;
   services.push(
     await startService('prometheus', prometheus, [
       `--config.file=${join(promDir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(promDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port['prometheus']}`,
+      // As in docker-compose.yml: Tempo's metrics-generator remote-writes span metrics with exemplars.
+      '--web.enable-remote-write-receiver',
+      '--enable-feature=exemplar-storage',
     ], `${promUrl}/-/ready`),
   );
 });
@@ -182,6 +211,66 @@ describe('Grafana dashboard', () => {
     }
     expect(values['instance']).toEqual([`127.0.0.1:${relay.metricsPort}`]);
     expect(values['model']).toContain('Qwen/Qwen3-Embedding-4B');
+  });
+});
+
+describe('Tempo', () => {
+  interface OtlpTrace {
+    batches?: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+    trace?: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+  }
+  interface Attr { key: string; value: Record<string, unknown> }
+  interface OtlpSpan { name: string; kind: string; spanId: string; parentSpanId?: string; attributes?: Attr[] }
+  const attr = (s: OtlpSpan, key: string) => {
+    const v = s.attributes?.find((a) => a.key === key)?.value;
+    return v === undefined ? undefined : (v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['arrayValue']);
+  };
+  let traceId: string;
+
+  it('returns the trace by id: the relay span with GenAI attributes and the upstream CLIENT span', async () => {
+    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
+    await client.embeddings.create({ model: 'm-tempo', input: ['find me in tempo', 'twice'], dimensions: 128 });
+    await new Promise((r) => setTimeout(r, 300));
+    const line = relay.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-tempo');
+    traceId = line!['trace_id'] as string;
+    const spans = await eventually('the trace in Tempo', async () => {
+      const res = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' } });
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as OtlpTrace;
+      const rs = body.batches ?? body.trace?.resourceSpans ?? [];
+      const all = rs.flatMap((b) => b.scopeSpans.flatMap((ss) => ss.spans));
+      return all.length >= 2 ? all : undefined;
+    }, 60_000);
+    const server = spans.find((s) => s.name === 'embeddings m-tempo')!;
+    expect(server.kind).toMatch(/SERVER/);
+    expect(attr(server, 'gen_ai.operation.name')).toBe('embeddings');
+    expect(attr(server, 'gen_ai.request.model')).toBe('m-tempo');
+    expect(attr(server, 'gen_ai.provider.name')).toBe('simulator');
+    expect(String(attr(server, 'gen_ai.embeddings.dimension.count'))).toBe('128');
+    expect(String(attr(server, 'embedding.batch.size'))).toBe('2');
+    const upstream = spans.find((s) => s.kind.includes('CLIENT') && s.parentSpanId === server.spanId);
+    expect(upstream, 'upstream CLIENT span').toBeDefined();
+    expect(attr(upstream!, 'http.request.method')).toBe('POST');
+  });
+
+  it('finds the trace with a TraceQL search on gen_ai.request.model', async () => {
+    const q = encodeURIComponent('{ span.gen_ai.request.model = "m-tempo" }');
+    const found = await eventually('TraceQL search result', async () => {
+      const end = Math.ceil(Date.now() / 1000) + 60;
+      const res = await fetch(`${tempoUrl}/api/search?q=${q}&start=${end - 3600}&end=${end}&limit=20`);
+      const body = (await res.json()) as { traces?: { traceID: string }[] };
+      const ids = (body.traces ?? []).map((t) => t.traceID.padStart(32, '0'));
+      return ids.includes(traceId) ? ids : undefined;
+    }, 60_000);
+    expect(found).toContain(traceId);
+  });
+
+  it('remote-writes span metrics (metrics-generator) into Prometheus', async () => {
+    const series = await eventually('traces_spanmetrics_* in Prometheus', async () => {
+      const r = await query('sum by (service, span_name) (traces_spanmetrics_calls_total{service="embedding-relay"})');
+      return r.data.result.length > 0 ? r.data.result.map((x) => x.metric['span_name']) : undefined;
+    }, 90_000);
+    expect(series.some((name) => name?.startsWith('embeddings '))).toBe(true);
   });
 });
 
