@@ -17,6 +17,11 @@ export function tempoBinary(): string {
   return execFileSync('bash', [join(here, 'build-tempo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/** Grafana Loki built from its Go module (loki-build/go.mod; cached; cold build ~5 min). */
+export function lokiBinary(): string {
+  return execFileSync('bash', [join(here, 'build-loki.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
 /** A program from PATH (Debian packages); throws with the package to install when absent. */
 export function systemBinary(name: string, debianPackage: string): string {
   try {

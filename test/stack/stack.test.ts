@@ -1,105 +1,31 @@
-// End to end against the real programs: relay (a process configured only by OTEL_*/RELAY_* env)
-// → OpenTelemetry Collector built by ocb from the repo's manifest, with the repo's
-// otel-collector.yaml; Prometheus (Debian) with the repo's prometheus.yml and rules, scraping
-// the relay and the Collector. Configs change only in hosts and ports (rewrite.ts).
+// End to end against the real programs (started by stack.ts with the repo's configs): the relay
+// → OpenTelemetry Collector → Tempo; the relay → Loki; Prometheus scraping everything, with the
+// repo's rules and the dashboard's queries; Alertmanager. Nothing is mocked.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
-import { rewriteHostsAndPorts } from './rewrite.ts';
-import { eventually, otelcolBinary, startService, systemBinary, tempDir, tempoBinary, type Service } from './services.ts';
+import { root, type RelayProcess } from '../relay-process.ts';
+import { eventually, tempDir } from './services.ts';
+import { startStack, type Stack } from './stack.ts';
 
-const services: Service[] = [];
+let stack: Stack;
 let relay: RelayProcess;
 let otelcol: string;
-const port: Record<string, number> = {};
+let port: Record<string, number>;
 let promUrl: string;
-
 let tempoUrl: string;
+let lokiUrl: string;
 
 beforeAll(async () => {
-  otelcol = otelcolBinary();
-  const tempo = tempoBinary();
-  const prometheus = systemBinary('prometheus', 'prometheus');
-  for (const name of ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'tempoGrpc', 'tempoOtlpHttp', 'tempoInternalGrpc', 'prometheus', 'alertmanager', 'tempo', 'loki']) {
-    port[name] = await freePort();
-  }
-  promUrl = `http://127.0.0.1:${port['prometheus']}`;
-  tempoUrl = `http://127.0.0.1:${port['tempo']}`;
-
-  // Tempo first, so the Collector's exporter finds it.
-  const tempoDir = tempDir('tempo');
-  writeFileSync(
-    join(tempoDir, 'tempo.yaml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'tempo/tempo.yaml'), 'utf8'), {
-      'http_listen_address: 0.0.0.0': 'http_listen_address: 127.0.0.1',
-      'http_listen_port: 3200': `http_listen_port: ${port['tempo']}`,
-      'grpc_listen_address: 0.0.0.0': 'grpc_listen_address: 127.0.0.1',
-      'grpc_listen_port: 9095': `grpc_listen_port: ${port['tempoInternalGrpc']}`,
-      '0.0.0.0:4317': `127.0.0.1:${port['tempoGrpc']}`,
-      '0.0.0.0:4318': `127.0.0.1:${port['tempoOtlpHttp']}`,
-      'prometheus:9090': `127.0.0.1:${port['prometheus']}`,
-    }, 'tempo/tempo.yaml'),
-  );
-  services.push(
-    await startService('tempo', tempo, [`-config.file=${join(tempoDir, 'tempo.yaml')}`, '-config.expand-env=true'], `${tempoUrl}/ready`, 120_000, {
-      TEMPO_DATA_DIR: join(tempoDir, 'data'),
-    }),
-  );
-
-  const dir = tempDir('stack');
-  const collectorConfig = join(dir, 'otel-collector.yaml');
-  writeFileSync(
-    collectorConfig,
-    rewriteHostsAndPorts(readFileSync(join(root, 'otel-collector.yaml'), 'utf8'), {
-      '0.0.0.0:4317': `127.0.0.1:${port['otlpGrpc']}`,
-      '0.0.0.0:4318': `127.0.0.1:${port['otlpHttp']}`,
-      '0.0.0.0:13133': `127.0.0.1:${port['health']}`,
-      'host: 0.0.0.0': 'host: 127.0.0.1',
-      'port: 8888': `port: ${port['collectorMetrics']}`,
-      'tempo:4317': `127.0.0.1:${port['tempoGrpc']}`,
-    }, 'otel-collector.yaml'),
-  );
-  services.push(await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`));
-
-  relay = await startRelayProcess({
-    OTEL_SERVICE_NAME: 'embedding-relay',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port['otlpHttp']}`,
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    RELAY_PROVIDER_NAME: 'simulator',
-  });
-
-  const promDir = tempDir('prometheus');
-  copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
-  writeFileSync(
-    join(promDir, 'prometheus.yml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/prometheus.yml'), 'utf8'), {
-      'relay:9464': `127.0.0.1:${relay.metricsPort}`,
-      'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
-      'tempo:3200': `127.0.0.1:${port['tempo']}`,
-      'loki:3100': `127.0.0.1:${port['loki']}`,
-      'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
-      'localhost:9090': `127.0.0.1:${port['prometheus']}`,
-    }, 'prometheus/prometheus.yml'),
-  );
-  services.push(
-    await startService('prometheus', prometheus, [
-      `--config.file=${join(promDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(promDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port['prometheus']}`,
-      // As in docker-compose.yml: Tempo's metrics-generator remote-writes span metrics with exemplars.
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=exemplar-storage',
-    ], `${promUrl}/-/ready`),
-  );
+  stack = await startStack();
+  ({ relay, otelcol, port, promUrl, tempoUrl, lokiUrl } = stack);
 });
 
 afterAll(async () => {
-  await relay?.stop();
-  for (const s of services.reverse()) await s.stop();
+  await stack?.stop();
 });
 
 interface PromResult {
@@ -131,13 +57,15 @@ describe('OpenTelemetry Collector', () => {
 });
 
 describe('Prometheus', () => {
-  it('scrapes the relay and the Collector', async () => {
-    const up = await eventually('relay and collector targets up', async () => {
+  it('scrapes the relay, the Collector, Tempo and Loki, and knows its Alertmanager', async () => {
+    const up = await eventually('all targets up', async () => {
       const r = await query('up');
       const jobs = Object.fromEntries(r.data.result.map((s) => [s.metric['job'], s.value[1]]));
-      return jobs['embedding-relay'] === '1' && jobs['otel-collector'] === '1' ? jobs : undefined;
+      return ['embedding-relay', 'otel-collector', 'tempo', 'loki', 'prometheus'].every((j) => jobs[j] === '1') ? jobs : undefined;
     }, 60_000);
-    expect(up).toMatchObject({ 'embedding-relay': '1', 'otel-collector': '1' });
+    expect(up).toMatchObject({ 'embedding-relay': '1', 'otel-collector': '1', tempo: '1', loki: '1', prometheus: '1' });
+    const ams = (await (await fetch(`${promUrl}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
+    expect(ams.data.activeAlertmanagers.map((a) => a.url)).toEqual([`http://127.0.0.1:${port['alertmanager']}/api/v2/alerts`]);
   });
 
   it('evaluates every rule expression without error; the rate and latency ones return data', async () => {
@@ -271,6 +199,61 @@ describe('Tempo', () => {
       return r.data.result.length > 0 ? r.data.result.map((x) => x.metric['span_name']) : undefined;
     }, 90_000);
     expect(series.some((name) => name?.startsWith('embeddings '))).toBe(true);
+  });
+
+  it('span metrics carry exemplars whose trace-id label is the one Grafana is provisioned with', async () => {
+    const labelNames = await eventually('exemplars in Prometheus', async () => {
+      const end = Date.now() / 1000;
+      const q = encodeURIComponent('traces_spanmetrics_latency_bucket{service="embedding-relay"}');
+      const body = (await (await fetch(`${promUrl}/api/v1/query_exemplars?query=${q}&start=${end - 3600}&end=${end + 60}`)).json()) as {
+        data: { exemplars: { labels: Record<string, string> }[] }[];
+      };
+      const ex = body.data.flatMap((d) => d.exemplars);
+      return ex.length > 0 ? Object.keys(ex[0]!.labels) : undefined;
+    }, 90_000);
+    const ds = parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
+      datasources: { uid: string; jsonData: { exemplarTraceIdDestinations?: { name: string }[] } }[];
+    };
+    const name = ds.datasources.find((d) => d.uid === 'prometheus')!.jsonData.exemplarTraceIdDestinations![0]!.name;
+    expect(labelNames).toContain(name);
+  });
+});
+
+describe('Loki', () => {
+  it('returns the request’s log line for its trace_id, with low-cardinality labels and the documented fields', async () => {
+    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
+    await client.embeddings.create({ model: 'm-loki', input: 'find me in loki' });
+    await new Promise((r) => setTimeout(r, 300));
+    const line = relay.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-loki')!;
+    const traceId = line['trace_id'] as string;
+    const q = encodeURIComponent(`{service_name="embedding-relay"} | json | trace_id="${traceId}"`);
+    const streams = await eventually('the log line in Loki', async () => {
+      const now = Date.now() * 1e6;
+      const res = await fetch(`${lokiUrl}/loki/api/v1/query_range?query=${q}&start=${now - 3600e9}&end=${now + 60e9}&limit=10`);
+      const body = (await res.json()) as { data?: { result: { stream: Record<string, string>; values: [string, string][] }[] } };
+      const result = body.data?.result ?? [];
+      return result.length > 0 ? result : undefined;
+    }, 30_000, 500);
+    expect(streams).toHaveLength(1);
+    const entries = streams[0]!.values;
+    expect(entries).toHaveLength(1);
+    const logged = JSON.parse(entries[0]![1]) as Record<string, unknown>;
+    expect(logged).toMatchObject({ event: 'embedding_request', model: 'm-loki', status: 'ok', http_status: 200, trace_id: traceId, span_id: line['span_id'], input_count: 1, output_dim: 2560 });
+    // Stream labels: the two pushed ones; everything else in the stream map comes from `| json`.
+    expect(streams[0]!.stream['service_name']).toBe('embedding-relay');
+    expect(streams[0]!.stream['level']).toBe('info');
+    const labels = (await (await fetch(`${lokiUrl}/loki/api/v1/labels`)).json()) as { data: string[] };
+    expect(labels.data.sort()).toEqual(['level', 'service_name']);
+  });
+
+  it('loads the ruler rule group and evaluates it healthily', async () => {
+    const group = await eventually('Loki ruler group evaluated', async () => {
+      const body = (await (await fetch(`${lokiUrl}/prometheus/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation?: string }[] }[] } };
+      const g = body.data.groups.find((x) => x.name === 'embedding-relay.logs');
+      return g && g.rules.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001')) ? g : undefined;
+    }, 90_000);
+    expect(group.rules.map((r) => r.name)).toEqual(['EmbeddingRelayErrorLogs']);
+    for (const r of group.rules) expect(r.health, `${r.name}: ${r.lastError}`).toBe('ok');
   });
 });
 
