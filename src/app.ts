@@ -52,6 +52,9 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     inspectMaxBytes: config.inspectMaxBytes,
     estimateTokens: config.estimateTokens,
     logInputs: config.logInputs,
+    expectedDimensions: config.expectedDimensions ?? new Map(),
+    vectorCheckRate: config.vectorCheckRate,
+    normBand: { check: config.vectorNormCheck, min: config.vectorNormMin, max: config.vectorNormMax },
   });
   const server = createServer(handler);
   const running = await listen(server, config.host, config.port);

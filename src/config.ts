@@ -51,7 +51,20 @@ const httpUrl: Parser<string> = (raw) => {
   return url.href.replace(/\/+$/, '');
 };
 
-const text: Parser<string> = (raw) => raw;
+/** `model=dim,model2=dim2` → Map (model names may contain '/', ':' and '-'). */
+const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
+  const map = new Map<string, number>();
+  for (const part of raw.split(',')) {
+    const eq = part.lastIndexOf('=');
+    const model = part.slice(0, eq).trim();
+    const dim = part.slice(eq + 1).trim();
+    if (eq <= 0 || model === '' || !/^\d+$/.test(dim) || Number(dim) < 1 || Number(dim) > 65536) {
+      throw new ParseError('expected model=dimension pairs separated by commas, e.g. Qwen/Qwen3-Embedding-4B=2560');
+    }
+    map.set(model, Number(dim));
+  }
+  return map;
+};
 
 const nonEmptyText: Parser<string> = (raw) => {
   if (raw.trim() === '') throw new ParseError('expected a non-empty string');
@@ -89,6 +102,11 @@ export const DEFAULTS = {
   logInputs: false,
   logLevel: 'info' as LogLevel,
   maxModelLabels: 20,
+  expectedDimensions: undefined as ReadonlyMap<string, number> | undefined,
+  vectorCheckRate: 1,
+  vectorNormCheck: true,
+  vectorNormMin: 0.98,
+  vectorNormMax: 1.02,
   lokiUrl: undefined as string | undefined,
   serviceName: 'embedding-relay',
   metricsHost: '0.0.0.0',
@@ -140,6 +158,16 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   logInputs: { env: 'RELAY_LOG_INPUTS', flag: 'log-inputs', parse: boolean, help: 'Include input text in the request log line (privacy: off by default).' },
   logLevel: { env: 'RELAY_LOG_LEVEL', flag: 'log-level', parse: oneOf(LOG_LEVELS), help: 'pino log level.' },
   maxModelLabels: { env: 'RELAY_MAX_MODEL_LABELS', flag: 'max-model-labels', parse: integer(1, 10_000), help: 'Distinct model names kept as metric labels; later ones become _OTHER.' },
+  expectedDimensions: {
+    env: 'RELAY_EXPECTED_DIMENSIONS',
+    flag: 'expected-dimensions',
+    parse: dimensionMap,
+    help: 'Dimension each model must return, e.g. Qwen/Qwen3-Embedding-4B=2560. Unset models: learned from their first healthy response. A request\'s own `dimensions` always wins.',
+  },
+  vectorCheckRate: { env: 'RELAY_VECTOR_CHECK_RATE', flag: 'vector-check-rate', parse: decimal(0, 1), help: 'Share of responses whose vectors are checked for null/NaN/Inf/zero/norm/duplicates (dimensions are always checked).' },
+  vectorNormCheck: { env: 'RELAY_VECTOR_NORM_CHECK', flag: 'vector-norm-check', parse: boolean, help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).' },
+  vectorNormMin: { env: 'RELAY_VECTOR_NORM_MIN', flag: 'vector-norm-min', parse: decimal(0, 1_000_000), help: 'Smallest acceptable L2 norm.' },
+  vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
   lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL (e.g. http://loki:3100); unset: logs go to stdout only.' },
   serviceName: { env: 'OTEL_SERVICE_NAME', flag: 'service-name', parse: nonEmptyText, help: 'service.name of traces, metrics and logs.' },
   metricsHost: { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', flag: 'metrics-host', parse: nonEmptyText, help: 'Address of the Prometheus /metrics endpoint.' },

@@ -12,6 +12,10 @@ export interface LogLine {
   input_tokens: number | undefined;
   input_tokens_estimated: boolean | undefined;
   output_dim: number | undefined;
+  /** Vectors per anomaly kind, only when there were anomalies. */
+  anomalies?: Record<string, number>;
+  /** With a dimension_mismatch: what the model should have returned. */
+  expected_dim?: number;
   vector_count: number | undefined;
   encoding_format: string | undefined;
   duration_ms: number;
@@ -42,10 +46,12 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     trace_id: rec.traceId,
     span_id: rec.spanId,
   };
+  if (rec.anomalies.size > 0) line.anomalies = Object.fromEntries(rec.anomalies);
+  if (rec.anomalies.has('dimension_mismatch')) line.expected_dim = rec.expectedDimension;
   if (includeInputs && rec.request) line.inputs = rec.request.texts;
   return line;
 }
 
-/** 5xx (the relay or upstream failed) → error; 4xx (the client's request) → warn; else info. */
+/** 5xx (the relay or upstream failed) → error; 4xx or broken vectors → warn; else info. */
 export const logLevel = (rec: RequestRecord): 'info' | 'warn' | 'error' =>
-  rec.httpStatus >= 500 ? 'error' : rec.httpStatus >= 400 || rec.errorType !== undefined ? 'warn' : 'info';
+  rec.httpStatus >= 500 ? 'error' : rec.httpStatus >= 400 || rec.errorType !== undefined || rec.anomalies.size > 0 ? 'warn' : 'info';

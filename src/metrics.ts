@@ -12,6 +12,7 @@ export class RelayMetrics {
   readonly #overhead: Histogram;
   readonly #active: UpDownCounter;
   readonly #telemetryErrors: Counter;
+  readonly #anomalies: Counter;
 
   constructor() {
     const meter = metrics.getMeter(sc.METER_NAME);
@@ -24,6 +25,7 @@ export class RelayMetrics {
     this.#overhead = histogram(sc.METRIC_RELAY_OVERHEAD, sc.OVERHEAD_BUCKETS_S);
     this.#vectors = counter(sc.METRIC_VECTORS);
     this.#telemetryErrors = counter(sc.METRIC_TELEMETRY_ERRORS);
+    this.#anomalies = counter(sc.METRIC_VECTOR_ANOMALIES);
     const active = sc.METRIC_ACTIVE_REQUESTS;
     this.#active = meter.createUpDownCounter(active.name, { unit: active.unit, description: active.description });
   }
@@ -62,6 +64,7 @@ export class RelayMetrics {
         [sc.ATTR_EMBEDDING_USAGE_ESTIMATED]: rec.tokensEstimated,
       });
     }
+    for (const [kind, count] of rec.anomalies) this.#anomalies.add(count, { ...common, [sc.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
     if (rec.response) {
       for (const [dimension, count] of rec.response.vectorsByDimension) {
         this.#vectors.add(count, { ...common, [sc.ATTR_EMBEDDING_DIMENSION]: dimension });

@@ -2,6 +2,7 @@
 // once; spans, metrics and the log line are projections of it and can never disagree.
 import type { EmbeddingRequest } from './embedding-request.ts';
 import type { ResponseFacts } from './response-inspect.ts';
+import type { AnomalyKind } from './vector-health.ts';
 
 export interface RequestRecord {
   /** process.hrtime.bigint() at arrival. */
@@ -19,6 +20,10 @@ export interface RequestRecord {
   /** Bounded model label for metrics (real name or _OTHER). */
   modelLabel: string;
   response: ResponseFacts | undefined;
+  /** Vectors per quality anomaly kind (empty when healthy or not inspected). */
+  anomalies: Map<AnomalyKind, number>;
+  /** The dimension the response should have had, when known. */
+  expectedDimension: number | undefined;
   /** Input tokens reported by the upstream (usage or x-compute-tokens), or estimated. */
   inputTokens: number | undefined;
   tokensEstimated: boolean;
@@ -51,6 +56,8 @@ export function newRecord(init: {
     request: undefined,
     modelLabel: '',
     response: undefined,
+    anomalies: new Map(),
+    expectedDimension: undefined,
     inputTokens: undefined,
     tokensEstimated: false,
     httpStatus: 0,

@@ -17,6 +17,7 @@ import { inspectEmbeddingsResponse } from './response-inspect.ts';
 import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
 import { endAttributes, spanName, startAttributes } from './span-attributes.ts';
 import { forwardResponseHeaders, type Upstream } from './upstream.ts';
+import { addAnomaly, DimensionExpectations, duplicateVectors, vectorAnomalies, type AnomalyKind, type NormBand } from './vector-health.ts';
 
 export interface RelayOptions {
   upstream: Upstream;
@@ -29,6 +30,12 @@ export interface RelayOptions {
   inspectMaxBytes: number;
   estimateTokens: boolean;
   logInputs: boolean;
+  /** Quality checks: configured dimensions per model, sampling rate, norm band. */
+  expectedDimensions: ReadonlyMap<string, number>;
+  vectorCheckRate: number;
+  normBand: NormBand;
+  /** Test seam for the sampling decision; defaults to Math.random. */
+  random?: () => number;
   readyTimeoutMs?: number;
 }
 
@@ -49,7 +56,28 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const tracer = trace.getTracer(TRACER_NAME);
   const labels = new ModelLabels(opts.maxModelLabels);
+  const dimensions = new DimensionExpectations(opts.expectedDimensions, 10_000);
+  const random = opts.random ?? Math.random;
   const { upstream, metrics, logger } = opts;
+
+  /** Dimension consistency (always) and vector health (sampled) of a 2xx response. */
+  function checkQuality(rec: RequestRecord): void {
+    const req = rec.request;
+    const res = rec.response;
+    if (!req || !res || res.vectorCount === 0) return;
+    const anomalies = new Map<AnomalyKind, number>();
+    const expected = dimensions.expected(req.model, req.dimensions);
+    rec.expectedDimension = expected;
+    if (expected !== undefined) {
+      for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
+    }
+    if (opts.vectorCheckRate > 0 && (opts.vectorCheckRate >= 1 || random() < opts.vectorCheckRate)) {
+      for (const v of res.embeddings) for (const kind of vectorAnomalies(v, opts.normBand)) addAnomaly(anomalies, kind);
+      addAnomaly(anomalies, 'duplicate_vector', duplicateVectors(res.embeddings, req.inputType === 'string_array' ? req.texts : undefined));
+    }
+    if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
+    rec.anomalies = anomalies;
+  }
 
   function finish(rec: RequestRecord, span: Span | undefined, parent: Context): void {
     rec.durationS = secondsSince(rec.startNs);
@@ -172,6 +200,11 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       rec.response = inspectEmbeddingsResponse(size === chunks[0]?.length ? chunks[0] : Buffer.concat(chunks, size));
     } catch {
       metrics.telemetryError('inspect');
+    }
+    try {
+      checkQuality(rec);
+    } catch {
+      metrics.telemetryError('quality');
     }
     const headerTokens = Number(up.headers['x-compute-tokens']);
     if (rec.response?.promptTokens !== undefined) rec.inputTokens = rec.response.promptTokens;

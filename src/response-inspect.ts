@@ -11,6 +11,23 @@ export interface ResponseFacts {
   dimension: number | undefined;
   /** Vector count per dimension; more than one key means the response mixed dimensions. */
   vectorsByDimension: Map<number, number>;
+  /** The vectors as parsed (references into the parsed body, for the quality checks). */
+  embeddings: unknown[];
+  /** The body was not JSON until bare NaN/Infinity tokens (Python's json.dumps) were quoted. */
+  nonJsonNumbers: boolean;
+}
+
+// Bare NaN / Infinity / -Infinity as array elements: what Python servers emit for broken vectors.
+const NON_JSON_NUMBER = /(?<=[[,]\s*)(NaN|-?Infinity)(?=\s*[,\]])/g;
+
+/** JSON.parse, falling back to quoting bare NaN/Infinity tokens so a broken vector is still seen. */
+function parseLenient(text: string): { json: unknown; nonJsonNumbers: boolean } {
+  try {
+    return { json: JSON.parse(text), nonJsonNumbers: false };
+  } catch (err) {
+    if (!/NaN|Infinity/.test(text)) throw err;
+    return { json: JSON.parse(text.replace(NON_JSON_NUMBER, '"$1"')), nonJsonNumbers: true };
+  }
 }
 
 /** Float32 count carried by a base64 string (4 bytes per float), without decoding it. */
@@ -32,7 +49,8 @@ export function vectorDimension(embedding: unknown): number | undefined {
 }
 
 export function inspectEmbeddingsResponse(body: Buffer): ResponseFacts {
-  const json = JSON.parse(body.toString('utf8')) as {
+  const parsed = parseLenient(body.toString('utf8'));
+  const json = parsed.json as {
     model?: unknown;
     data?: unknown;
     usage?: { prompt_tokens?: unknown } | null;
@@ -43,6 +61,8 @@ export function inspectEmbeddingsResponse(body: Buffer): ResponseFacts {
     vectorCount: 0,
     dimension: undefined,
     vectorsByDimension: new Map(),
+    embeddings: [],
+    nonJsonNumbers: parsed.nonJsonNumbers,
   };
   const prompt = json.usage?.prompt_tokens;
   if (typeof prompt === 'number' && Number.isInteger(prompt) && prompt >= 0) facts.promptTokens = prompt;
@@ -50,6 +70,7 @@ export function inspectEmbeddingsResponse(body: Buffer): ResponseFacts {
     for (const item of json.data as { embedding?: unknown }[]) {
       const dim = vectorDimension(item?.embedding);
       if (dim === undefined) continue;
+      facts.embeddings.push(item.embedding);
       facts.vectorCount++;
       facts.dimension ??= dim;
       facts.vectorsByDimension.set(dim, (facts.vectorsByDimension.get(dim) ?? 0) + 1);

@@ -48,6 +48,12 @@ export const ATTR_EMBEDDING_DIMENSION = 'embedding.dimension';
 export const ATTR_EMBEDDING_UPSTREAM_DURATION = 'embedding.upstream.duration';
 export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
 export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
+/** Span: the anomaly kinds seen in the response's vectors (string[]). */
+export const ATTR_EMBEDDING_VECTOR_ANOMALY = 'embedding.vector.anomaly';
+/** Span: the dimension the response should have had. */
+export const ATTR_EMBEDDING_DIMENSION_EXPECTED = 'embedding.dimension.expected';
+/** Metric label: one anomaly kind. */
+export const ATTR_EMBEDDING_ANOMALY_KIND = 'embedding.anomaly.kind';
 
 /** Label value that replaces model names past the configured cardinality limit. */
 export const OTHER_VALUE = '_OTHER';
@@ -115,7 +121,14 @@ export const METRIC_TELEMETRY_ERRORS: MetricSpec = {
   description: 'Failures inside telemetry extraction; the request itself was served.',
 };
 
+export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
+  name: 'embedding.vector.anomalies',
+  unit: '{vector}',
+  description: 'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector).',
+};
+
 export const METRIC_SPECS: readonly MetricSpec[] = [
+  METRIC_VECTOR_ANOMALIES,
   METRIC_OPERATION_DURATION,
   METRIC_TOKEN_USAGE,
   METRIC_BATCH_SIZE,

@@ -36,7 +36,10 @@ export const SIMULATOR_HEADER = 'x-embedding-simulator';
 /**
  * Per-request fault injection (simulator only): `500`/`503`/`429`/... answer that status;
  * `hang` never answers; `reset` cuts the connection after the headers; `no-usage` omits usage;
- * `garbage` answers 200 with a body that is not JSON.
+ * `garbage` answers 200 with a body that is not JSON. Broken vectors (first vector unless said):
+ * `dims:N` every vector has N dimensions (a model swap); `null` a null component; `nan` a NaN
+ * component (a bare NaN token in float JSON, as Python servers write it); `zero` all zeros;
+ * `unnormalized` scaled ×3; `duplicate` the second vector repeats the first.
  */
 export const FAULT_HEADER = 'x-simulator-fault';
 
@@ -133,13 +136,22 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
       res.end('{"object":"list","data":[{"embedding":[0.1,');
       return;
     }
-    const data = inputs.map((input, index) => {
-      const v = simulatedVector(input, dims, opts.seed);
-      return { object: 'embedding', index, embedding: request.encodingFormat === 'base64' ? toBase64(v) : Array.from(v) };
+    const swapped = /^dims:(\d+)$/.exec(fault);
+    const vectors = inputs.map((input) => simulatedVector(input, swapped ? Number(swapped[1]) : dims, opts.seed));
+    const NAN_MARK = 4096.5; // exactly representable in float32; replaced by a bare NaN below
+    if (fault === 'zero') vectors[0]!.fill(0);
+    if (fault === 'unnormalized') vectors[0] = vectors[0]!.map((x) => x * 3);
+    if (fault === 'nan') vectors[0]![0] = request.encodingFormat === 'base64' ? NaN : NAN_MARK;
+    if (fault === 'duplicate' && vectors.length > 1) vectors[1] = vectors[0]!;
+    const data = vectors.map((v, index) => {
+      const embedding: unknown = request.encodingFormat === 'base64' ? toBase64(v) : Array.from(v);
+      if (fault === 'null' && index === 0 && Array.isArray(embedding)) embedding[0] = null;
+      return { object: 'embedding', index, embedding };
     });
     const out: Record<string, unknown> = { object: 'list', data, model: request.model };
     if (fault !== 'no-usage') out['usage'] = { prompt_tokens: promptTokens, total_tokens: promptTokens };
-    const text = JSON.stringify(out);
+    let text = JSON.stringify(out);
+    if (fault === 'nan' && request.encodingFormat !== 'base64') text = text.replace(`[${NAN_MARK},`, '[NaN,');
     if (fault === 'reset') {
       res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
       res.write(text.slice(0, Math.floor(text.length / 2)));

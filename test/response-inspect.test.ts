@@ -15,7 +15,15 @@ describe('response inspection', () => {
     const facts = inspectEmbeddingsResponse(
       body({ object: 'list', model: 'qwen', data: [{ embedding: [0.1, 0.2, 0.3] }, { embedding: [1, 0, 0] }], usage: { prompt_tokens: 9, total_tokens: 9 } }),
     );
-    expect(facts).toEqual({ responseModel: 'qwen', promptTokens: 9, vectorCount: 2, dimension: 3, vectorsByDimension: new Map([[3, 2]]) });
+    expect(facts).toEqual({
+      responseModel: 'qwen',
+      promptTokens: 9,
+      vectorCount: 2,
+      dimension: 3,
+      vectorsByDimension: new Map([[3, 2]]),
+      embeddings: [[0.1, 0.2, 0.3], [1, 0, 0]],
+      nonJsonNumbers: false,
+    });
   });
 
   it('reads dimensions from base64 vectors and reports mixed dimensions', () => {
@@ -31,6 +39,13 @@ describe('response inspection', () => {
   it('ignores malformed usage and items', () => {
     const facts = inspectEmbeddingsResponse(body({ data: [{ embedding: null }, {}, 5], usage: { prompt_tokens: '12' } }));
     expect(facts).toMatchObject({ vectorCount: 0, dimension: undefined, promptTokens: undefined });
+  });
+
+  it('recovers bare NaN/Infinity tokens (Python json.dumps) so broken vectors are still seen', () => {
+    const facts = inspectEmbeddingsResponse(Buffer.from('{"data":[{"embedding":[NaN, 0.5, -Infinity]},{"embedding":[0.1,Infinity]}],"usage":{"prompt_tokens":3}}'));
+    expect(facts.nonJsonNumbers).toBe(true);
+    expect(facts.embeddings).toEqual([['NaN', 0.5, '-Infinity'], [0.1, 'Infinity']]);
+    expect(facts).toMatchObject({ vectorCount: 2, dimension: 3, promptTokens: 3 });
   });
 
   it('throws on a body that is not JSON (the caller counts it)', () => {
