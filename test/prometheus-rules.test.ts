@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { FAULT_HEADER } from '../src/simulator.ts';
 import { relay, scrapeText, simulator } from './harness.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -44,11 +45,14 @@ describe('Prometheus configuration', () => {
 
   it('has the required alerts, each with a firing and a quiet unit test', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
+      'EmbeddingBrokenVectors',
+      'EmbeddingDimensionMismatch',
       'EmbeddingErrorRatioHigh',
       'EmbeddingLatencyP95High',
       'EmbeddingLatencyP99High',
       'EmbeddingNoTraffic',
       'EmbeddingRelayDown',
+      'EmbeddingSuspiciousVectors',
       'EmbeddingUpstreamUnreachable',
     ]);
     const cases = (parse(readFileSync(`${root}prometheus/tests/alerts.test.yml`, 'utf8')) as RuleTests).tests.flatMap((t) => t.alert_rule_test ?? []);
@@ -70,6 +74,8 @@ describe('Prometheus configuration', () => {
     const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1` });
     try {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      // A broken vector, so the anomaly counter exists too.
+      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'zero' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       const exposition = await scrapeText();
       const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
       // Metric names only: drop label matchers {...} and by/without (...) label lists first.
