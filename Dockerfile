@@ -14,6 +14,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
+# /data: the canary baseline (mount a volume here so it survives restarts).
+RUN mkdir -p /data && chown node:node /data
 USER node
 # 8080: the relay; 9464: Prometheus /metrics.
 EXPOSE 8080 9464

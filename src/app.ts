@@ -2,6 +2,7 @@
 // HTTP server. Used by main.ts and by the tests, so both run the same wiring.
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
+import { Canary } from './canary.ts';
 import type { Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { RelayMetrics } from './metrics.ts';
@@ -16,6 +17,8 @@ export interface RunningRelay {
   upstreamUrl: string;
   /** Set when the relay started its own simulator. */
   simulator: RunningServer | undefined;
+  /** Set when the semantic drift canary is on. */
+  canary: Canary | undefined;
   /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -58,11 +61,18 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   });
   const server = createServer(handler);
   const running = await listen(server, config.host, config.port);
+  const canary =
+    config.canaryIntervalMs > 0
+      ? new Canary({ upstream, logger, model: config.canaryModel!, intervalMs: config.canaryIntervalMs, baselineFile: config.canaryBaselineFile, timeoutMs: config.headersTimeoutMs })
+      : undefined;
+  canary?.start();
   return {
     url: running.url,
     upstreamUrl,
     simulator,
+    canary,
     async close(graceMs = 10_000) {
+      await canary?.stop();
       const closed = running.close();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

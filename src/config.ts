@@ -108,6 +108,9 @@ export const DEFAULTS = {
   vectorNormMin: 0.98,
   vectorNormMax: 1.02,
   lokiUrl: undefined as string | undefined,
+  canaryIntervalMs: 0,
+  canaryModel: undefined as string | undefined,
+  canaryBaselineFile: 'canary-baseline.json',
   serviceName: 'embedding-relay',
   metricsHost: '0.0.0.0',
   metricsPort: 9464,
@@ -169,6 +172,9 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   vectorNormMin: { env: 'RELAY_VECTOR_NORM_MIN', flag: 'vector-norm-min', parse: decimal(0, 1_000_000), help: 'Smallest acceptable L2 norm.' },
   vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
   lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL (e.g. http://loki:3100); unset: logs go to stdout only.' },
+  canaryIntervalMs: { env: 'RELAY_CANARY_INTERVAL_MS', flag: 'canary-interval-ms', parse: integer(0, 86_400_000), help: 'Semantic drift canary: probe every this many ms (0 = off).' },
+  canaryModel: { env: 'RELAY_CANARY_MODEL', flag: 'canary-model', parse: nonEmptyText, help: 'Semantic drift canary: model to probe (required when the canary is on).' },
+  canaryBaselineFile: { env: 'RELAY_CANARY_BASELINE_FILE', flag: 'canary-baseline-file', parse: nonEmptyText, help: 'Semantic drift canary: baseline vectors, written on the first probe (or supply your own).' },
   serviceName: { env: 'OTEL_SERVICE_NAME', flag: 'service-name', parse: nonEmptyText, help: 'service.name of traces, metrics and logs.' },
   metricsHost: { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', flag: 'metrics-host', parse: nonEmptyText, help: 'Address of the Prometheus /metrics endpoint.' },
   metricsPort: { env: 'OTEL_EXPORTER_PROMETHEUS_PORT', flag: 'metrics-port', parse: integer(0, 65535), help: 'Port of the Prometheus /metrics endpoint.' },
@@ -231,6 +237,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       const shown = opt.secret ? '<redacted>' : JSON.stringify(raw);
       throw new ConfigError(`Invalid ${source}=${shown}: ${err.message}.`);
     }
+  }
+  if ((config['canaryIntervalMs'] as number) > 0 && config['canaryModel'] === undefined) {
+    throw new ConfigError('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
   }
   // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
   if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {

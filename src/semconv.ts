@@ -52,6 +52,10 @@ export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
 export const ATTR_EMBEDDING_VECTOR_ANOMALY = 'embedding.vector.anomaly';
 /** Span: the dimension the response should have had. */
 export const ATTR_EMBEDDING_DIMENSION_EXPECTED = 'embedding.dimension.expected';
+/** Span: canary probe spans carry embedding.canary=true. */
+export const ATTR_EMBEDDING_CANARY = 'embedding.canary';
+export const ATTR_EMBEDDING_CANARY_SIMILARITY = 'embedding.canary.similarity';
+export const ATTR_EMBEDDING_CANARY_MARGIN = 'embedding.canary.margin';
 /** Metric label: one anomaly kind. */
 export const ATTR_EMBEDDING_ANOMALY_KIND = 'embedding.anomaly.kind';
 
@@ -127,7 +131,26 @@ export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
   description: 'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector).',
 };
 
+export const METRIC_CANARY_SIMILARITY: MetricSpec = {
+  name: 'embedding.canary.similarity',
+  unit: '1',
+  description: 'Semantic drift canary: minimum cosine similarity of the probe texts to their baseline vectors (1 = unchanged model).',
+};
+export const METRIC_CANARY_MARGIN: MetricSpec = {
+  name: 'embedding.canary.margin',
+  unit: '1',
+  description: 'Semantic drift canary: cos(paraphrase pair) minus cos(unrelated pair); a sane model keeps it positive.',
+};
+export const METRIC_CANARY_PROBES: MetricSpec = {
+  name: 'embedding.canary.probes',
+  unit: '{probe}',
+  description: 'Semantic drift canary probes, by outcome (ok, error).',
+};
+
 export const METRIC_SPECS: readonly MetricSpec[] = [
+  METRIC_CANARY_SIMILARITY,
+  METRIC_CANARY_MARGIN,
+  METRIC_CANARY_PROBES,
   METRIC_VECTOR_ANOMALIES,
   METRIC_OPERATION_DURATION,
   METRIC_TOKEN_USAGE,

@@ -59,6 +59,20 @@ describe('config', () => {
     expect(failure([...argv], env)).toBe(message);
   });
 
+  it('requires a canary model when the canary is on', () => {
+    expect(failure([], { RELAY_CANARY_INTERVAL_MS: '60000' })).toBe('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
+    expect(load([], { RELAY_CANARY_INTERVAL_MS: '60000', RELAY_CANARY_MODEL: 'm' }).config).toMatchObject({ canaryIntervalMs: 60000, canaryModel: 'm' });
+  });
+
+  it('parses expected dimensions per model', () => {
+    expect(load([], { RELAY_EXPECTED_DIMENSIONS: 'Qwen/Qwen3-Embedding-4B=2560, nomic:v1.5=768' }).config.expectedDimensions).toEqual(
+      new Map([['Qwen/Qwen3-Embedding-4B', 2560], ['nomic:v1.5', 768]]),
+    );
+    expect(failure([], { RELAY_EXPECTED_DIMENSIONS: 'qwen' })).toBe(
+      'Invalid RELAY_EXPECTED_DIMENSIONS="qwen": expected model=dimension pairs separated by commas, e.g. Qwen/Qwen3-Embedding-4B=2560.',
+    );
+  });
+
   it('never echoes a secret in its error', () => {
     expect(failure(['--upstream-api-key=  '])).toBe('Invalid --upstream-api-key=<redacted>: expected a non-empty string.');
   });

@@ -57,8 +57,8 @@ export const SIM_DEFAULTS: SimulatorOptions = {
   failRate: 0,
 };
 
-export async function simulator(overrides: Partial<SimulatorOptions> = {}): Promise<RunningServer> {
-  return startSimulator({ ...SIM_DEFAULTS, ...overrides });
+export async function simulator(overrides: Partial<SimulatorOptions> = {}, port = 0): Promise<RunningServer> {
+  return startSimulator({ ...SIM_DEFAULTS, ...overrides }, '127.0.0.1', port);
 }
 
 export async function relay(config: Partial<Config>, logs = new LogCapture()): Promise<{ relay: RunningRelay; logs: LogCapture }> {

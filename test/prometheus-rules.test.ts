@@ -2,7 +2,9 @@
 // tests, Alertmanager config; all checked with the real promtool/amtool (Debian packages
 // `prometheus`, `prometheus-alertmanager`; missing tools fail the run, never skip it).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FAULT_HEADER } from '../src/simulator.ts';
@@ -46,12 +48,14 @@ describe('Prometheus configuration', () => {
   it('has the required alerts, each with a firing and a quiet unit test', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
       'EmbeddingBrokenVectors',
+      'EmbeddingCanaryMarginLost',
       'EmbeddingDimensionMismatch',
       'EmbeddingErrorRatioHigh',
       'EmbeddingLatencyP95High',
       'EmbeddingLatencyP99High',
       'EmbeddingNoTraffic',
       'EmbeddingRelayDown',
+      'EmbeddingSemanticDrift',
       'EmbeddingSuspiciousVectors',
       'EmbeddingUpstreamUnreachable',
     ]);
@@ -71,11 +75,13 @@ describe('Prometheus configuration', () => {
 
   it('uses only metric names the relay really exposes', async () => {
     const sim = await simulator();
-    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1` });
+    const baselineFile = join(mkdtempSync(join(tmpdir(), 'names-')), 'baseline.json');
+    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1`, canaryIntervalMs: 100, canaryModel: 'm', canaryBaselineFile: baselineFile });
     try {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       // A broken vector, so the anomaly counter exists too.
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'zero' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
       const exposition = await scrapeText();
       const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
       // Metric names only: drop label matchers {...} and by/without (...) label lists first.
