@@ -23,6 +23,8 @@ export const CANARY_TEXTS: readonly { id: string; text: string }[] = [
   { id: 'de', text: 'Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.' },
 ];
 
+const CANARY_INPUTS = CANARY_TEXTS.map((t) => t.text);
+
 /** Below this similarity the probe logs at warn; the EmbeddingSemanticDrift alert uses the same bound. */
 export const CANARY_WARN_SIMILARITY = 0.9;
 
@@ -43,7 +45,7 @@ export interface CanaryOptions {
 }
 
 export interface ProbeResult {
-  similarity: number | undefined;
+  similarity: number;
   margin: number;
   baselineCreated: boolean;
 }
@@ -68,7 +70,7 @@ export class Canary {
   readonly #tracer = trace.getTracer(sc.TRACER_NAME);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
-  #last: { similarity: number | undefined; margin: number } | undefined;
+  #last: { similarity: number; margin: number } | undefined;
   readonly #probes: Counter;
 
   constructor(opts: CanaryOptions) {
@@ -77,7 +79,7 @@ export class Canary {
     const attrs = (): Attributes => ({ [sc.ATTR_GEN_AI_REQUEST_MODEL]: opts.model, [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'canary' });
     const sim = sc.METRIC_CANARY_SIMILARITY;
     meter.createObservableGauge(sim.name, { unit: sim.unit, description: sim.description }).addCallback((r) => {
-      if (this.#last?.similarity !== undefined) r.observe(this.#last.similarity, attrs());
+      if (this.#last !== undefined) r.observe(this.#last.similarity, attrs());
     });
     const mar = sc.METRIC_CANARY_MARGIN;
     meter.createObservableGauge(mar.name, { unit: mar.unit, description: mar.description }).addCallback((r) => {
@@ -108,7 +110,7 @@ export class Canary {
     const { model, upstream, logger } = this.#opts;
     return this.#tracer.startActiveSpan('embeddings canary', { kind: SpanKind.INTERNAL, attributes: { [sc.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings', [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, [sc.ATTR_EMBEDDING_CANARY]: true } }, async (span) => {
       try {
-        const body = Buffer.from(JSON.stringify({ model, input: CANARY_TEXTS.map((t) => t.text), encoding_format: 'float' }));
+        const body = Buffer.from(JSON.stringify({ model, input: CANARY_INPUTS, encoding_format: 'float' }));
         const res = await upstream.request('POST', '/embeddings', { 'content-type': 'application/json', 'x-embedding-relay-canary': '1' }, body, AbortSignal.timeout(this.#opts.timeoutMs));
         const text = Buffer.from(await res.body.arrayBuffer());
         if (res.statusCode !== 200) throw new Error(`upstream answered HTTP ${res.statusCode}`);
@@ -120,7 +122,7 @@ export class Canary {
         let baseline = await this.#readBaseline();
         let baselineCreated = false;
         if (baseline === undefined) {
-          baseline = { model, created: new Date().toISOString(), texts: CANARY_TEXTS.map((t) => t.text), vectors };
+          baseline = { model, created: new Date().toISOString(), texts: CANARY_INPUTS, vectors };
           await writeFile(this.#opts.baselineFile, JSON.stringify(baseline));
           baselineCreated = true;
           logger.info({ event: 'canary_baseline', model, file: this.#opts.baselineFile }, 'canary baseline saved');
@@ -153,8 +155,7 @@ export class Canary {
       return undefined;
     }
     const b = JSON.parse(raw) as Baseline;
-    const texts = CANARY_TEXTS.map((t) => t.text);
-    if (b.model !== this.#opts.model || JSON.stringify(b.texts) !== JSON.stringify(texts) || b.vectors?.length !== texts.length) {
+    if (b.model !== this.#opts.model || JSON.stringify(b.texts) !== JSON.stringify(CANARY_INPUTS) || b.vectors?.length !== CANARY_INPUTS.length) {
       this.#opts.logger.warn({ event: 'canary_baseline', model: this.#opts.model, file: this.#opts.baselineFile }, 'canary baseline is for another model or text set; saving a new one');
       return undefined;
     }

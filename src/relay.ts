@@ -71,7 +71,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     if (expected !== undefined) {
       for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
     }
-    if (opts.vectorCheckRate > 0 && (opts.vectorCheckRate >= 1 || random() < opts.vectorCheckRate)) {
+    if (random() < opts.vectorCheckRate) {
       for (const v of res.embeddings) for (const kind of vectorAnomalies(v, opts.normBand)) addAnomaly(anomalies, kind);
       addAnomaly(anomalies, 'duplicate_vector', duplicateVectors(res.embeddings, req.inputType === 'string_array' ? req.texts : undefined));
     }

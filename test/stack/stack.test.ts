@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { root, type RelayProcess } from '../relay-process.ts';
+import { jsonLines, root, type RelayProcess } from '../relay-process.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -159,7 +159,7 @@ describe('Tempo', () => {
     const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
     await client.embeddings.create({ model: 'm-tempo', input: ['find me in tempo', 'twice'], dimensions: 128 });
     await new Promise((r) => setTimeout(r, 300));
-    const line = relay.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-tempo');
+    const line = jsonLines(relay.out.stdout).find((l) => l['model'] === 'm-tempo');
     traceId = line!['trace_id'] as string;
     const spans = await eventually('the trace in Tempo', async () => {
       const res = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' } });
@@ -224,7 +224,7 @@ describe('Loki', () => {
     const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
     await client.embeddings.create({ model: 'm-loki', input: 'find me in loki' });
     await new Promise((r) => setTimeout(r, 300));
-    const line = relay.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'm-loki')!;
+    const line = jsonLines(relay.out.stdout).find((l) => l['model'] === 'm-loki')!;
     const traceId = line['trace_id'] as string;
     const q = encodeURIComponent(`{service_name="embedding-relay"} | json | trace_id="${traceId}"`);
     const streams = await eventually('the log line in Loki', async () => {
