@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Canary } from './canary.ts';
 import type { Config } from './config.ts';
 import { createLogger } from './logger.ts';
+import { GpuMonitor } from './gpu-monitor.ts';
 import { RelayMetrics } from './metrics.ts';
 import { createRelayHandler } from './relay.ts';
 import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
@@ -19,6 +20,8 @@ export interface RunningRelay {
   simulator: RunningServer | undefined;
   /** Set when the semantic drift canary is on. */
   canary: Canary | undefined;
+  /** Set when GPU gauges are on (RELAY_GPU). */
+  gpu: GpuMonitor | undefined;
   /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -44,10 +47,11 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     headersTimeoutMs: config.headersTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
   });
+  const metrics = new RelayMetrics();
   const handler = createRelayHandler({
     upstream,
     logger,
-    metrics: new RelayMetrics(),
+    metrics,
     providerName: config.providerName ?? defaultProviderName(config.upstreamUrl),
     maxBodyBytes: config.maxBodyBytes,
     maxBatch: config.maxBatch,
@@ -66,13 +70,19 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
       ? new Canary({ upstream, logger, model: config.canaryModel!, intervalMs: config.canaryIntervalMs, baselineFile: config.canaryBaselineFile, timeoutMs: config.headersTimeoutMs })
       : undefined;
   canary?.start();
+  const gpu = GpuMonitor.wanted(config.gpu, config.gpuCommand)
+    ? new GpuMonitor({ command: config.gpuCommand, intervalMs: config.gpuIntervalMs, logger, onError: (stage) => metrics.telemetryError(stage) })
+    : undefined;
+  gpu?.start();
   return {
     url: running.url,
     upstreamUrl,
     simulator,
     canary,
+    gpu,
     async close(graceMs = 10_000) {
       await canary?.stop();
+      await gpu?.stop();
       const closed = running.close();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

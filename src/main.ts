@@ -5,7 +5,7 @@ import { startRelay } from './app.ts';
 import { ConfigError, helpText, loadConfig, sdkDisabled, type Config } from './config.ts';
 import { simulatorOptions, startSimulator } from './simulator.ts';
 
-function banner(config: Config, url: string, upstreamUrl: string, simulated: boolean, metricsUrl: string | undefined): string {
+function banner(config: Config, url: string, upstreamUrl: string, simulated: boolean, metricsUrl: string | undefined, gpu: boolean): string {
   const base = url.replace('0.0.0.0', '127.0.0.1');
   const lines = [
     `embedding-relay listening on ${base} → upstream ${upstreamUrl}`,
@@ -13,6 +13,7 @@ function banner(config: Config, url: string, upstreamUrl: string, simulated: boo
       ? '  Upstream: the built-in SIMULATOR (deterministic fake vectors, not a model). Set RELAY_UPSTREAM_URL to relay to a real server.'
       : '',
     metricsUrl ? `  Prometheus metrics: ${metricsUrl.replace('0.0.0.0', '127.0.0.1')}` : '  Telemetry disabled (OTEL_SDK_DISABLED=true).',
+    gpu ? `  GPU gauges: polling ${config.gpuCommand} every ${config.gpuIntervalMs / 1000} s (hw_gpu_* metrics).` : '',
     '',
     'Try it:',
     `  curl -s ${base}/v1/embeddings -H 'content-type: application/json' \\`,
@@ -23,7 +24,7 @@ function banner(config: Config, url: string, upstreamUrl: string, simulated: boo
     `  const r = await client.embeddings.create({ model: '${config.simulatorModel}', input: 'hello world' });`,
     '',
   ];
-  return lines.filter((l, i) => l !== '' || i > 1).join('\n');
+  return lines.filter((l, i) => l !== '' || i > 3).join('\n');
 }
 
 async function main(): Promise<void> {
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const relay = await startRelay(config);
   const metricsUrl =
     sdkDisabled(process.env) ? undefined : `http://${config.metricsHost}:${config.metricsPort}/metrics`;
-  console.error(banner(config, relay.url, relay.upstreamUrl, relay.simulator !== undefined, metricsUrl));
+  console.error(banner(config, relay.url, relay.upstreamUrl, relay.simulator !== undefined, metricsUrl, relay.gpu !== undefined));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -147,7 +147,54 @@ export const METRIC_CANARY_PROBES: MetricSpec = {
   description: 'Semantic drift canary probes, by outcome (ok, error).',
 };
 
+// Hardware semantic conventions (hw.*, development status upstream, incubating entry point):
+// copied for the same reason as gen_ai.*. Checked against semantic-conventions 1.45.
+export const ATTR_HW_ID = 'hw.id';
+export const ATTR_HW_NAME = 'hw.name';
+export const ATTR_HW_MODEL = 'hw.model';
+export const ATTR_HW_TYPE = 'hw.type';
+export const ATTR_HW_VENDOR = 'hw.vendor';
+export const ATTR_HW_GPU_TASK = 'hw.gpu.task';
+export const HW_TYPE_VALUE_GPU = 'gpu';
+export const HW_GPU_TASK_VALUE_GENERAL = 'general';
+
+export const METRIC_HW_GPU_MEMORY_USAGE: MetricSpec = {
+  name: 'hw.gpu.memory.usage',
+  unit: 'By',
+  description: 'GPU memory used (nvidia-smi memory.used).',
+  prometheusName: 'hw.gpu.memory.usage_bytes',
+};
+export const METRIC_HW_GPU_MEMORY_LIMIT: MetricSpec = {
+  name: 'hw.gpu.memory.limit',
+  unit: 'By',
+  description: 'Size of the GPU memory (nvidia-smi memory.total).',
+  prometheusName: 'hw.gpu.memory.limit_bytes',
+};
+export const METRIC_HW_GPU_UTILIZATION: MetricSpec = {
+  name: 'hw.gpu.utilization',
+  unit: '1',
+  description: 'Fraction of the last sample period during which a kernel was running on the GPU (nvidia-smi utilization.gpu / 100).',
+  prometheusName: 'hw.gpu.utilization_ratio',
+};
+export const METRIC_HW_TEMPERATURE: MetricSpec = {
+  name: 'hw.temperature',
+  unit: 'Cel',
+  description: 'GPU core temperature in degrees Celsius (nvidia-smi temperature.gpu).',
+  prometheusName: 'hw.temperature_celsius',
+};
+export const METRIC_HW_POWER: MetricSpec = {
+  name: 'hw.power',
+  unit: 'W',
+  description: 'GPU power draw in watts (nvidia-smi power.draw).',
+  prometheusName: 'hw.power_watts',
+};
+
 export const METRIC_SPECS: readonly MetricSpec[] = [
+  METRIC_HW_GPU_MEMORY_USAGE,
+  METRIC_HW_GPU_MEMORY_LIMIT,
+  METRIC_HW_GPU_UTILIZATION,
+  METRIC_HW_TEMPERATURE,
+  METRIC_HW_POWER,
   METRIC_CANARY_SIMILARITY,
   METRIC_CANARY_MARGIN,
   METRIC_CANARY_PROBES,

@@ -128,8 +128,10 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
   });
   const running = await listen(server, opts.metricsHost, opts.metricsPort);
-  // The metrics port must not keep a draining process alive.
+  // The metrics port must not keep a draining process alive: neither the listener nor a
+  // scraper's keep-alive connection (that one held exit up to keepAliveTimeout, 5 s, after SIGTERM).
   server.unref();
+  server.on('connection', (socket) => socket.unref());
 
   let done: Promise<void> | undefined;
   return {

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const root = new URL('..', import.meta.url).pathname;
-const compose = (args: string[]) => {
-  const run = spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], { cwd: root, encoding: 'utf8' });
+const compose = (args: string[], files = ['docker-compose.yml']) => {
+  const run = spawnSync('docker-compose', [...files.flatMap((f) => ['-f', f]), ...args], { cwd: root, encoding: 'utf8' });
   if (run.error) throw new Error(`docker-compose could not run (${run.error.message}); apt-get install docker-compose`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 };
-interface Service { image?: string; build?: unknown; environment?: Record<string, string>; volumes?: string[]; profiles?: string[] }
+interface Service { command?: string[]; image?: string; build?: unknown; environment?: Record<string, string>; volumes?: string[]; profiles?: string[] }
 const file = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as { services: Record<string, Service> };
 
 describe('docker-compose.yml', () => {
@@ -44,5 +44,15 @@ describe('docker-compose.yml', () => {
     const env = Object.keys(file.services['relay']!.environment ?? {});
     expect(env.length).toBeGreaterThan(3);
     for (const k of env) expect(k).toMatch(/^(OTEL_|RELAY_|LOKI_URL$)/);
+  });
+
+  it('docker-compose.gpu.yml turns the GPU gauges on in the relay and lets it see the GPUs', () => {
+    const r = compose(['config'], ['docker-compose.yml', 'docker-compose.gpu.yml']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const relay = (parse(r.stdout) as { services: Record<string, Service & { deploy?: unknown }> }).services['relay']!;
+    expect(relay.environment).toMatchObject({ RELAY_GPU: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' });
+    expect(JSON.stringify(relay.deploy)).toContain('"driver":"nvidia"');
+    expect(file.services['vllm']!.command).toContain('--gpu-memory-utilization');
   });
 });

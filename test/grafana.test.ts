@@ -27,6 +27,7 @@ describe('Grafana provisioning', () => {
     for (const title of ['QPS', 'Requests in range', 'Requests by outcome (status, error.type)', 'Latency P50 / P90 / P95 / P99', 'Relay overhead', 'Batch size', 'Vectors by dimension (dimension consistency)']) {
       expect(types.has(title), title).toBe(true);
     }
+    for (const title of ['GPU memory used', 'GPU utilization', 'GPU temperature and power']) expect(types.get(title), title).toBe('timeseries');
     expect(types.get('Input tokens per request')).toBe('heatmap');
     expect(types.get('Relay logs')).toBe('logs');
     expect(types.get('Recent embeddings traces (Tempo search)')).toBe('table');

@@ -51,6 +51,9 @@ describe('Prometheus configuration', () => {
       'EmbeddingCanaryMarginLost',
       'EmbeddingDimensionMismatch',
       'EmbeddingErrorRatioHigh',
+      'EmbeddingGpuMemoryHigh',
+      'EmbeddingGpuPollFailing',
+      'EmbeddingGpuTemperatureHigh',
       'EmbeddingLatencyP95High',
       'EmbeddingLatencyP99High',
       'EmbeddingNoTraffic',
@@ -76,19 +79,31 @@ describe('Prometheus configuration', () => {
   it('uses only metric names the relay really exposes', async () => {
     const sim = await simulator();
     const baselineFile = join(mkdtempSync(join(tmpdir(), 'names-')), 'baseline.json');
-    const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1`, canaryIntervalMs: 100, canaryModel: 'm', canaryBaselineFile: baselineFile });
+    // A fake nvidia-smi (test/fixtures), so the GPU gauges exist too.
+    process.env['FAKE_NVIDIA_SMI_OUTPUT'] = `${root}test/fixtures/nvidia-smi/single.csv`;
+    const { relay: r } = await relay({
+      upstreamUrl: `${sim.url}/v1`,
+      canaryIntervalMs: 100,
+      canaryModel: 'm',
+      canaryBaselineFile: baselineFile,
+      gpu: 'on',
+      gpuCommand: `${root}test/fixtures/fake-nvidia-smi.sh`,
+    });
     try {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       // A broken vector, so the anomaly counter exists too.
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'zero' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      // A 200 that is not JSON, so the telemetry error counter exists too.
+      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'garbage' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
       const exposition = await scrapeText();
       const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
       // Metric names only: drop label matchers {...} and by/without (...) label lists first.
       const metricNames = (expr: string) =>
-        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server|hw)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
       const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
-      expect(used.size).toBeGreaterThan(3);
+      expect(used).toContain('hw_gpu_memory_usage_bytes');
+      expect(used).toContain('hw_temperature_celsius');
       for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
     } finally {
       await r.close(100);
