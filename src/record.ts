@@ -1,7 +1,7 @@
 // The one request record. Everything telemetry reports about a request is a field here, computed
 // once; spans, metrics and the log line are projections of it and can never disagree.
 import type { EmbeddingRequest } from './embedding-request.ts';
-import type { ResponseFacts } from './response-inspect.ts';
+import type { ResponseFacts } from './response-scanner.ts';
 import type { AnomalyKind } from './vector-health.ts';
 
 export interface RequestRecord {

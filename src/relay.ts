@@ -13,11 +13,11 @@ import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { ModelLabels } from './model-labels.ts';
 import { estimateTokens, newRecord, secondsSince, type RequestRecord } from './record.ts';
-import { inspectEmbeddingsResponse } from './response-inspect.ts';
+import { ResponseScanner } from './response-scanner.ts';
 import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
 import { endAttributes, spanName, startAttributes } from './span-attributes.ts';
 import { forwardResponseHeaders, type Upstream } from './upstream.ts';
-import { addAnomaly, DimensionExpectations, duplicateVectors, vectorAnomalies, type AnomalyKind, type NormBand } from './vector-health.ts';
+import { addAnomaly, DimensionExpectations, duplicateSummaries, summaryAnomalies, type AnomalyKind, type NormBand } from './vector-health.ts';
 
 export interface RelayOptions {
   upstream: Upstream;
@@ -60,8 +60,8 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
   const random = opts.random ?? Math.random;
   const { upstream, metrics, logger } = opts;
 
-  /** Dimension consistency (always) and vector health (sampled) of a 2xx response. */
-  function checkQuality(rec: RequestRecord): void {
+  /** Dimension consistency (always) and vector health (when sampled: the scanner computed it). */
+  function checkQuality(rec: RequestRecord, health: boolean): void {
     const req = rec.request;
     const res = rec.response;
     if (!req || !res || res.vectorCount === 0) return;
@@ -71,9 +71,9 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     if (expected !== undefined) {
       for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
     }
-    if (random() < opts.vectorCheckRate) {
-      for (const v of res.embeddings) for (const kind of vectorAnomalies(v, opts.normBand)) addAnomaly(anomalies, kind);
-      addAnomaly(anomalies, 'duplicate_vector', duplicateVectors(res.embeddings, req.inputType === 'string_array' ? req.texts : undefined));
+    if (health) {
+      for (const v of res.vectors) for (const kind of summaryAnomalies(v, opts.normBand)) addAnomaly(anomalies, kind);
+      addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.inputType === 'string_array' ? req.texts : undefined));
     }
     if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
     rec.anomalies = anomalies;
@@ -165,20 +165,12 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     });
     res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
 
-    const inspect = up.statusCode >= 200 && up.statusCode < 300 && opts.inspectMaxBytes > 0;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let overflow = false;
-    if (inspect) {
-      up.body.on('data', (chunk: Buffer) => {
-        if (overflow) return;
-        size += chunk.length;
-        if (size > opts.inspectMaxBytes) {
-          overflow = true;
-          chunks.length = 0;
-        } else chunks.push(chunk);
-      });
-    }
+    // Each chunk is scanned as it passes on its way to the client: nothing is buffered, nothing
+    // re-serialised (response-scanner.ts; measured against JSON.parse in bench/inspect.ts).
+    // Whether this response's vectors get the health check is decided up front (sampling).
+    const health = random() < opts.vectorCheckRate;
+    const scanner = up.statusCode >= 200 && up.statusCode < 300 && opts.inspectMaxBytes > 0 ? new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes }) : undefined;
+    if (scanner) up.body.on('data', (chunk: Buffer) => scanner.push(chunk));
     try {
       await pipeline(up.body, res);
     } catch (err) {
@@ -195,14 +187,14 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       rec.errorMessage = `The upstream answered HTTP ${up.statusCode}.`;
       return;
     }
-    if (!inspect || overflow) return;
+    if (!scanner || scanner.overflowed) return;
     try {
-      rec.response = inspectEmbeddingsResponse(size === chunks[0]?.length ? chunks[0] : Buffer.concat(chunks, size));
+      rec.response = scanner.finish();
     } catch {
       metrics.telemetryError('inspect');
     }
     try {
-      checkQuality(rec);
+      checkQuality(rec, health);
     } catch {
       metrics.telemetryError('quality');
     }

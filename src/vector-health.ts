@@ -3,6 +3,7 @@
 // vectors for different inputs, and dimensions that differ from what the model is expected to
 // return. Pure functions plus one small learned-expectations map; the relay records the result.
 import { endianness } from 'node:os';
+import type { VectorSummary } from './response-scanner.ts';
 
 export type AnomalyKind =
   | 'dimension_mismatch'
@@ -70,33 +71,48 @@ export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
     else if (v === 'Infinity' || v === '-Infinity') hasInf = true;
     else hasNull = true;
   }
+  return summaryAnomalies({ dimension: values.length, sumSq, nulls: hasNull, nan: hasNaN, inf: hasInf, key: undefined }, band);
+}
+
+/** The anomalies of one summarised vector (the streaming scanner's, or vectorAnomalies' own). */
+export function summaryAnomalies(s: VectorSummary, band: NormBand): AnomalyKind[] {
   const kinds: AnomalyKind[] = [];
-  if (hasNull) kinds.push('null_component');
-  if (hasNaN) kinds.push('nan_component');
-  if (hasInf) kinds.push('inf_component');
+  if (s.nulls) kinds.push('null_component');
+  if (s.nan) kinds.push('nan_component');
+  if (s.inf) kinds.push('inf_component');
   if (kinds.length > 0) return kinds;
-  if (sumSq === 0) return ['zero_vector'];
+  if (s.sumSq === 0) return ['zero_vector'];
   if (band.check) {
-    const norm = Math.sqrt(sumSq);
+    const norm = Math.sqrt(s.sumSq);
     if (norm < band.min || norm > band.max) return ['norm_out_of_range'];
   }
   return kinds;
 }
 
-/** Index pairs (i, j) of identical vectors whose inputs differ (the same input may repeat). */
-export function duplicateVectors(vectors: readonly RawVector[], inputs: readonly string[] | undefined): number {
-  if (inputs === undefined || inputs.length !== vectors.length || vectors.length < 2) return 0;
+/** Vectors identical to an earlier one whose input differs (the same input may repeat), by key. */
+function countDuplicates(keys: readonly (string | undefined)[], inputs: readonly string[] | undefined): number {
+  if (inputs === undefined || inputs.length !== keys.length || keys.length < 2) return 0;
   const seen = new Map<string, string>();
   let duplicates = 0;
-  for (let i = 0; i < vectors.length; i++) {
-    const v = vectors[i];
-    const key = typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (key === undefined) continue;
     const input = seen.get(key);
     if (input !== undefined && input !== inputs[i]) duplicates++;
     else if (input === undefined) seen.set(key, inputs[i]!);
   }
   return duplicates;
+}
+
+/** duplicateVectors on scanner summaries (their keys; none when health was off). */
+export function duplicateSummaries(vectors: readonly VectorSummary[], inputs: readonly string[] | undefined): number {
+  return countDuplicates(vectors.map((v) => v.key), inputs);
+}
+
+/** Duplicates among parsed vectors (the JSON.parse reference path; the relay uses duplicateSummaries). */
+export function duplicateVectors(vectors: readonly RawVector[], inputs: readonly string[] | undefined): number {
+  if (inputs === undefined || vectors.length < 2) return 0;
+  return countDuplicates(vectors.map((v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined)), inputs);
 }
 
 /**
