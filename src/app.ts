@@ -6,6 +6,7 @@ import { Canary } from './canary.ts';
 import type { Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { GpuMonitor } from './gpu-monitor.ts';
+import { InboundAuth } from './inbound-auth.ts';
 import { RelayMetrics } from './metrics.ts';
 import { createRelayHandler } from './relay.ts';
 import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
@@ -42,6 +43,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   const upstream = new Upstream({
     url: upstreamUrl,
     apiKey: config.upstreamApiKey,
+    dropClientCredentials: config.apiKeys !== undefined,
     connections: config.upstreamConnections,
     connectTimeoutMs: config.connectTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
@@ -52,6 +54,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     upstream,
     logger,
     metrics,
+    auth: config.apiKeys ? new InboundAuth(config.apiKeys) : undefined,
     providerName: config.providerName ?? defaultProviderName(config.upstreamUrl),
     maxBodyBytes: config.maxBodyBytes,
     maxBatch: config.maxBatch,

@@ -66,6 +66,13 @@ const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
   return map;
 };
 
+/** `key1,key2`: a comma-separated list of non-empty keys without whitespace. */
+const keyList: Parser<readonly string[]> = (raw) => {
+  const keys = raw.split(',').map((k) => k.trim());
+  if (keys.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected comma-separated keys without spaces, e.g. key-1,key-2');
+  return keys;
+};
+
 const nonEmptyText: Parser<string> = (raw) => {
   if (raw.trim() === '') throw new ParseError('expected a non-empty string');
   return raw;
@@ -89,6 +96,7 @@ export const DEFAULTS = {
   port: 8080,
   upstreamUrl: undefined as string | undefined,
   upstreamApiKey: undefined as string | undefined,
+  apiKeys: undefined as readonly string[] | undefined,
   providerName: undefined as string | undefined,
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatch: 2048,
@@ -145,6 +153,13 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     parse: nonEmptyText,
     secret: true,
     help: "Bearer key sent upstream instead of the client's Authorization header.",
+  },
+  apiKeys: {
+    env: 'RELAY_API_KEYS',
+    flag: 'api-keys',
+    parse: keyList,
+    secret: true,
+    help: 'Inbound auth: keys clients must send (Authorization: Bearer <key> or api-key: <key>), comma-separated; 401 otherwise. Unset: no inbound auth.',
   },
   providerName: {
     env: 'RELAY_PROVIDER_NAME',

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'body_too_large'
   | 'method_not_allowed'
   | 'not_found'
+  | 'invalid_api_key'
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_response_error'
@@ -23,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   body_too_large: 413,
   method_not_allowed: 405,
   not_found: 404,
+  invalid_api_key: 401,
   upstream_unreachable: 502,
   upstream_timeout: 504,
   upstream_response_error: 502,

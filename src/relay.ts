@@ -11,6 +11,7 @@ import { parseEmbeddingRequest } from './embedding-request.ts';
 import { RelayError, toRelayError, writeError } from './errors.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
+import type { InboundAuth } from './inbound-auth.ts';
 import { ModelLabels } from './model-labels.ts';
 import { estimateTokens, newRecord, secondsSince, type RequestRecord } from './record.ts';
 import { ResponseScanner } from './response-scanner.ts';
@@ -23,6 +24,8 @@ export interface RelayOptions {
   upstream: Upstream;
   logger: Logger;
   metrics: RelayMetrics;
+  /** Inbound auth (RELAY_API_KEYS); undefined: every client is let through. */
+  auth?: InboundAuth;
   providerName: string;
   maxBodyBytes: number;
   maxBatch: number;
@@ -52,6 +55,13 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 };
+
+function errorHeaders(err: RelayError): Record<string, string> {
+  if (err.code === 'body_too_large') return { connection: 'close' };
+  if (err.code === 'method_not_allowed') return { allow: 'POST' };
+  if (err.code === 'invalid_api_key') return { 'www-authenticate': 'Bearer realm="embedding-relay"' };
+  return {};
+}
 
 export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const tracer = trace.getTracer(TRACER_NAME);
@@ -108,6 +118,15 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     }
   }
 
+  /** Throws invalid_api_key (401) unless inbound auth is off or the client sent a configured key. */
+  function authorize(req: IncomingMessage): void {
+    const result = opts.auth?.check(req.headers) ?? 'ok';
+    if (result === 'missing') {
+      throw new RelayError('invalid_api_key', 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).');
+    }
+    if (result === 'invalid') throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
+  }
+
   function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): void {
     rec.errorType = err.code;
     rec.errorMessage = err.message;
@@ -117,9 +136,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       return;
     }
     if (!res.headersSent) rec.httpStatus = err.status;
-    const headers: Record<string, string> =
-      err.code === 'body_too_large' ? { connection: 'close' } : err.code === 'method_not_allowed' ? { allow: 'POST' } : {};
-    writeError(res, err, headers);
+    writeError(res, err, errorHeaders(err));
   }
 
   async function embeddings(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
@@ -131,6 +148,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     res.once('close', clientGone);
     let span: Span | undefined;
     try {
+      authorize(req);
       if (req.method !== 'POST') {
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
       }
@@ -208,6 +226,12 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
   }
 
   async function passThroughModels(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      authorize(req);
+    } catch (err) {
+      const e = toRelayError(err);
+      return writeError(res, e, errorHeaders(e));
+    }
     const abort = new AbortController();
     res.once('close', () => abort.abort());
     try {

@@ -8,6 +8,8 @@ import { RelayError } from './errors.ts';
 export interface UpstreamOptions {
   url: string;
   apiKey: string | undefined;
+  /** Inbound auth is on: the client's Authorization/api-key hold the relay's key, never forwarded. */
+  dropClientCredentials?: boolean;
   connections: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
@@ -39,11 +41,15 @@ const DROP_REQUEST = new Set([
   'tracestate',
 ]);
 
-export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined): Record<string, string | string[]> {
+export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined, dropClientCredentials = false): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || DROP_REQUEST.has(name)) continue;
     out[name] = value;
+  }
+  if (dropClientCredentials) {
+    delete out['authorization'];
+    delete out['api-key'];
   }
   if (apiKey !== undefined) {
     out['authorization'] = `Bearer ${apiKey}`;
@@ -107,7 +113,7 @@ export class Upstream {
       return await this.#pool.request({
         method,
         path: this.basePath + path,
-        headers: forwardRequestHeaders(headers, this.#opts.apiKey),
+        headers: forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials),
         body,
         signal,
       });

@@ -75,6 +75,12 @@ describe('config', () => {
 
   it('never echoes a secret in its error', () => {
     expect(failure(['--upstream-api-key=  '])).toBe('Invalid --upstream-api-key=<redacted>: expected a non-empty string.');
+    expect(failure([], { RELAY_API_KEYS: 'secret-1,,secret-2' })).toBe('Invalid RELAY_API_KEYS=<redacted>: expected comma-separated keys without spaces, e.g. key-1,key-2.');
+  });
+
+  it('reads inbound API keys as a list', () => {
+    expect(load([], { RELAY_API_KEYS: 'k1, k2' }).config.apiKeys).toEqual(['k1', 'k2']);
+    expect(load([]).config.apiKeys).toBeUndefined();
   });
 
   it('rejects unknown flags and commands', () => {

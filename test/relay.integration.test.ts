@@ -461,6 +461,45 @@ describe('more of the contract', () => {
     }
   });
 
+  it('RELAY_API_KEYS: 401 with an OpenAI-style error without a valid key; the key never goes upstream', async () => {
+    const { relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, apiKeys: ['relay-key-1', 'relay-key-2'] });
+    try {
+      upstreamHeaders.length = 0;
+      const cases: [Record<string, string>, number, string | undefined][] = [
+        [{}, 401, 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).'],
+        [{ authorization: 'Bearer wrong-key' }, 401, 'Incorrect API key provided.'],
+        [{ authorization: 'Basic cmVsYXkta2V5LTE=' }, 401, 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).'],
+        [{ authorization: 'Bearer relay-key-2' }, 200, undefined],
+        [{ 'api-key': 'relay-key-1' }, 200, undefined],
+      ];
+      for (const [headers, status, message] of cases) {
+        const res = await post(r.url, { model: 'm-auth', input: 'x' }, headers);
+        expect(res.status, JSON.stringify(headers)).toBe(status);
+        const body = (await res.json()) as { error?: unknown };
+        if (message === undefined) continue;
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="embedding-relay"');
+        expect(body).toEqual({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+      }
+      // The relay's keys are its own: neither the valid Bearer nor the api-key reached the upstream.
+      expect(upstreamHeaders).toHaveLength(2);
+      for (const h of upstreamHeaders) {
+        expect(h.authorization).toBeUndefined();
+        expect(h['api-key']).toBeUndefined();
+      }
+      // /v1/models is guarded too; health stays open for probes.
+      expect((await fetch(`${r.url}/v1/models`)).status).toBe(401);
+      expect((await fetch(`${r.url}/v1/models`, { headers: { authorization: 'Bearer relay-key-1' } })).status).toBe(200);
+      expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
+      // Recorded like any client error: error.type is the code, the key appears nowhere.
+      const m = await scrape();
+      expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: '_OTHER', error_type: 'invalid_api_key', http_response_status_code: '401' })).toBe(3);
+      const exported = JSON.stringify([logs.lines, spansNamed('embeddings').map((sp) => sp.attributes), await scrapeText()]);
+      for (const secret of ['relay-key-1', 'relay-key-2', 'wrong-key', 'cmVsYXkta2V5LTE=']) expect(exported).not.toContain(secret);
+    } finally {
+      await r.close(100);
+    }
+  });
+
   it("reads TEI's x-compute-tokens header when the body has no usage", async () => {
     const handler = createSimulatorHandler(SIM_DEFAULTS);
     const tei = await listen(createServer((req, res) => {
