@@ -1,0 +1,79 @@
+// Command-line options of `npm run bench -- [options]`.
+import { parseArgs } from 'node:util';
+import { SCENARIOS } from './scenarios/index.ts';
+import { TARGET_NAMES, type TargetName } from './targets.ts';
+
+export interface Options {
+  quick: boolean;
+  scenarios: string[];
+  targets: TargetName[];
+  connections: number;
+  warmupS: number;
+  durationS: number;
+  /** Fixed-rate load as a share of the direct path's max throughput. */
+  rateShare: number;
+  ttfbRequests: number;
+  json: string | undefined;
+  chart: string | undefined;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]     (full run: every scenario, about 11 minutes)
+
+  --quick              short run (< 2 min): typical and large, 1 s warm-up, 3 s per phase
+  --scenario NAME      run only these scenarios (repeatable or comma-separated):
+                       ${SCENARIOS.map((s) => s.name).join(', ')}
+  --targets LIST       comma-separated subset of ${TARGET_NAMES.join(', ')} (direct is always measured)
+  --connections N      connections for the max-throughput phase [32]
+  --duration S         seconds per measured phase [10; quick 3]
+  --warmup S           warm-up seconds per target [3; quick 1]
+  --ttfb-requests N    sequential requests per time-to-first-byte series [200; quick 30]
+  --json FILE          write the raw results as JSON
+  --chart FILE         write an SVG chart of the added latency (e.g. bench/latency.svg)
+  --help`;
+
+export function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true },
+      targets: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'ttfb-requests': { type: 'string' },
+      json: { type: 'string' },
+      chart: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const number = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+  const scenarios = (values.scenario ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const s of scenarios) {
+    if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario "${s}"; one of ${SCENARIOS.map((x) => x.name).join(', ')}`);
+  }
+  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').filter(Boolean);
+  for (const t of targets) {
+    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; one of ${TARGET_NAMES.join(', ')}`);
+  }
+  return {
+    quick,
+    scenarios: scenarios.length > 0 ? scenarios : quick ? ['typical', 'large'] : SCENARIOS.map((s) => s.name),
+    targets: TARGET_NAMES.filter((t) => t === 'direct' || targets.includes(t)),
+    connections: Math.round(number('connections', values.connections, 32)),
+    warmupS: number('warmup', values.warmup, quick ? 1 : 3),
+    durationS: number('duration', values.duration, quick ? 3 : 10),
+    rateShare: 0.5,
+    ttfbRequests: Math.round(number('ttfb-requests', values['ttfb-requests'], quick ? 30 : 200)),
+    json: values.json,
+    chart: values.chart,
+  };
+}

@@ -1,0 +1,111 @@
+// The four things measured side by side: the upstream itself (the floor), nginx, the relay with
+// full telemetry (OTLP spans, Prometheus /metrics, Loki logs) and the relay with OTEL_SDK_DISABLED.
+// The relay runs exactly as in production: node --import ./dist/instrument.js dist/main.js.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startChild, tempDir, type Child } from './child.ts';
+import { nginxArgs } from './nginx.ts';
+import { freePort, waitForPort } from './port.ts';
+
+export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface Target {
+  name: TargetName;
+  /** http://127.0.0.1:port */
+  origin: string;
+  /** The proxy process (none for direct). */
+  child: Child | undefined;
+  /** Prometheus endpoint (the relay with telemetry only). */
+  metricsUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The runner's environment without any relay/OTel/Loki settings a developer's shell may carry. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(RELAY_|OTEL_|LOKI_)/.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, sinkPort: number): Promise<Target> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const sink = `http://127.0.0.1:${sinkPort}`;
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    RELAY_UPSTREAM_URL: `${upstream}/v1`,
+    RELAY_HOST: '127.0.0.1',
+    RELAY_PORT: String(port),
+    RELAY_PROVIDER_NAME: 'vllm',
+    OTEL_SERVICE_NAME: `embedding-relay-bench-${name}`,
+    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+    OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+    LOKI_URL: sink,
+    NODE_ENV: 'production',
+  };
+  if (name === 'relay-otel-off') env['OTEL_SDK_DISABLED'] = 'true';
+  const child = startChild(name, process.execPath, ['--import', `${ROOT}dist/instrument.js`, `${ROOT}dist/main.js`], env);
+  try {
+    await waitForPort(port, child.running);
+    if (name === 'relay') await waitForPort(metricsPort, child.running);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${child.stderrTail().trim()}`);
+  }
+  return {
+    name,
+    origin: `http://127.0.0.1:${port}`,
+    child,
+    metricsUrl: name === 'relay' ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
+    stop: () => child.stop(),
+  };
+}
+
+async function startNginx(bin: string, upstreamPort: number): Promise<Target> {
+  const port = await freePort();
+  const { dir, args } = nginxArgs(port, upstreamPort);
+  const remove = tempDir(dir);
+  const child = startChild('nginx', bin, args);
+  const stop = async () => {
+    await child.stop();
+    remove();
+  };
+  try {
+    await waitForPort(port, child.running);
+  } catch (err) {
+    let log = '';
+    try {
+      log = readFileSync(`${dir}/error.log`, 'utf8').trim();
+    } catch {
+      // no log written
+    }
+    await stop();
+    throw new Error(`nginx did not start: ${(err as Error).message}\n${child.stderrTail().trim()}\n${log}`);
+  }
+  return { name: 'nginx', origin: `http://127.0.0.1:${port}`, child, metricsUrl: undefined, stop };
+}
+
+export interface TargetSetup {
+  upstreamPort: number;
+  nginx: string | undefined;
+  /** One sink port per relay target, so each one's telemetry is counted apart. */
+  sinkPorts: Record<string, number>;
+}
+
+export async function startTarget(name: TargetName, setup: TargetSetup): Promise<Target> {
+  const upstream = `http://127.0.0.1:${setup.upstreamPort}`;
+  switch (name) {
+    case 'direct':
+      return { name, origin: upstream, child: undefined, metricsUrl: undefined, stop: async () => {} };
+    case 'nginx':
+      return startNginx(setup.nginx!, setup.upstreamPort);
+    case 'relay':
+    case 'relay-otel-off':
+      return startRelay(name, upstream, setup.sinkPorts[name]!);
+  }
+}
