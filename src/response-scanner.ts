@@ -11,6 +11,18 @@
 // Numbers are hand-parsed for sumSq: the digits as one integer (8 fraction digits per step, SWAR
 // on two 32-bit reads, in the hot loop), scaled by one power of ten: within a few ulp of JSON.parse;
 // extreme exponents go through Number() so overflow to ±Infinity and underflow match exactly.
+//
+// Health off (the unsampled responses) needs only each vector's dimension, so inside a
+// data[*].embedding array the numbers are counted, not read (#countFloats): native indexOf finds
+// the ']' and the next '"', and the ',' before them are counted four bytes at a time. Relaxation,
+// health off only and only there: the text between two counted ',' is not validated as a JSON
+// number. It may hold any bytes but '"', ']', and those with bit 6 set other than 'e'/'E' (letters,
+// '[', '{', '}', bytes >= 0xc0): such an element is read exactly, as is the last element before the
+// ']' and before each chunk end. So `[1,,2]`, `[1.2.3,4]`, `[--1,2]` or `[1 2,3]` count 3, 2, 2 and 2
+// components where JSON.parse throws; `[,1]`, `[1,]`, `[1 2]`, `[1,x]`, nesting, strings and
+// bare NaN/Infinity/null are still exact (a malformed one still throws). A counted number is not
+// converted either, so one that overflows (1e400) does not set `inf`. Everything outside embedding
+// arrays, and everything with health on, is validated exactly.
 // bench/inspect.ts measures it against the JSON.parse path; test/inspect-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
@@ -45,6 +57,10 @@ export interface ScannerOptions {
   health: boolean;
   /** Stop scanning once more bytes than this were pushed (`overflowed`; finish() then throws). */
   maxBytes?: number;
+  /** Health off: read every float component as health on does (exact validation, the `inf` flag of
+   *  overflowing numbers) instead of counting them (the relaxation noted at the top). Default false;
+   *  bench/inspect.ts uses it as the before of the counting fast path. */
+  exactFloats?: boolean;
 }
 
 // Parser states.
@@ -177,6 +193,7 @@ function b64FloatCount(length: number, padding: number): number {
 
 export class ResponseScanner {
   readonly #health: boolean;
+  readonly #count: boolean; // health off and not exactFloats: #countFloats
   readonly #maxBytes: number;
   #bytes = 0;
   #base = 0; // absolute offset of index 0 of the buffer being scanned (error messages)
@@ -199,6 +216,12 @@ export class ResponseScanner {
   #fpHi = 0;
   #dv: DataView = new DataView(new ArrayBuffer(0));
   #dvOf: Buffer | undefined;
+  // Health-off counting (#countFloats): a word view of the buffer being scanned and the next ']'
+  // and '"' at or after the last position searched from (end when none), cached per buffer.
+  #u32: Uint32Array = new Uint32Array(0);
+  #cntOf: Buffer | undefined;
+  #nextClose = 0;
+  #nextQuote = 0;
 
   // Capture of a string's raw content or of a nested component's raw bytes.
   #cap = Buffer.from(new ArrayBuffer(1024));
@@ -225,6 +248,7 @@ export class ResponseScanner {
 
   constructor(opts: ScannerOptions) {
     this.#health = opts.health;
+    this.#count = !opts.health && opts.exactFloats !== true;
     this.#maxBytes = opts.maxBytes ?? Infinity;
   }
 
@@ -268,6 +292,7 @@ export class ResponseScanner {
       this.#error = err instanceof Error ? err : new Error(String(err));
     }
     this.#dvOf = undefined; // keep no chunk alive between pushes
+    this.#cntOf = undefined;
   }
 
   /** The facts of the complete body; throws on malformed or truncated JSON. */
@@ -329,7 +354,7 @@ export class ResponseScanner {
         case VALUE:
         case FIRST_VALUE: {
           if (this.#depth > 0 && this.#stack[this.#depth - 1] === EMB && ((c >= 48 && c <= 57) || (c === 45 && (i + 1 === end || (buf[i + 1]! >= 48 && buf[i + 1]! <= 57))))) {
-            i = this.#floats(buf, i, end);
+            i = this.#count ? this.#countFloats(buf, i, end) : this.#floats(buf, i, end);
           } else {
             i = this.#value(buf, i, end, c);
           }
@@ -637,6 +662,7 @@ export class ResponseScanner {
    *  anything else goes through #number, which also validates and handles the buffer end. */
   #floats(buf: Buffer, i: number, end: number): number {
     const health = this.#health;
+    const count = this.#count;
     const dv = this.#view(buf);
     let dim = this.#vDim;
     let sum = this.#vSum;
@@ -782,7 +808,7 @@ export class ResponseScanner {
       }
       state = VALUE;
       i++;
-      if (i === end) break;
+      if (i === end || count) break; // counting: back to #countFloats after each element
       c = buf[i]!;
       if (c === 32 || c === 10 || c === 13 || c === 9) {
         while (i < end && ((c = buf[i]!) === 32 || c === 10 || c === 13 || c === 9)) i++;
@@ -796,6 +822,81 @@ export class ResponseScanner {
     this.#h1 = h1;
     this.#h2 = h2;
     return i;
+  }
+
+  /** Health off: the elements of an embedding array from a number at buf[i], counted without being
+   *  read. The array's ']' and the next '"' come from native indexOf; the ',' before them (or before
+   *  the buffer end) are counted four bytes at a time, and every element that a ',' ends is one
+   *  component. The last element before the ']' or the buffer end, and any element with a byte that
+   *  a float cannot hold (a letter other than e/E, '[', '{', '}', '"'), go to #floats / #value, which
+   *  read them exactly (stash, NaN/Infinity/null flags, nesting); counting resumes after them.
+   *  Relaxed: the bytes between the counted ',' are not checked to be JSON numbers (see the note at
+   *  the top of the file). Returns the next index (-1 if #floats stashed a number). */
+  #countFloats(buf: Buffer, i: number, end: number): number {
+    let close = this.#nextClose;
+    let quote = this.#nextQuote;
+    if (this.#cntOf !== buf) {
+      this.#cntOf = buf;
+      this.#u32 = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+      close = quote = -1;
+    }
+    if (close < i) {
+      close = buf.indexOf(93, i);
+      if (close < 0 || close > end) close = end;
+      this.#nextClose = close;
+    }
+    if (quote < i) {
+      quote = buf.indexOf(34, i);
+      if (quote < 0 || quote > end) quote = end;
+      this.#nextQuote = quote;
+    }
+    let stop = quote < close ? quote : close;
+    const off = buf.byteOffset;
+    let n = 0;
+    let p = i;
+    let c = 0;
+    // Unaligned head, byte by byte.
+    while (p < stop && ((off + p) & 3) !== 0) {
+      c = buf[p]!;
+      if (c === 44) n++;
+      else if ((c & 0x40) !== 0 && (c | 0x20) !== 0x65) {
+        stop = p;
+        break;
+      }
+      p++;
+    }
+    if (p < stop) {
+      // Whole words. A byte with bit 6 set (a letter, '[', '{', '}') ends the run unless every such
+      // byte is 'e'/'E'; the ',' are counted with an exact zero-byte test of w ^ ',,,,' (no borrow
+      // between bytes) and a popcount by multiplication.
+      const u32 = this.#u32;
+      let k = (off + p) >>> 2;
+      const kEnd = (off + stop) >>> 2;
+      for (; k < kEnd; k++) {
+        const w = u32[k]!;
+        const letters = w & 0x40404040;
+        if (letters !== 0) {
+          const v = (w | 0x20202020) ^ 0x65656565; // zero bytes: 'e' or 'E'
+          if (((((v & 0x7f7f7f7f) + 0x7f7f7f7f) | v) & (letters << 1)) !== 0) break; // another letter: byte loop
+        }
+        const x = w ^ 0x2c2c2c2c;
+        const y = ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f; // high bit clear exactly where x has a zero byte
+        n += Math.imul((~y >>> 7) & 0x01010101, 0x01010101) >>> 24;
+      }
+      // Tail (or the word with another letter), byte by byte.
+      for (p = k * 4 - off; p < stop; p++) {
+        c = buf[p]!;
+        if (c === 44) n++;
+        else if ((c & 0x40) !== 0 && (c | 0x20) !== 0x65) {
+          stop = p;
+          break;
+        }
+      }
+    }
+    if (n === 0) return this.#floats(buf, i, end); // no element ends before stop: read this one exactly
+    this.#vDim += n;
+    this.#state = VALUE;
+    return buf.lastIndexOf(44, stop - 1) + 1; // after the last counted ','
   }
 
   #beginString(from: number): void {

@@ -74,8 +74,8 @@ function reference(body: Buffer, inputs?: string[]): Outcome {
   };
 }
 
-function scan(chunks: Buffer[], health = true): ReturnType<ResponseScanner['finish']> {
-  const scanner = new ResponseScanner({ health });
+function scan(chunks: Buffer[], health = true, exactFloats = false): ReturnType<ResponseScanner['finish']> {
+  const scanner = new ResponseScanner({ health, exactFloats });
   for (const c of chunks) scanner.push(c);
   return scanner.finish();
 }
@@ -94,15 +94,33 @@ function scanned(chunks: Buffer[], inputs?: string[]): Outcome {
 
 /** Throws (with the chunking in the message) unless the scanner agrees with the JSON.parse path.
  *  `keys: false` leaves out the duplicate-key relation (for bodies that may spell one double two
- *  ways, where text keys and Array#join differ on purpose). */
-function expectSame(body: Buffer, chunks: Buffer[], inputs?: string[], keys = true): void {
+ *  ways, where text keys and Array#join differ on purpose). `relaxedFrom`: the valid body this one
+ *  was damaged from by one byte inside a data[*].embedding array that health-off counting does not
+ *  validate (the documented relaxation): with health off it may then be accepted instead of
+ *  throwing, with the original's facts and that vector's dimension off by at most one. */
+function expectSame(body: Buffer, chunks: Buffer[], inputs?: string[], keys = true, relaxedFrom?: Buffer): void {
   const where = `chunks ${chunks.map((c) => c.length).join('+')} of ${JSON.stringify(body.toString('utf8').slice(0, 300))}`;
   let ref: Outcome | undefined;
   try {
     ref = reference(body, inputs);
   } catch {
     expect(() => scan(chunks), `should throw: ${where}`).toThrow();
-    expect(() => scan(chunks, false), `should throw (health off): ${where}`).toThrow();
+    expect(() => scan(chunks, false, true), `should throw (health off, exactFloats): ${where}`).toThrow();
+    if (relaxedFrom === undefined) {
+      expect(() => scan(chunks, false), `should throw (health off): ${where}`).toThrow();
+      return;
+    }
+    let got: ReturnType<typeof scan>;
+    try {
+      got = scan(chunks, false);
+    } catch {
+      return;
+    }
+    const { vectors, vectorsByDimension: _v, dimension: _d, ...facts } = got;
+    const { vectors: origVectors, vectorsByDimension: _ov, dimension: _od, ...origFacts } = scan([relaxedFrom], false);
+    expect(facts, `relaxed (health off): ${where}`).toEqual(origFacts);
+    const diffs = vectors.map((v, k) => v.dimension - origVectors[k]!.dimension).filter((d) => d !== 0);
+    expect(diffs.length <= 1 && diffs.every((d) => Math.abs(d) === 1), `relaxed dims ${diffs}: ${where}`).toBe(true);
     return;
   }
   const got = scanned(chunks, inputs);
@@ -123,6 +141,13 @@ function expectSame(body: Buffer, chunks: Buffer[], inputs?: string[], keys = tr
   expect(facts, where).toEqual(ref.facts);
   expect(vectors.map((v) => v.dimension)).toEqual(ref.dims);
   expect(vectors.every((v) => v.key === undefined)).toBe(true);
+  // Health off with exactFloats: the same, and the flags of health on for float vectors (base64
+  // is not decoded with health off: no flags).
+  const exact = scan(chunks, false, true);
+  expect({ ...exact, vectors: [] }, where).toEqual({ ...ref.facts, vectors: [] });
+  expect(exact.vectors.map(({ dimension, nulls, nan, inf }) => ({ dimension, nulls, nan, inf })), where).toEqual(
+    scan(chunks).vectors.map(({ dimension, nulls, nan, inf, key }) => (key!.startsWith('f') ? { dimension, nulls, nan, inf } : { dimension, nulls: false, nan: false, inf: false })),
+  );
 }
 
 function expectSameEverySplit(text: string | Buffer, inputs?: string[]): void {
@@ -327,7 +352,11 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
           : kind < 0.6
             ? Buffer.concat([body.subarray(0, at), body.subarray(at + 1)])
             : Buffer.concat([body.subarray(0, at), Buffer.from([pick(random, [0x22, 0x2c, 0x5d, 0x7d, 0x5c, 0x30, 0x2e, 0x65, 0x2d, 0x20, 0x0a, 0x01, 0x4e])]), body.subarray(at)]);
-      for (let k = 0; k < 3; k++) expectSame(damaged, randomChunks(damaged, random, 8), undefined, false);
+      // Health off may accept a byte inserted into or removed from an embedding array's numbers
+      // (the documented relaxation); only such damage.
+      const byte = kind < 0.3 ? -1 : kind < 0.6 ? body[at]! : damaged[at]!;
+      const relaxed = byte >= 0 && countable(byte) && embeddingSpans(body).some(([open, close]) => open < at && (kind < 0.6 ? at < close : at <= close));
+      for (let k = 0; k < 3; k++) expectSame(damaged, randomChunks(damaged, random, 8), undefined, false, relaxed ? body : undefined);
     }
   });
 
@@ -400,6 +429,153 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
     expect(scan([body])).toMatchObject({ responseModel: 'odd,NaN]name', nonJsonNumbers: true, vectorCount: 1 });
   });
 });
+
+describe('ResponseScanner with health off (counting float components)', () => {
+  const dims = (chunks: Buffer[]) => scan(chunks, false).vectors.map((v) => v.dimension);
+  /** The body's bytes in fresh buffers at every start offset mod 4 (aligned and unaligned views). */
+  const shifted = (chunks: Buffer[], shift: number) =>
+    chunks.map((c) => {
+      const b = Buffer.from(new ArrayBuffer(c.length + 8), shift, c.length);
+      c.copy(b);
+      return b;
+    });
+
+  it('counts components at every 2-way and 3-way split of a small body, whitespace and empty arrays included', () => {
+    const body = Buffer.from(
+      '{"data":[{"embedding":[0.1,-2.5e-3, 3 ,\n\t4E+2,0,-0.75,12345678.123456789]},{"embedding":[]},{"embedding":[ \r\n ]},' +
+        '{"embedding":[7]},{"embedding":[ 1.5 , 2 ]},{"embedding":[\n  -1,\n  2,\n  3\n]}],"model":"m"}',
+    );
+    const want = [7, 0, 0, 1, 2, 3];
+    expect(dims([body])).toEqual(want);
+    expectSameEverySplit(body);
+    for (let p = 0; p <= body.length; p++) {
+      for (let q = p; q <= body.length; q += 3) expect(dims(split(body, [p, q])), `${p} ${q}`).toEqual(want);
+      for (let shift = 1; shift < 4; shift++) expect(dims(shifted(split(body, [p]), shift)), `${p} shift ${shift}`).toEqual(want);
+    }
+  });
+
+  it('counts large bodies in random chunkings, compact and pretty-printed, aligned or not', () => {
+    const texts = Array.from({ length: 8 }, (_, i) => `text ${i}`);
+    const random = rng(7);
+    const compact = simulated(texts, 1536, 'float', (v) => {
+      v[2] = v[2]!.subarray(0, 1000);
+      v[4] = new Float32Array(0);
+      v[5] = v[5]!.map((x, k) => (k % 7 === 0 ? x * 1e-6 : x)); // exponent forms
+    });
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(compact.toString()), null, 2));
+    const want = [1536, 1536, 1000, 1536, 0, 1536, 1536, 1536];
+    for (const body of [compact, pretty]) {
+      expect(dims([body])).toEqual(want);
+      for (let k = 0; k < 20; k++) {
+        const chunks = randomChunks(body, random, k < 10 ? 40 : 2000);
+        expect(dims(chunks)).toEqual(want);
+        expect(dims(shifted(chunks, k % 4))).toEqual(want);
+      }
+      expectSame(body, randomChunks(body, random, 100), texts);
+    }
+  });
+
+  it('reads non-number components exactly (flags, nesting, strings) and resumes counting after them', () => {
+    const vector = '[0.1,null,0.2,NaN,0.3,"NaN",[1,2],{"a":[3]},true,-Infinity,0.5,"x,y]",1e-7,2E+3,0.4]';
+    const body = Buffer.from(`{"data":[{"embedding":${vector}},{"embedding":[0.6,0.8]}]}`);
+    expectSameEverySplit(body);
+    for (let p = 0; p <= body.length; p++) {
+      const [v, w] = scan(split(body, [p]), false).vectors;
+      expect(v, String(p)).toMatchObject({ dimension: 15, nulls: true, nan: true, inf: true, key: undefined });
+      expect(w, String(p)).toMatchObject({ dimension: 2, nulls: false, nan: false, inf: false });
+    }
+    expect(scan([body], false).nonJsonNumbers).toBe(true);
+  });
+
+  it('leaves the numbers between counted commas unvalidated (the documented relaxation)', () => {
+    const wrap = (v: string) => Buffer.from(`{"data":[{"embedding":${v}}],"model":"m"}`);
+    // JSON.parse and health on reject these; health off counts commas (single chunk).
+    for (const [vector, dim] of [['[1,,2]', 3], ['[1.2.3,4]', 2], ['[1 2,3]', 2], ['[01,2]', 2], ['[0.5-,1,2]', 3]] as const) {
+      const body = wrap(vector);
+      expect(() => inspectEmbeddingsResponse(body), vector).toThrow();
+      expect(() => scan([body]), vector).toThrow();
+      expect(dims([body]), vector).toEqual([dim]);
+      // Split elsewhere the bad element may be the last of a chunk (read exactly): throw or count.
+      for (let p = 0; p <= body.length; p++) {
+        let got: number[] | undefined;
+        try {
+          got = dims(split(body, [p]));
+        } catch {
+          continue;
+        }
+        expect(got, `${vector} split at ${p}`).toEqual([dim]);
+      }
+    }
+    // An overflowing number is counted, not read: no inf flag with health off (health on has it).
+    expect(scan([wrap('[1e400,0.5]')], false).vectors[0]).toMatchObject({ dimension: 2, inf: false });
+    expect(scan([wrap('[1e400,0.5]')]).vectors[0]).toMatchObject({ dimension: 2, inf: true });
+    // Still exact with health off: the first and last element, nesting, letters, strings, outside data.
+    for (const bad of ['[,1]', '[1,]', '[1 2]', '[1,x,2]', '[1,nul,2]', '[1,[2,3]', '[1,2}', '[1,"a,2]', '[1,2', '[1,2.]', '[1,-]']) {
+      for (let p = 0; p <= wrap(bad).length; p++) expect(() => scan(split(wrap(bad), [p]), false), `${bad} split at ${p}`).toThrow();
+    }
+    expect(() => scan([Buffer.from('{"data":[{"embedding":[1]}],"extra":[1,,2]}')], false)).toThrow();
+    expect(() => scan([Buffer.from('{"data":[{"x":[1,,2],"embedding":[1]}]}')], false)).toThrow();
+  });
+});
+
+/** Bytes health-off counting accepts between commas unread: all but '"', ']' and bit-6 bytes other than e/E. */
+const countable = (c: number) => c !== 0x22 && c !== 0x5d && ((c & 0x40) === 0 || (c | 0x20) === 0x65);
+
+/** [open, close] byte offsets of every data[*].embedding array of a valid body (bare NaN etc. allowed). */
+function embeddingSpans(body: Buffer): [number, number][] {
+  const spans: [number, number][] = [];
+  let i = 0;
+  const skip = () => {
+    while (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09) i++;
+  };
+  const string = (): string => {
+    const from = i++;
+    while (body[i] !== 0x22) i += body[i] === 0x5c ? 2 : 1;
+    i++;
+    return JSON.parse(body.toString('utf8', from, i)) as string;
+  };
+  const value = (role: 'top' | 'data' | 'item' | 'emb' | 'other'): void => {
+    skip();
+    const c = body[i];
+    if (c === 0x7b) {
+      i++;
+      skip();
+      if (body[i] === 0x7d) {
+        i++;
+        return;
+      }
+      for (;;) {
+        skip();
+        const key = string();
+        skip();
+        i++; // ':'
+        value(role === 'top' && key === 'data' ? 'data' : role === 'item' && key === 'embedding' ? 'emb' : 'other');
+        skip();
+        if (body[i++] === 0x7d) return;
+      }
+    }
+    if (c === 0x5b) {
+      const open = i++;
+      skip();
+      if (body[i] === 0x5d) i++;
+      else
+        for (;;) {
+          value(role === 'data' ? 'item' : 'other');
+          skip();
+          if (body[i++] === 0x5d) break;
+        }
+      if (role === 'emb') spans.push([open, i - 1]);
+      return;
+    }
+    if (c === 0x22) {
+      string();
+      return;
+    }
+    while (i < body.length && /[-+.\w]/.test(String.fromCharCode(body[i]!))) i++;
+  };
+  value('top');
+  return spans;
+}
 
 // ---- random documents ----
 
