@@ -100,7 +100,7 @@ describe('Prometheus', () => {
       const rules = body.data.groups.flatMap((g) => g.rules);
       return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? body.data.groups : undefined;
     }, 90_000);
-    expect(groups.map((g) => g.name).sort()).toEqual(['embedding-relay.alerts', 'embedding-relay.quality', 'embedding-relay.recording']);
+    expect(groups.map((g) => g.name).sort()).toEqual(['embedding-relay.alerts', 'embedding-relay.gpu', 'embedding-relay.quality', 'embedding-relay.recording']);
     for (const rule of groups.flatMap((g) => g.rules)) expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe('ok');
   });
 });
