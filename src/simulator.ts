@@ -100,7 +100,18 @@ function inputsOf(body: Buffer): (string | number[])[] {
   return typeof arr[0] === 'number' ? [arr as number[]] : (arr as (string | number[])[]);
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when the client goes away first: a pending fake latency must not hold a
+ *  shutting-down process (found by test/drain.test.ts: exit waited for a 30 s timer). */
+const sleep = (ms: number, res: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
 
 export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = opts.random ?? Math.random;
@@ -124,8 +135,8 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
     const promptTokens = tokenCounts.reduce((a, b) => a + b, 0);
 
     const latency = opts.latencyMs + opts.latencyPerTokenMs * promptTokens;
-    if (latency > 0) await sleep(latency);
-    if (fault === 'hang') return; // never answers; the client's timeout decides
+    if (latency > 0) await sleep(latency, res);
+    if (res.destroyed || fault === 'hang') return; // hang never answers; the client's timeout decides
     if (/^[45]\d\d$/.test(fault) || random() < opts.failRate) {
       const status = /^[45]\d\d$/.test(fault) ? Number(fault) : 500;
       send(res, status, { error: { message: `SIMULATOR: injected fault (HTTP ${status}).`, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: 'simulated_fault' } });
