@@ -101,6 +101,10 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   );
   await resource.waitForAsyncAttributes?.();
 
+  // The SDK's own metrics (batch span processor queue size and capacity, spans processed with
+  // error.type = queue_full or the export error): without them a dead Collector drops spans
+  // silently. On unless the operator set the variable.
+  process.env['OTEL_NODE_EXPERIMENTAL_SDK_METRICS'] ??= 'true';
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const savedLogLevel = process.env['OTEL_LOG_LEVEL'];
   delete process.env['OTEL_LOG_LEVEL'];

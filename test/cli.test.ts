@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../src/listen.ts';
+import { parsePrometheusText } from './prometheus-text.ts';
 import { embed, entry, freePort, jsonLines, node, root, startRelayProcess, type RelayProcess } from './relay-process.ts';
 
 describe('CLI', () => {
@@ -63,6 +64,33 @@ describe('shutdown with no Collector listening', () => {
     expect(await p.stop()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(jsonLines(p.out.stdout).filter((l) => l['model'] === 'm-dead-collector')).toHaveLength(1);
+  });
+});
+
+describe('spans that cannot be exported are counted, not silently lost', () => {
+  it('a dead Collector shows up as otel_sdk_processor_span_processed_total{error_type} on /metrics', async () => {
+    const dead = await freePort();
+    const p = await startRelayProcess({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dead}`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+    });
+    try {
+      for (let i = 0; i < 5; i++) expect((await embed(p.url, 'm-dropped')).status).toBe(200);
+      const url = `http://127.0.0.1:${p.metricsPort}/metrics`;
+      const failed = async () =>
+        parsePrometheusText(await (await fetch(url)).text())
+          .filter((s) => s.name === 'otel_sdk_processor_span_processed_total' && (s.labels['error_type'] ?? '') !== '')
+          .reduce((sum, s) => sum + s.value, 0);
+      const deadline = Date.now() + 5_000;
+      while ((await failed()) < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // 5 requests = 10 spans (the relay's SERVER span and the upstream CLIENT span), all failed.
+      expect(await failed()).toBe(10);
+      const text = await (await fetch(url)).text();
+      expect(text).toMatch(/otel_sdk_processor_span_queue_capacity\{[^}]*\} 2048/);
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
   });
 });
 
