@@ -33,7 +33,15 @@ export function defaultProviderName(upstreamUrl: string | undefined): string {
 }
 
 export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel, serviceName: config.serviceName, lokiUrl: config.lokiUrl });
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: config.logLevel,
+      serviceName: config.serviceName,
+      lokiUrl: config.lokiUrl,
+      lokiBufferMaxLines: config.lokiBufferMaxLines,
+      lokiBufferMaxBytes: config.lokiBufferMaxBytes,
+    });
   let simulator: RunningServer | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {

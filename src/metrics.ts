@@ -4,6 +4,19 @@ import { metrics, type Attributes, type Counter, type Histogram, type UpDownCoun
 import { overheadS, type RequestRecord } from './record.ts';
 import * as sc from './semconv.ts';
 
+/** embedding.relay.log.dropped: read at collection time from the Loki transport's shared counters
+ *  (the transport runs in pino's worker thread, see log-drops.ts). Every reason is reported, zeros
+ *  included, so `increase()` alerts have a series from the start. */
+export function observeLogDrops(read: () => Record<string, number>): void {
+  const spec = sc.METRIC_LOG_DROPPED;
+  metrics
+    .getMeter(sc.METER_NAME)
+    .createObservableCounter(spec.name, { unit: spec.unit, description: spec.description })
+    .addCallback((result) => {
+      for (const [reason, lines] of Object.entries(read())) result.observe(lines, { [sc.ATTR_ERROR_TYPE]: reason });
+    });
+}
+
 export class RelayMetrics {
   readonly #duration: Histogram;
   readonly #tokens: Histogram;

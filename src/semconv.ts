@@ -125,6 +125,12 @@ export const METRIC_TELEMETRY_ERRORS: MetricSpec = {
   description: 'Failures inside telemetry extraction; the request itself was served.',
 };
 
+export const METRIC_LOG_DROPPED: MetricSpec = {
+  name: 'embedding.relay.log.dropped',
+  unit: '{line}',
+  description: 'Log lines that never reached Loki, by error.type: buffer_full (queue bound hit during an outage), rejected (Loki answered 4xx), shutdown (still queued at exit). stdout has every line.',
+};
+
 export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
   name: 'embedding.vector.anomalies',
   unit: '{vector}',
@@ -206,6 +212,7 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_RELAY_OVERHEAD,
   METRIC_ACTIVE_REQUESTS,
   METRIC_TELEMETRY_ERRORS,
+  METRIC_LOG_DROPPED,
 ];
 
 export const METER_NAME = 'embedding-relay';

@@ -162,7 +162,7 @@ describe('relay process on its embedded simulator', () => {
     expect(line!['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(exports.filter((e) => e.path === '/v1/traces')).toHaveLength(0);
 
-    // pino-loki pushes from pino's worker thread in 1 s batches, with low-cardinality labels only.
+    // The Loki transport pushes from pino's worker thread in 1 s batches, with low-cardinality labels only.
     const deadline = Date.now() + 5_000;
     while (!exports.some((e) => e.path === '/loki/api/v1/push') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const pushes = exports.filter((e) => e.path === '/loki/api/v1/push');

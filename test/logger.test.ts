@@ -12,7 +12,7 @@ describe('logger', () => {
     expect(out.lines[0]).toMatchObject({ service: 'svc', authorization: '[REDACTED]', headers: { authorization: '[REDACTED]', 'api-key': '[REDACTED]' } });
   });
 
-  it('writes pino\'s numeric level and epoch-ms time (what pino-loki reads)', () => {
+  it('writes pino\'s numeric level and epoch-ms time (what the Loki transport reads)', () => {
     const out = new LogCapture();
     createLogger({ level: 'info', serviceName: 'svc', lokiUrl: undefined, destination: out }).warn({ event: 'e' });
     expect(out.lines[0]).toMatchObject({ level: 40, service: 'svc', event: 'e' });

@@ -1,0 +1,111 @@
+// The Loki transport in-process (no worker): retry rules, the byte bound, and the src/ (.ts)
+// transport target that createLogger hands to pino when run under vitest.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogDropBuffer, readLogDrops } from '../src/log-drops.ts';
+import { createLogger } from '../src/logger.ts';
+import { LokiQueue, type LokiTransportOptions } from '../src/loki-transport.ts';
+import { FakeLoki, sleep, until } from './fake-loki.ts';
+import { LogCapture } from './harness.ts';
+
+let loki: FakeLoki | undefined;
+afterEach(async () => {
+  await loki?.stop().catch(() => undefined);
+  loki = undefined;
+});
+
+const line = (i: number, level = 30) => JSON.stringify({ level, time: 1_700_000_000_000 + i, service: 's', event: 'e', i });
+
+function queue(overrides: Partial<LokiTransportOptions> & { host: string }) {
+  const notices: Record<string, unknown>[] = [];
+  const drops = createLogDropBuffer();
+  const q = new LokiQueue({
+    labels: { service_name: 's' },
+    service: 's',
+    minLevel: 30,
+    maxLines: 1000,
+    maxBytes: 1024 * 1024,
+    drops,
+    batchIntervalMs: 20,
+    retryBaseMs: 20,
+    retryMaxMs: 100,
+    shutdownFlushMs: 500,
+    notice: (l) => notices.push(JSON.parse(l) as Record<string, unknown>),
+    ...overrides,
+  });
+  return { q, notices, drops: () => readLogDrops(drops) };
+}
+
+describe('Loki transport', () => {
+  it('retries 429 and 5xx until Loki takes the batch; drops and counts a 4xx batch without retrying it', async () => {
+    loki = new FakeLoki();
+    await loki.start();
+    const l = loki;
+    const { q, notices, drops } = queue({ host: l.url });
+    l.answer = 429;
+    for (let i = 0; i < 3; i++) q.add(line(i));
+    await until(() => l.refusedPushes >= 2, 2_000, 'two 429s');
+    l.answer = 503;
+    await until(() => l.refusedPushes >= 3, 2_000, 'a 503');
+    l.answer = 'up';
+    await until(() => l.entries.length === 3, 2_000, 'delivery after 429/503');
+    expect(l.entries.map((e) => e.line['i'])).toEqual([0, 1, 2]);
+    expect(l.entries.map((e) => e.ts)).toEqual(['1700000000000000000', '1700000000001000000', '1700000000002000000']);
+
+    l.answer = 400;
+    const before = l.pushes;
+    q.add(line(3));
+    q.add(line(4, 50));
+    await until(() => drops().rejected === 2, 2_000, 'the rejected batch counted');
+    await sleep(300);
+    expect(l.pushes).toBe(before + 1); // not retried
+    expect(q.size).toBe(0);
+    expect(notices.map((n) => n['event'])).toEqual(['loki_push_failed', 'loki_push_recovered', 'loki_push_rejected']);
+    expect(notices[2]).toMatchObject({ level: 40, http_status: 400, dropped_lines: 2, loki_response: 'fake loki says no' });
+    expect(drops()).toEqual({ buffer_full: 0, rejected: 2, shutdown: 0 });
+    await q.close();
+  });
+
+  it('bounds the queue by bytes: never holds more than RELAY_LOKI_BUFFER_MAX_BYTES, counts the rest', async () => {
+    loki = new FakeLoki();
+    await loki.start();
+    const l = loki;
+    await l.stop();
+    const each = Buffer.byteLength(line(0));
+    const { q, notices, drops } = queue({ host: l.url, maxBytes: each * 10 + each / 2 });
+    for (let i = 0; i < 100; i++) {
+      q.add(line(i));
+      expect(q.bytes).toBeLessThanOrEqual(each * 10 + each / 2);
+    }
+    expect(q.size).toBe(10);
+    expect(drops().buffer_full).toBe(90);
+    expect(notices.filter((n) => n['event'] === 'loki_log_dropped')).toHaveLength(1);
+    await l.start();
+    await until(() => l.entries.length === 10, 2_000, 'the ten queued lines');
+    expect(l.entries.map((e) => e.line['i'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await q.close();
+  });
+
+  it('keeps per-stream order with one stream per level label', async () => {
+    loki = new FakeLoki();
+    await loki.start();
+    const l = loki;
+    const { q } = queue({ host: l.url });
+    for (let i = 0; i < 6; i++) q.add(line(i, i % 2 ? 50 : 30));
+    await until(() => l.entries.length === 6, 2_000, 'six lines');
+    expect(l.entries.filter((e) => e.labels['level'] === 'error').map((e) => e.line['i'])).toEqual([1, 3, 5]);
+    expect(l.entries.filter((e) => e.labels['level'] === 'info').map((e) => e.line['i'])).toEqual([0, 2, 4]);
+    await q.close();
+  });
+
+  it('createLogger ships through the transport from src/ too (the .ts target under vitest)', async () => {
+    loki = new FakeLoki();
+    await loki.start();
+    const l = loki;
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', serviceName: 'svc-ts', lokiUrl: l.url, destination: out });
+    log.info({ event: 'via_ts_transport' }, 'hello');
+    await until(() => l.entries.length === 1, 5_000, 'the line in Loki');
+    expect(l.entries[0]).toMatchObject({ labels: { service_name: 'svc-ts', level: 'info' }, line: { event: 'via_ts_transport', msg: 'hello' } });
+    expect(l.entries[0]!.ts).toBe(`${out.lines[0]!['time'] as number}000000`);
+  });
+});
