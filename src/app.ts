@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from './canary.ts';
 import type { Config } from './config.ts';
+import { clientErrorToRelayError, rawErrorResponse } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { GpuMonitor } from './gpu-monitor.ts';
 import { InboundAuth } from './inbound-auth.ts';
@@ -66,6 +67,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     providerName: config.providerName ?? defaultProviderName(config.upstreamUrl),
     maxBodyBytes: config.maxBodyBytes,
     maxBatch: config.maxBatch,
+    maxInputChars: config.maxInputChars,
     maxModelLabels: config.maxModelLabels,
     inspectMaxBytes: config.inspectMaxBytes,
     estimateTokens: config.estimateTokens,
@@ -74,7 +76,22 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     vectorCheckRate: config.vectorCheckRate,
     normBand: { check: config.vectorNormCheck, min: config.vectorNormMin, max: config.vectorNormMax },
   });
-  const server = createServer(handler);
+  const server = createServer(
+    {
+      headersTimeout: config.clientHeadersTimeoutMs,
+      requestTimeout: config.clientRequestTimeoutMs,
+      maxHeaderSize: config.maxHeaderBytes,
+      // How often Node checks those timeouts (30 s by default: a slow client could overstay by that much).
+      connectionsCheckingInterval: Math.min(1_000, config.clientHeadersTimeoutMs),
+    },
+    handler,
+  );
+  // Slow, oversized or malformed requests never reach the handler: answer them in the same
+  // OpenAI-style JSON as every other error, then close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    socket.end(rawErrorResponse(clientErrorToRelayError(err)));
+  });
   const running = await listen(server, config.host, config.port);
   const canary =
     config.canaryIntervalMs > 0

@@ -100,6 +100,10 @@ export const DEFAULTS = {
   providerName: undefined as string | undefined,
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatch: 2048,
+  maxInputChars: 1_000_000,
+  clientHeadersTimeoutMs: 10_000,
+  clientRequestTimeoutMs: 120_000,
+  maxHeaderBytes: 16 * 1024,
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
@@ -171,6 +175,10 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   },
   maxBodyBytes: { env: 'RELAY_MAX_BODY_BYTES', flag: 'max-body-bytes', parse: integer(1, 1024 ** 3), help: 'Largest request body accepted (413 above).' },
   maxBatch: { env: 'RELAY_MAX_BATCH', flag: 'max-batch', parse: integer(1, 1_000_000), help: 'Most inputs per request (400 above).' },
+  maxInputChars: { env: 'RELAY_MAX_INPUT_CHARS', flag: 'max-input-chars', parse: integer(1, 1024 ** 3), help: 'Longest string input, in characters (400 input_too_long above).' },
+  clientHeadersTimeoutMs: { env: 'RELAY_CLIENT_HEADERS_TIMEOUT_MS', flag: 'client-headers-timeout-ms', parse: integer(100, 3_600_000), help: 'A client must send its request headers within this time (408 and close otherwise: slow-client protection).' },
+  clientRequestTimeoutMs: { env: 'RELAY_CLIENT_REQUEST_TIMEOUT_MS', flag: 'client-request-timeout-ms', parse: integer(100, 3_600_000), help: 'A client must send its whole request, body included, within this time (408 and close otherwise).' },
+  maxHeaderBytes: { env: 'RELAY_MAX_HEADER_BYTES', flag: 'max-header-bytes', parse: integer(1024, 1024 * 1024), help: 'Largest request header block accepted (431 above).' },
   connectTimeoutMs: { env: 'RELAY_CONNECT_TIMEOUT_MS', flag: 'connect-timeout-ms', parse: integer(1, 3_600_000), help: 'Upstream TCP connect timeout (502 when exceeded).' },
   headersTimeoutMs: { env: 'RELAY_HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: integer(1, 3_600_000), help: 'Time allowed for the upstream response headers (504 when exceeded).' },
   bodyTimeoutMs: { env: 'RELAY_BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: integer(1, 3_600_000), help: 'Longest idle gap while reading the upstream body.' },
@@ -265,6 +273,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   }
   if ((config['canaryIntervalMs'] as number) > 0 && config['canaryModel'] === undefined) {
     throw new ConfigError('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
+  }
+  if ((config['clientHeadersTimeoutMs'] as number) > (config['clientRequestTimeoutMs'] as number)) {
+    throw new ConfigError('RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).');
   }
   // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
   if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {

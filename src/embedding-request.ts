@@ -36,9 +36,14 @@ function invalid(param: string, message: string): RelayError {
   return new RelayError('invalid_request', message, { param });
 }
 
-function classifyInput(input: unknown, maxBatch: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
+function tooLong(param: string, chars: number, max: number): RelayError {
+  return new RelayError('input_too_long', `'${param}' has ${chars} characters; this relay accepts at most ${max} per input.`, { param });
+}
+
+function classifyInput(input: unknown, maxBatch: number, maxInputChars: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
   if (typeof input === 'string') {
     if (input.length === 0) throw invalid('input', "'input' must not be an empty string.");
+    if (input.length > maxInputChars) throw tooLong('input', input.length, maxInputChars);
     return { inputType: 'string', inputCount: 1, inputChars: input.length, inputTokenIds: undefined, texts: [input] };
   }
   if (!Array.isArray(input)) {
@@ -59,6 +64,7 @@ function classifyInput(input: unknown, maxBatch: number): Pick<EmbeddingRequest,
       const item: unknown = input[i];
       if (typeof item !== 'string') throw invalid(`input[${i}]`, `'input[${i}]' must be a string like the other items.`);
       if (item.length === 0) throw invalid(`input[${i}]`, `'input[${i}]' must not be an empty string.`);
+      if (item.length > maxInputChars) throw tooLong(`input[${i}]`, item.length, maxInputChars);
       chars += item.length;
     }
     return { inputType: 'string_array', inputCount: input.length, inputChars: chars, inputTokenIds: undefined, texts: input as string[] };
@@ -77,8 +83,8 @@ function classifyInput(input: unknown, maxBatch: number): Pick<EmbeddingRequest,
   throw invalid('input', "'input' must be a string, an array of strings, an array of token ids, or an array of token-id arrays.");
 }
 
-/** JSON text → validated request. Throws RelayError (invalid_json, invalid_request, batch_too_large). */
-export function parseEmbeddingRequest(body: Buffer, maxBatch: number): EmbeddingRequest {
+/** JSON text → validated request. Throws RelayError (invalid_json, invalid_request, batch_too_large, input_too_long). */
+export function parseEmbeddingRequest(body: Buffer, maxBatch: number, maxInputChars = Number.POSITIVE_INFINITY): EmbeddingRequest {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -105,7 +111,7 @@ export function parseEmbeddingRequest(body: Buffer, maxBatch: number): Embedding
   const { model, input, encoding_format, dimensions } = result.data;
   return {
     model,
-    ...classifyInput(input, maxBatch),
+    ...classifyInput(input, maxBatch, maxInputChars),
     encodingFormat: encoding_format ?? 'float',
     encodingFormatExplicit: encoding_format !== undefined,
     dimensions,

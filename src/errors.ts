@@ -7,9 +7,12 @@ export type ErrorCode =
   | 'invalid_json'
   | 'invalid_request'
   | 'batch_too_large'
+  | 'input_too_long'
   | 'body_too_large'
   | 'method_not_allowed'
   | 'not_found'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'invalid_api_key'
   | 'upstream_unreachable'
   | 'upstream_timeout'
@@ -21,9 +24,12 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_request: 400,
   batch_too_large: 400,
+  input_too_long: 400,
   body_too_large: 413,
   method_not_allowed: 405,
   not_found: 404,
+  request_timeout: 408,
+  headers_too_large: 431,
   invalid_api_key: 401,
   upstream_unreachable: 502,
   upstream_timeout: 504,
@@ -81,4 +87,20 @@ export function writeError(res: ServerResponse, err: RelayError, extraHeaders: R
     ...extraHeaders,
   });
   res.end(body);
+}
+
+const REASON: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/** A whole HTTP/1.1 error response for a socket that never became a request (Node's clientError:
+ *  slow headers, oversized headers, malformed HTTP): same OpenAI-style body, then close. */
+export function rawErrorResponse(err: RelayError): string {
+  const body = JSON.stringify(errorBody(err));
+  return `HTTP/1.1 ${err.status} ${REASON[err.status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/** Node's clientError → the relay's error (stable code, no client-supplied text). */
+export function clientErrorToRelayError(err: NodeJS.ErrnoException): RelayError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new RelayError('request_timeout', 'The request did not arrive in time.');
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new RelayError('headers_too_large', 'The request headers are too large.');
+  return new RelayError('invalid_request', 'Malformed HTTP request.');
 }

@@ -29,6 +29,8 @@ export interface RelayOptions {
   providerName: string;
   maxBodyBytes: number;
   maxBatch: number;
+  /** Longest string input, in characters (400 input_too_long above). */
+  maxInputChars?: number;
   maxModelLabels: number;
   inspectMaxBytes: number;
   estimateTokens: boolean;
@@ -153,7 +155,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
       }
       const body = await readBody(req, opts.maxBodyBytes);
-      const request = parseEmbeddingRequest(body, opts.maxBatch);
+      const request = parseEmbeddingRequest(body, opts.maxBatch, opts.maxInputChars);
       rec.request = request;
       rec.modelLabel = labels.label(request.model);
       span = tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);

@@ -11,7 +11,7 @@ import { createSimulatorHandler } from '../src/simulator.ts';
 import { relay, scrape, SIM_DEFAULTS } from './harness.ts';
 import { total } from './prometheus-text.ts';
 
-const RELAY_CODES = new Set(['invalid_json', 'invalid_request', 'batch_too_large', 'body_too_large', 'method_not_allowed', 'not_found', 'upstream_unreachable', 'upstream_timeout', 'upstream_response_error', 'internal_error']);
+const RELAY_CODES = new Set(['invalid_json', 'invalid_request', 'batch_too_large', 'input_too_long', 'body_too_large', 'method_not_allowed', 'not_found', 'upstream_unreachable', 'upstream_timeout', 'upstream_response_error', 'internal_error']);
 
 /** What the fake upstream answers next (set by each property run). */
 let answer: ((res: ServerResponse) => void) | undefined;
