@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from './canary.ts';
 import type { Config } from './config.ts';
+import { setHealthHandler } from './admin-routes.ts';
 import { clientErrorToRelayError, rawErrorResponse } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { GpuMonitor } from './gpu-monitor.ts';
@@ -86,6 +87,8 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     },
     handler,
   );
+  // The probes also answer on the metrics port (admin-routes.ts).
+  setHealthHandler(handler);
   // Slow, oversized or malformed requests never reach the handler: answer them in the same
   // OpenAI-style JSON as every other error, then close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -109,6 +112,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     canary,
     gpu,
     async close(graceMs = 10_000) {
+      setHealthHandler(undefined);
       await canary?.stop();
       await gpu?.stop();
       const closed = running.close();

@@ -19,6 +19,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { sdkDisabled } from './config.ts';
 import { listen } from './listen.ts';
 import { PROBE_HEADER } from './relay.ts';
+import { ADMIN_PATHS, serveHealth } from './admin-routes.ts';
 import { METRIC_SPECS } from './semconv.ts';
 
 export interface TelemetryOptions {
@@ -125,11 +126,13 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   sdk.start();
 
   const server: Server = createServer((req, res) => {
-    if ((req.url ?? '').split('?', 1)[0] === '/metrics') {
+    const path = (req.url ?? '').split('?', 1)[0]!;
+    if (path === '/metrics') {
       prometheus.getMetricsRequestHandler(req, res);
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
+    if (ADMIN_PATHS.has(path)) return serveHealth(req, res);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics, probes at /healthz and /readyz\n');
   });
   const running = await listen(server, opts.metricsHost, opts.metricsPort);
   // The metrics port must not keep a draining process alive: neither the listener nor a

@@ -94,6 +94,25 @@ describe('spans that cannot be exported are counted, not silently lost', () => {
   });
 });
 
+describe('admin port', () => {
+  it('answers /healthz and /readyz next to /metrics, open even when the API port requires a key', async () => {
+    const p = await startRelayProcess({ RELAY_API_KEYS: 'admin-test-key', OTEL_TRACES_EXPORTER: 'none' });
+    try {
+      const admin = `http://127.0.0.1:${p.metricsPort}`;
+      const health = await fetch(`${admin}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${admin}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', upstream: { reachable: true } });
+      expect((await fetch(`${admin}/nothing`)).status).toBe(404);
+      expect((await fetch(`${p.url}/v1/models`)).status).toBe(401);
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
+  });
+});
+
 describe('shutdown after a Prometheus scrape', () => {
   it("exits without waiting for the scraper's idle keep-alive connection", async () => {
     const p = await startRelayProcess({ OTEL_TRACES_EXPORTER: 'none' });
