@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The real-programs suite runs with `npm run test:stack` (vitest.stack.config.ts).
-    exclude: ['test/stack/**', '**/node_modules/**'],
+    // The real-programs suite runs with `npm run test:stack` (vitest.stack.config.ts), the
+    // 60-second soak with `npm run test:soak` (vitest.soak.config.ts).
+    exclude: ['test/stack/**', 'test/soak.test.ts', '**/node_modules/**'],
     // Each file gets its own process: the OTel globals (tracer/meter providers) are per process.
     pool: 'forks',
     testTimeout: 20_000,

@@ -1,0 +1,452 @@
+// `npm run soak`: the relay at a fixed rate for a long time (10 minutes by default), as in
+// production (node --import ./dist/instrument.js dist/main.js, OTLP spans and Loki logs to a sink,
+// /metrics scraped every 15 s like Prometheus), in front of the bench's pre-serialised upstream.
+// The load is a planned mix: mostly `small` (200), invalid JSON the relay answers 400 itself,
+// requests to the upstream's `errors` scenario (exactly one in five answered 503 by the upstream) and
+// to a scenario the upstream does not know (404 from the upstream). Every second the relay's VmRSS
+// and open file descriptors are sampled. After a warm-up (20 % of the run, at most 60 s) a
+// least-squares line is fitted to each, and the run passes when (see bench/README.md, "Soak"):
+//   - RSS slope ≤ 1 MiB/min when the fitted window is ≥ 5 min; in a shorter run (60 s in CI), where
+//     V8 is still sizing its heap, fitted RSS growth ≤ 64 MiB (a gross-leak guard only)
+//   - fds at the end ≤ fds after the warm-up + 5, and never more than that + 10
+//   - zero unexpected errors: connection errors, resets, timeouts (10 s) or a status not planned for
+//     the kind; the upstream's 503s exactly one in five of the `errors` kind; the load kept pace
+//   - the relay's own gen_ai_client_operation_duration_seconds_count, per status code, equals what
+//     the client received; no telemetry errors; every scrape answered; spans and logs reached the sink
+//   - the relay exits 0 on SIGTERM at the end
+//   node bench/soak.ts [--duration S] [--rate N] [--json FILE]   (exit code 1 when a criterion fails)
+import { readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { killAll, killAllAndWait, startChild } from './child.ts';
+import { cpuSeconds, statusBytes } from './process-stats.ts';
+import { Progress } from './progress.ts';
+import { MODEL, requestBody, SCENARIO_HEADER } from './scenario.ts';
+import { scenarioNamed } from './scenarios/index.ts';
+import { errorCount, MixedLoad, type KindCounts, type RequestKind } from './soak-load.ts';
+import { num, table } from './table.ts';
+import { startTarget, type Target } from './targets.ts';
+
+const USAGE = `Usage: node bench/soak.ts [options]     (npm run soak -- [options] builds dist/ first)
+
+  --duration S   seconds of load [600]
+  --rate N       requests per second, all kinds together [200]
+  --json FILE    write the samples, the fits and the verdict as JSON
+  --help`;
+
+const SCRAPE_INTERVAL_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MiB = 1024 * 1024;
+
+export interface Criterion {
+  name: string;
+  measured: string;
+  threshold: string;
+  pass: boolean;
+}
+
+export interface Fit {
+  /** Per minute (MiB/min for RSS, fds/min for fds). */
+  slopePerMin: number;
+  /** slope × window length. */
+  growth: number;
+  atWarmupEnd: number;
+  atEnd: number;
+  min: number;
+  max: number;
+}
+
+export interface SoakResult {
+  date: string;
+  machine: { cpus: number; node: string; loadavgAtStart: number[] };
+  options: { durationS: number; rate: number; warmupS: number };
+  verdict: 'pass' | 'fail';
+  criteria: Criterion[];
+  rssMiB: Fit;
+  fds: Fit;
+  requests: {
+    sent: number;
+    completed: number;
+    achievedRps: number;
+    unexpected: number;
+    byKind: Record<string, KindCounts & { expected: readonly number[] }>;
+    latencyMs: { p50: number; p99: number; max: number };
+    maxSendLagMs: number;
+  };
+  relay: { countedByStatus: Record<string, number>; telemetryErrors: number; cpuSecondsPer1000: number; exitCode: number | null };
+  scrapes: { ok: number; failed: number; maxMs: number; bytes: number };
+  sink: Record<string, { requests: number; bytes: number }>;
+  /** One row per second after load start: [s, VmRSS MiB, open fds, relay CPU seconds]. */
+  samples: [number, number, number, number][];
+}
+
+function options(argv: string[]): { durationS: number; rate: number; json: string | undefined } | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: { duration: { type: 'string' }, rate: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const positive = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+  return { durationS: positive('duration', values.duration, 600), rate: positive('rate', values.rate, 200), json: values.json };
+}
+
+/** Least-squares line through (x minutes, y) points. */
+export function fit(points: [number, number][], windowMin: number): Fit {
+  const n = points.length;
+  let sx = 0;
+  let sy = 0;
+  for (const [x, y] of points) (sx += x), (sy += y);
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) (sxy += (x - mx) * (y - my)), (sxx += (x - mx) ** 2);
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  const ys = points.map((p) => p[1]);
+  return { slopePerMin: slope, growth: slope * windowMin, atWarmupEnd: ys[0]!, atEnd: ys[n - 1]!, min: Math.min(...ys), max: Math.max(...ys) };
+}
+
+const openFds = (pid: number) => {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
+};
+
+/** Sum of every sample of a Prometheus metric, grouped by one label's value ('' when absent). */
+function sumBy(text: string, metric: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const labelRe = new RegExp(`[{,]${label}="([^"]*)"`);
+  for (const line of text.split('\n')) {
+    if (!(line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))) continue;
+    const key = labelRe.exec(line)?.[1] ?? '';
+    out[key] = (out[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return out;
+}
+
+const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+function requestKinds(): RequestKind[] {
+  const json = (scenario: string) => ({ 'content-type': 'application/json', [SCENARIO_HEADER]: scenario });
+  const small = scenarioNamed('small')!;
+  const errors = scenarioNamed('errors')!;
+  return [
+    { name: 'small', path: '/v1/embeddings', headers: json('small'), body: requestBody(small), weight: 83, expected: [200], connections: 8 },
+    // The relay answers these itself (400 invalid_json): they never reach the upstream.
+    {
+      name: 'invalid-json',
+      path: '/v1/embeddings',
+      headers: json('small'),
+      body: Buffer.from(`{"model":"${MODEL}","input":["cut off`),
+      weight: 5,
+      expected: [400],
+      connections: 2,
+    },
+    // The upstream answers 503 to exactly one in five (the rest: `typical`'s 400 KB body).
+    { name: 'upstream-503', path: '/v1/embeddings', headers: json('errors'), body: requestBody(errors), weight: 10, expected: [200, 503], connections: 4 },
+    // The upstream answers 404 (unknown scenario); the relay passes it on.
+    { name: 'upstream-404', path: '/v1/embeddings', headers: json('no-such-scenario'), body: requestBody(small), weight: 2, expected: [404], connections: 1 },
+  ];
+}
+
+async function scrape(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+async function soak(opts: { durationS: number; rate: number; json: string | undefined }): Promise<SoakResult> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { durationS, rate } = opts;
+  const warmupS = Math.min(0.2 * durationS, 60);
+  const here = new URL('.', import.meta.url).pathname;
+  const machine = { cpus: cpus().length, node: process.version, loadavgAtStart: loadavg().map((x) => Number(x.toFixed(2))) };
+  log(
+    `soak: ${durationS} s at ${rate} req/s through the relay (warm-up ${warmupS} s not fitted); ` +
+      `Node ${machine.node}, ${machine.cpus} CPUs, load average ${machine.loadavgAtStart.join(' ')}`,
+  );
+
+  const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay']);
+  const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, 'small', 'errors']);
+  const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
+  const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
+  const relay: Target = await startTarget('relay', { upstreamPort, nginx: undefined, sinkPorts });
+  const pid = relay.child!.pid;
+  const metricsUrl = relay.metricsUrl!;
+  log(`  upstream :${upstreamPort}, sink :${sinkPorts['relay']}, relay ${relay.origin} (pid ${pid}), ${metricsUrl}`);
+
+  const kinds = requestKinds();
+  const load = new MixedLoad(relay.origin, kinds, rate, REQUEST_TIMEOUT_MS);
+  const samples: [number, number, number, number][] = [];
+  const scrapes = { ok: 0, failed: 0, maxMs: 0, bytes: 0 };
+  const scrapeOnce = async () => {
+    const t0 = performance.now();
+    try {
+      scrapes.bytes = Buffer.byteLength(await scrape(metricsUrl));
+      scrapes.ok++;
+      scrapes.maxMs = Math.max(scrapes.maxMs, performance.now() - t0);
+    } catch (err) {
+      scrapes.failed++;
+      log(`  scrape failed: ${(err as Error).message}`);
+    }
+  };
+  const cpu0 = cpuSeconds(pid);
+  const start = performance.now();
+  const progress = new Progress('soak');
+  const tty = process.stderr.isTTY === true;
+  let lastCompleted = 0;
+  const sample = () => {
+    const s = Math.round((performance.now() - start) / 1000);
+    const rss = statusBytes(pid, 'VmRSS') / MiB;
+    const fds = openFds(pid);
+    samples.push([s, Number(rss.toFixed(2)), fds, Number((cpuSeconds(pid) - cpu0).toFixed(2))]);
+    const done = load.completed;
+    const unexpected = unexpectedSoFar(load.counts(), kinds);
+    const line =
+      `${String(s).padStart(4)}/${durationS} s  ${String(done - lastCompleted).padStart(4)} req/s  sent ${load.sent}  ` +
+      `RSS ${rss.toFixed(1)} MiB  fds ${fds}  unexpected ${unexpected}  scrapes ${scrapes.ok}/${scrapes.ok + scrapes.failed}` +
+      (s < warmupS ? '  (warm-up)' : '');
+    lastCompleted = done;
+    progress.update(line);
+    if (!tty && s > 0 && s % 30 === 0) log(`  soak  ${line}`);
+  };
+
+  load.start();
+  void scrapeOnce();
+  const scraper = setInterval(() => void scrapeOnce(), SCRAPE_INTERVAL_MS);
+  const sampler = setInterval(sample, 1000);
+  sample();
+  await new Promise((r) => setTimeout(r, durationS * 1000));
+  clearInterval(sampler);
+  sample();
+  const sendingS = (performance.now() - start) / 1000;
+  await load.stop();
+  clearInterval(scraper);
+  progress.done(`load stopped after ${sendingS.toFixed(1)} s: ${load.sent} requests sent, all answered or failed`);
+
+  // The relay counts a request when its response has ended; give it a moment, then read its account.
+  await new Promise((r) => setTimeout(r, 500));
+  let countedByStatus: Record<string, number> = {};
+  let telemetryErrors = Number.NaN;
+  try {
+    const text = await scrape(metricsUrl);
+    countedByStatus = sumBy(text, 'gen_ai_client_operation_duration_seconds_count', 'http_response_status_code');
+    telemetryErrors = total(sumBy(text, 'embedding_relay_telemetry_errors_total', 'stage'));
+  } catch (err) {
+    scrapes.failed++;
+    log(`  final scrape failed: ${(err as Error).message}`);
+  }
+  const relayCpu = cpuSeconds(pid) - cpu0;
+  // SIGTERM: the relay flushes its logs and spans to the sink, then exits.
+  await relay.stop();
+  const exitCode = await relay.child!.exited;
+  const sinkStats = ((await (await fetch(`http://127.0.0.1:${sinkPorts['relay']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
+  await Promise.all([upstream.stop(), sink.stop()]);
+
+  // Fits over the samples after the warm-up.
+  const after = samples.filter(([s]) => s >= warmupS);
+  const windowMin = (after.at(-1)![0] - after[0]![0]) / 60;
+  const rssFit = fit(
+    after.map(([s, rss]) => [s / 60, rss]),
+    windowMin,
+  );
+  const fdFit = fit(
+    after.map(([s, , fds]) => [s / 60, fds]),
+    windowMin,
+  );
+
+  const counts = load.counts();
+  const byKind = Object.fromEntries(kinds.map((k) => [k.name, { ...counts[k.name]!, expected: k.expected }]));
+  const unexpected = unexpectedSoFar(counts, kinds);
+  const received: Record<string, number> = {};
+  for (const c of Object.values(counts)) for (const [status, n] of Object.entries(c.statuses)) received[status] = (received[status] ?? 0) + n;
+  const e = counts['upstream-503']!;
+  const reachedUpstream = (e.statuses['200'] ?? 0) + (e.statuses['503'] ?? 0);
+  const planned503 = Math.floor(reachedUpstream / 5);
+  const lat = load.latency.percentiles();
+  const completed = load.completed;
+
+  // A window of 5 min or more: the heap has settled, a slope shows a leak (1 MiB/min at 200 req/s is
+  // about 90 bytes per request). A shorter window (the 60-s CI run) is still inside V8's heap sizing
+  // (RSS can rise tens of MiB in the first minute, then stays flat): only a gross leak is judged,
+  // by the fitted growth (64 MiB over 48 s at 200 req/s is about 7 KiB per request).
+  const longWindow = windowMin >= 5;
+  const RSS_SLOPE_LIMIT = 1;
+  const RSS_GROWTH_LIMIT = 64;
+  const fdEndLimit = fdFit.atWarmupEnd + 5;
+  const fdMaxLimit = fdFit.atWarmupEnd + 10;
+  const statusKeys = [...new Set([...Object.keys(received), ...Object.keys(countedByStatus)])].sort();
+  const countsMatch = statusKeys.every((k) => (received[k] ?? 0) === (countedByStatus[k] ?? 0));
+  const fmtStatuses = (r: Record<string, number>) =>
+    Object.entries(r)
+      .sort()
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+  const otlp = Object.entries(sinkStats).filter(([p]) => p === '/v1/traces').reduce((n, [, c]) => n + c.requests, 0);
+  const loki = Object.entries(sinkStats).filter(([p]) => p.endsWith('/loki/api/v1/push')).reduce((n, [, c]) => n + c.requests, 0);
+
+  const criteria: Criterion[] = [
+    longWindow
+      ? {
+          name: 'RSS slope after warm-up',
+          measured: `${rssFit.slopePerMin.toFixed(3)} MiB/min (fitted growth ${rssFit.growth.toFixed(2)} MiB over ${windowMin.toFixed(1)} min)`,
+          threshold: `≤ ${RSS_SLOPE_LIMIT} MiB/min`,
+          pass: rssFit.slopePerMin <= RSS_SLOPE_LIMIT,
+        }
+      : {
+          name: 'RSS fitted growth after warm-up (window < 5 min)',
+          measured: `${rssFit.growth.toFixed(2)} MiB over ${windowMin.toFixed(1)} min (slope ${rssFit.slopePerMin.toFixed(2)} MiB/min)`,
+          threshold: `≤ ${RSS_GROWTH_LIMIT} MiB`,
+          pass: rssFit.growth <= RSS_GROWTH_LIMIT,
+        },
+    {
+      name: 'open fds at the end',
+      measured: `${fdFit.atEnd} (${fdFit.atWarmupEnd} after warm-up, slope ${fdFit.slopePerMin.toFixed(2)}/min)`,
+      threshold: `≤ ${fdEndLimit}`,
+      pass: fdFit.atEnd <= fdEndLimit,
+    },
+    { name: 'open fds, most after warm-up', measured: String(fdFit.max), threshold: `≤ ${fdMaxLimit}`, pass: fdFit.max <= fdMaxLimit },
+    {
+      name: 'unexpected errors (conn errors, timeouts, unplanned statuses)',
+      measured: String(unexpected),
+      threshold: '0',
+      pass: unexpected === 0,
+    },
+    {
+      name: 'upstream 503s (exactly 1 in 5 of upstream-503)',
+      measured: `${e.statuses['503'] ?? 0} of ${reachedUpstream}`,
+      threshold: String(planned503),
+      pass: (e.statuses['503'] ?? 0) === planned503,
+    },
+    {
+      name: 'load kept pace',
+      measured: `${load.sent} sent, ${completed} completed, worst send lag ${load.maxSendLagMs.toFixed(0)} ms${load.saturated ? ', SATURATED' : ''}`,
+      threshold: `≥ ${Math.floor(0.99 * rate * durationS)} sent, all completed, never a second behind`,
+      pass: !load.saturated && load.sent >= Math.floor(0.99 * rate * durationS) && completed === load.sent,
+    },
+    {
+      name: "relay's request count by status (/metrics)",
+      measured: fmtStatuses(countedByStatus) || '—',
+      threshold: `= received: ${fmtStatuses(received)}`,
+      pass: countsMatch && total(countedByStatus) === load.sent,
+    },
+    { name: 'relay telemetry errors', measured: num(telemetryErrors, 0), threshold: '0', pass: telemetryErrors === 0 },
+    {
+      name: '/metrics scrapes every 15 s',
+      measured: `${scrapes.ok} ok, ${scrapes.failed} failed, slowest ${scrapes.maxMs.toFixed(0)} ms`,
+      threshold: '0 failed',
+      pass: scrapes.failed === 0 && scrapes.ok >= Math.floor(durationS / 15),
+    },
+    { name: 'spans and logs reached the sink', measured: `${otlp} OTLP trace exports, ${loki} Loki pushes`, threshold: '> 0 each', pass: otlp > 0 && loki > 0 },
+    { name: 'relay exit on SIGTERM', measured: String(exitCode), threshold: '0', pass: exitCode === 0 },
+  ];
+
+  return {
+    date: new Date().toISOString(),
+    machine,
+    options: { durationS, rate, warmupS },
+    verdict: criteria.every((c) => c.pass) ? 'pass' : 'fail',
+    criteria,
+    rssMiB: rssFit,
+    fds: fdFit,
+    requests: {
+      sent: load.sent,
+      completed,
+      achievedRps: completed / sendingS,
+      unexpected,
+      byKind,
+      latencyMs: { p50: lat.p50, p99: lat.p99, max: lat.max },
+      maxSendLagMs: load.maxSendLagMs,
+    },
+    relay: { countedByStatus, telemetryErrors, cpuSecondsPer1000: (relayCpu / Math.max(1, completed)) * 1000, exitCode },
+    scrapes,
+    sink: sinkStats,
+    samples,
+  };
+}
+
+/** Connection errors, timeouts and responses with a status not planned for their kind. */
+function unexpectedSoFar(counts: Record<string, KindCounts>, kinds: RequestKind[]): number {
+  let n = 0;
+  for (const k of kinds) {
+    const c = counts[k.name]!;
+    n += c.timeouts + errorCount(c);
+    for (const [status, count] of Object.entries(c.statuses)) if (!k.expected.includes(Number(status))) n += count;
+  }
+  return n;
+}
+
+function summary(r: SoakResult): string {
+  const kindRows = Object.entries(r.requests.byKind).map(([name, c]) => [
+    name,
+    String(c.sent),
+    Object.entries(c.statuses)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ') || '—',
+    c.expected.join('/'),
+    String(c.timeouts),
+    Object.entries(c.errors)
+      .map(([m, n]) => `${m}: ${n}`)
+      .join('; ') || '0',
+  ]);
+  const fitRows = [
+    ['VmRSS (MiB)', num(r.rssMiB.atWarmupEnd, 1), num(r.rssMiB.atEnd, 1), `${num(r.rssMiB.min, 1)} – ${num(r.rssMiB.max, 1)}`, num(r.rssMiB.slopePerMin, 3), num(r.rssMiB.growth, 2)],
+    ['open fds', String(r.fds.atWarmupEnd), String(r.fds.atEnd), `${r.fds.min} – ${r.fds.max}`, num(r.fds.slopePerMin, 3), num(r.fds.growth, 2)],
+  ];
+  return [
+    '',
+    `Soak: ${r.options.durationS} s at ${r.options.rate} req/s (${r.requests.achievedRps.toFixed(1)} achieved), warm-up ${r.options.warmupS} s; ` +
+      `latency p50 ${num(r.requests.latencyMs.p50)} ms, p99 ${num(r.requests.latencyMs.p99)} ms, max ${num(r.requests.latencyMs.max)} ms; ` +
+      `relay CPU ${num(r.relay.cpuSecondsPer1000, 2)} s per 1000 requests`,
+    '',
+    table(['request kind', 'sent', 'statuses received', 'planned', 'timeouts', 'connection errors'], kindRows, (c) => c === 1 || c === 4),
+    '',
+    table(['after warm-up', 'at warm-up end', 'at end', 'range', 'slope /min', 'fitted growth'], fitRows),
+    '',
+    table(
+      ['criterion', 'measured', 'threshold', 'result'],
+      r.criteria.map((c) => [c.name, c.measured, c.threshold, c.pass ? 'pass' : 'FAIL']),
+      () => false,
+    ),
+    '',
+    `verdict: ${r.verdict.toUpperCase()}`,
+  ].join('\n');
+}
+
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nsoak: ${signal}, stopping child processes\n`);
+    void killAllAndWait().finally(() => process.exit(130));
+  });
+}
+
+let opts: ReturnType<typeof options>;
+try {
+  opts = options(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (opts === 'help') {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+try {
+  const result = await soak(opts);
+  process.stdout.write(`${summary(result)}\n`);
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 1)}\n`);
+  process.exitCode = result.verdict === 'pass' ? 0 : 1;
+} catch (err) {
+  process.stderr.write(`soak: ${(err as Error).stack ?? String(err)}\n`);
+  killAll();
+  process.exitCode = 1;
+}
