@@ -92,7 +92,9 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   // Slow, oversized or malformed requests never reach the handler: answer them in the same
   // OpenAI-style JSON as every other error, then close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    // A response already under way on this socket must not get an error spliced into it.
+    const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) return socket.destroy();
     socket.end(rawErrorResponse(clientErrorToRelayError(err)));
   });
   const running = await listen(server, config.host, config.port);
@@ -113,10 +115,11 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     gpu,
     async close(graceMs = 10_000) {
       setHealthHandler(undefined);
-      await canary?.stop();
-      await gpu?.stop();
+      // Stop accepting first; background probes stop while in-flight requests drain.
       const closed = running.close();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      gpu?.stop();
+      await canary?.stop();
       await closed;
       clearTimeout(timer);
       await upstream.close();

@@ -201,7 +201,7 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
   lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL (e.g. http://loki:3100); unset: logs go to stdout only.' },
   lokiBufferMaxLines: { env: 'RELAY_LOKI_BUFFER_MAX_LINES', flag: 'loki-buffer-max-lines', parse: integer(1, 100_000_000), help: 'Log lines queued for Loki while it is slow or down (retried until it answers); past this, new lines are dropped and counted in embedding_relay_log_dropped_total.' },
-  lokiBufferMaxBytes: { env: 'RELAY_LOKI_BUFFER_MAX_BYTES', flag: 'loki-buffer-max-bytes', parse: integer(1024, 16 * 1024 ** 3), help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.' },
+  lokiBufferMaxBytes: { env: 'RELAY_LOKI_BUFFER_MAX_BYTES', flag: 'loki-buffer-max-bytes', parse: integer(1024, 1024 ** 3), help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.' },
   canaryIntervalMs: { env: 'RELAY_CANARY_INTERVAL_MS', flag: 'canary-interval-ms', parse: integer(0, 86_400_000), help: 'Semantic drift canary: probe every this many ms (0 = off).' },
   canaryModel: { env: 'RELAY_CANARY_MODEL', flag: 'canary-model', parse: nonEmptyText, help: 'Semantic drift canary: model to probe (required when the canary is on).' },
   canaryBaselineFile: { env: 'RELAY_CANARY_BASELINE_FILE', flag: 'canary-baseline-file', parse: nonEmptyText, help: 'Semantic drift canary: baseline vectors, written on the first probe (or supply your own).' },
@@ -262,6 +262,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     const fromEnv = env[opt.env];
     const [source, raw] =
       typeof fromFlag === 'string' ? [`--${opt.flag}`, fromFlag] : fromEnv !== undefined && fromEnv !== '' ? [opt.env, fromEnv] : [undefined, undefined];
+    // An empty secret-bearing key list must not silently mean "no auth" (a templated secret that came out empty).
+    if (key === 'apiKeys' && fromEnv === '' && typeof fromFlag !== 'string') {
+      throw new ConfigError('RELAY_API_KEYS is set but empty: give at least one key, or unset it to run without inbound auth.');
+    }
     if (source === undefined || raw === undefined) continue;
     try {
       config[key] = opt.parse(raw);

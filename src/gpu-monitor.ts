@@ -111,10 +111,11 @@ export class GpuMonitor {
     }
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#meter && this.#callback) this.#meter.removeBatchObservableCallback(this.#callback, this.#gauges);
-    await this.#inFlight;
+    // The call under way is not awaited: its result is no longer wanted, and an nvidia-smi stuck
+    // in the driver (uninterruptible, even SIGKILL cannot reap it) must not hold shutdown.
   }
 }

@@ -101,6 +101,7 @@ export class LokiQueue {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #abortPush: (() => void) | undefined;
   #closing = false;
   #deadline = Infinity;
   #failures = 0;
@@ -162,7 +163,9 @@ export class LokiQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#wake?.();
+    const cut = setTimeout(() => this.#abortPush?.(), this.#o.shutdownFlushMs);
     await this.#running;
+    clearTimeout(cut);
     if (this.size > 0) await this.#run();
     const left = this.size;
     if (left > 0) {
@@ -214,7 +217,8 @@ export class LokiQueue {
           this.#log(40, 'loki_push_failed', { reason: outcome.reason, queued_lines: this.size, max_lines: this.#o.maxLines, max_bytes: this.#o.maxBytes }, 'Loki push failed; log lines stay queued and are retried with backoff until Loki answers');
         }
         const backoff = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(this.#failures - 1, 30)) * (0.8 + 0.4 * Math.random());
-        await this.#sleep(Math.min(this.#o.retryMaxMs, outcome.retryAfterMs ?? backoff));
+        // Retry-After is honoured but never below the first backoff step (`Retry-After: 0` must not spin).
+        await this.#sleep(Math.min(this.#o.retryMaxMs, Math.max(this.#o.retryBaseMs, outcome.retryAfterMs ?? backoff)));
       }
     }
   }
@@ -252,8 +256,12 @@ export class LokiQueue {
     }
     const body = JSON.stringify({ streams: [...streams].map(([level, values]) => ({ stream: { ...this.#o.labels, level }, values })) });
     const timeout = this.#closing ? Math.max(1, Math.min(this.#o.timeoutMs, this.#deadline - Date.now())) : this.#o.timeoutMs;
+    // close() aborts a push that is still under way at its deadline (a blackholed Loki must not
+    // hold exit for the full push timeout).
+    const abort = new AbortController();
+    this.#abortPush = () => abort.abort();
     try {
-      const res = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeout) });
+      const res = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.any([AbortSignal.timeout(timeout), abort.signal]) });
       const text = await res.text().catch(() => '');
       if (res.ok) return { kind: 'ok' };
       if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) return { kind: 'rejected', status: res.status, body: text.slice(0, 500) };
@@ -261,6 +269,8 @@ export class LokiQueue {
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
       return { kind: 'retry', reason: e.cause?.code ?? e.name, retryAfterMs: undefined };
+    } finally {
+      this.#abortPush = undefined;
     }
   }
 

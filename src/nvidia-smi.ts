@@ -77,13 +77,21 @@ export function parseNvidiaSmiCsv(text: string): GpuReading[] {
   return readings;
 }
 
+/** The relay's secrets (RELAY_API_KEYS, RELAY_UPSTREAM_API_KEY, ...) are not handed to the GPU
+ *  command, which may be a wrapper script: only PATH, the locale and NVIDIA/CUDA variables. */
+export function gpuCommandEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (/^(PATH|HOME|LANG|LC_\w+|LD_LIBRARY_PATH|NVIDIA_\w+|CUDA_\w+)$/.test(k)) out[k] = v;
+  return out;
+}
+
 /** Runs the query once. Rejects on a non-zero exit, a timeout (the process is killed) or too much output. */
 export function queryNvidiaSmi(command: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
       GPU_QUERY_ARGS,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' },
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8', env: gpuCommandEnv() },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };

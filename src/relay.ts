@@ -245,16 +245,28 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     }
   }
 
-  async function ready(res: ServerResponse): Promise<void> {
+  /** One upstream probe shared by concurrent /readyz calls and reused for 1 s: /readyz is open
+   *  (no API key), so a flood of probes must not take the upstream pool from real requests. */
+  let probe: { at: number; result: Promise<number | undefined> } | undefined;
+  function probeUpstream(): Promise<number | undefined> {
+    if (probe && performance.now() - probe.at < 1_000) return probe.result;
     const signal = AbortSignal.timeout(opts.readyTimeoutMs ?? 2_000);
-    try {
-      const up = await upstream.request('GET', '/models', { [PROBE_HEADER]: 'readyz' }, undefined, signal);
-      await up.body.dump();
-      // Any HTTP answer means the upstream is reachable (some servers have no /models).
-      json(res, 200, { status: 'ready', upstream: { reachable: true, status: up.statusCode } });
-    } catch {
-      json(res, 503, { status: 'not_ready', upstream: { reachable: false } });
-    }
+    const result = upstream.request('GET', '/models', { [PROBE_HEADER]: 'readyz' }, undefined, signal).then(
+      async (up) => {
+        await up.body.dump();
+        return up.statusCode;
+      },
+      () => undefined,
+    );
+    probe = { at: performance.now(), result };
+    return result;
+  }
+
+  async function ready(res: ServerResponse): Promise<void> {
+    const status = await probeUpstream();
+    // Any HTTP answer means the upstream is reachable (some servers have no /models).
+    if (status !== undefined) json(res, 200, { status: 'ready', upstream: { reachable: true, status } });
+    else json(res, 503, { status: 'not_ready', upstream: { reachable: false } });
   }
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -52,6 +52,12 @@ export interface ResponseFacts extends Omit<ParsedFacts, 'embeddings'> {
   vectors: VectorSummary[];
 }
 
+/** Longest number or literal carried across a chunk boundary. No JSON number a model server
+ *  writes comes near it; a longer run of digits is hostile, and re-copying it on every chunk would
+ *  cost quadratic time on the event loop. */
+const MAX_TOKEN_BYTES = 4096;
+const tokenTooLong = () => new SyntaxError(`A number or literal longer than ${MAX_TOKEN_BYTES} bytes; the response is not inspected.`);
+
 export interface ScannerOptions {
   /** Compute sumSq, key and the component flags (the sampled vector health check). */
   health: boolean;
@@ -277,6 +283,7 @@ export class ResponseScanner {
         let j = 0;
         while (j < chunk.length && TOKEN_CHAR[chunk[j]!] === 1) j++;
         if (j === chunk.length) {
+          if (stash.length + chunk.length > MAX_TOKEN_BYTES) throw tokenTooLong();
           this.#stash = Buffer.concat([stash, chunk]);
           return;
         }
@@ -399,6 +406,7 @@ export class ResponseScanner {
 
   /** Stashes the token starting at `from` (cut by the buffer end); returns -1 for the caller. */
   #stashToken(buf: Buffer, from: number, end: number): number {
+    if (end - from > MAX_TOKEN_BYTES) throw tokenTooLong();
     this.#stash = Buffer.from(buf.subarray(from, end));
     if (this.#capFrom >= 0) {
       this.#capAppend(buf, this.#capFrom, from);

@@ -78,6 +78,10 @@ describe('config', () => {
     expect(failure([], { RELAY_API_KEYS: 'secret-1,,secret-2' })).toBe('Invalid RELAY_API_KEYS=<redacted>: expected comma-separated keys without spaces, e.g. key-1,key-2.');
   });
 
+  it('refuses an empty RELAY_API_KEYS instead of silently running without auth', () => {
+    expect(failure([], { RELAY_API_KEYS: '' })).toBe('RELAY_API_KEYS is set but empty: give at least one key, or unset it to run without inbound auth.');
+  });
+
   it('reads inbound API keys as a list', () => {
     expect(load([], { RELAY_API_KEYS: 'k1, k2' }).config.apiKeys).toEqual(['k1', 'k2']);
     expect(load([]).config.apiKeys).toBeUndefined();

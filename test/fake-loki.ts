@@ -16,6 +16,8 @@ export class FakeLoki {
   refusedPushes = 0;
   /** 'up': 204 and record; a number: answer that status without recording. */
   answer: 'up' | number = 'up';
+  /** Retry-After header sent with refusals, when set. */
+  retryAfter: string | undefined;
   readonly #server: Server;
   port = 0;
 
@@ -28,7 +30,9 @@ export class FakeLoki {
         this.pushes++;
         if (this.answer !== 'up') {
           this.refusedPushes++;
-          return void res.writeHead(this.answer, { 'content-type': 'text/plain' }).end('fake loki says no');
+          const headers: Record<string, string> = { 'content-type': 'text/plain' };
+          if (this.retryAfter !== undefined) headers['retry-after'] = this.retryAfter;
+          return void res.writeHead(this.answer, headers).end('fake loki says no');
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
         for (const s of body.streams) for (const [ts, text] of s.values) this.entries.push({ labels: s.stream, ts, text, line: JSON.parse(text) as Record<string, unknown> });

@@ -66,7 +66,7 @@ describe('nvidia-smi CSV parser', () => {
   });
 
   it('asks nvidia-smi for exactly the fields the parser reads (checked by the fake nvidia-smi)', () => {
-    const out = execFileSync(FAKE, GPU_QUERY_ARGS, { env: { ...process.env, FAKE_NVIDIA_SMI_OUTPUT: fixture('single.csv') }, encoding: 'utf8' });
+    const out = execFileSync(FAKE, GPU_QUERY_ARGS, { env: { ...process.env, NVIDIA_FAKE_SMI_OUTPUT: fixture('single.csv') }, encoding: 'utf8' });
     expect(parseNvidiaSmiCsv(out)).toHaveLength(1);
     expect(() => execFileSync(FAKE, ['--query-gpu=index', '--format=csv'], { stdio: 'pipe' })).toThrow();
   });
@@ -75,13 +75,13 @@ describe('nvidia-smi CSV parser', () => {
 describe('running nvidia-smi', () => {
   it('says why a query failed: missing command, driver error exit code, timeout', async () => {
     await expect(queryNvidiaSmi('definitely-not-nvidia-smi-here', 1_000)).rejects.toThrow('definitely-not-nvidia-smi-here: command not found');
-    process.env['FAKE_NVIDIA_SMI_MODE'] = 'fail';
+    process.env['NVIDIA_FAKE_SMI_MODE'] = 'fail';
     await expect(queryNvidiaSmi(FAKE, 5_000)).rejects.toThrow("exit code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.");
-    process.env['FAKE_NVIDIA_SMI_MODE'] = 'hang';
+    process.env['NVIDIA_FAKE_SMI_MODE'] = 'hang';
     const t0 = performance.now();
     await expect(queryNvidiaSmi(FAKE, 300)).rejects.toThrow('no answer within 300 ms (killed)');
     expect(performance.now() - t0).toBeLessThan(2_000);
-    delete process.env['FAKE_NVIDIA_SMI_MODE'];
+    delete process.env['NVIDIA_FAKE_SMI_MODE'];
   });
 });
 
@@ -143,7 +143,7 @@ describe('GPU monitor', () => {
 });
 
 describe('GPU gauges through the relay', () => {
-  process.env['FAKE_NVIDIA_SMI_OUTPUT'] = fixture('multi.csv');
+  process.env['NVIDIA_FAKE_SMI_OUTPUT'] = fixture('multi.csv');
   let stop: (() => Promise<void>) | undefined;
   afterAll(() => stop?.());
 
@@ -172,7 +172,7 @@ describe('GPU gauges through the relay', () => {
 
 describe('a hung nvidia-smi next to live traffic (real relay process)', () => {
   it('requests stay fast, each hung call is killed at its timeout and counted, never two at once', async () => {
-    const p = await startRelayProcess({ RELAY_GPU: 'on', RELAY_GPU_COMMAND: FAKE, RELAY_GPU_INTERVAL_MS: '1000', FAKE_NVIDIA_SMI_MODE: 'hang' });
+    const p = await startRelayProcess({ RELAY_GPU: 'on', RELAY_GPU_COMMAND: FAKE, RELAY_GPU_INTERVAL_MS: '1000', NVIDIA_FAKE_SMI_MODE: 'hang' });
     try {
       expect(p.out.stderr).toContain('GPU gauges: polling');
       const children: number[] = [];

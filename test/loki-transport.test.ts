@@ -85,6 +85,39 @@ describe('Loki transport', () => {
     await q.close();
   });
 
+  it('close() is bounded even when Loki accepts the push and never answers (the push under way is aborted)', async () => {
+    const { createServer } = await import('node:http');
+    const { listen } = await import('../src/listen.ts');
+    const blackhole = await listen(createServer(() => {}), '127.0.0.1', 0); // accepts, never answers
+    try {
+      const { q, drops } = queue({ host: blackhole.url, timeoutMs: 10_000, shutdownFlushMs: 300 });
+      for (let i = 0; i < 5; i++) q.add(line(i));
+      await sleep(100); // the first push is now under way, with a 10 s timeout
+      const t0 = performance.now();
+      await q.close();
+      expect(performance.now() - t0).toBeLessThan(1_500);
+      expect(drops().shutdown).toBe(5);
+    } finally {
+      blackhole.server.closeAllConnections();
+      await blackhole.close();
+    }
+  });
+
+  it('a Retry-After of 0 does not make it retry in a tight loop', async () => {
+    loki = new FakeLoki();
+    await loki.start();
+    const l = loki;
+    l.answer = 503;
+    l.retryAfter = '0';
+    const { q } = queue({ host: l.url, retryBaseMs: 100 });
+    q.add(line(0));
+    await sleep(550);
+    expect(l.refusedPushes).toBeLessThanOrEqual(7); // ~every 100 ms at most, not hundreds
+    l.answer = 'up';
+    await until(() => l.entries.length === 1, 2_000, 'delivery');
+    await q.close();
+  });
+
   it('keeps per-stream order with one stream per level label', async () => {
     loki = new FakeLoki();
     await loki.start();

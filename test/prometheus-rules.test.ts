@@ -80,7 +80,7 @@ describe('Prometheus configuration', () => {
     const sim = await simulator();
     const baselineFile = join(mkdtempSync(join(tmpdir(), 'names-')), 'baseline.json');
     // A fake nvidia-smi (test/fixtures), so the GPU gauges exist too.
-    process.env['FAKE_NVIDIA_SMI_OUTPUT'] = `${root}test/fixtures/nvidia-smi/single.csv`;
+    process.env['NVIDIA_FAKE_SMI_OUTPUT'] = `${root}test/fixtures/nvidia-smi/single.csv`;
     const { relay: r } = await relay({
       upstreamUrl: `${sim.url}/v1`,
       canaryIntervalMs: 100,

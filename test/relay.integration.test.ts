@@ -128,6 +128,14 @@ describe('the openai client sees exactly what the upstream sends', () => {
     expect(added.filter((sp) => sp.attributes['server.port'] === simPort)).toEqual([]);
   });
 
+  it('/readyz floods share one upstream probe (reused for 1 s), so open probes cannot starve the pool', async () => {
+    await new Promise((res) => setTimeout(res, 1_100)); // past the previous test's cached probe
+    upstreamHeaders.length = 0;
+    const answers = await Promise.all(Array.from({ length: 30 }, () => fetch(`${main.url}/readyz`).then((res) => res.status)));
+    expect(answers).toEqual(Array(30).fill(200));
+    expect(upstreamHeaders.filter((h) => h['x-embedding-relay-probe'] === 'readyz')).toHaveLength(1);
+  });
+
   it('passes GET /v1/models through', async () => {
     const via = new OpenAI({ baseURL: `${main.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
     const models = [];

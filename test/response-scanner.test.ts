@@ -687,3 +687,15 @@ function randomDocument(random: () => number): { text: string; inputs: string[] 
   if (random() < 0.05) top.push([pick(random, ['model', 'data', 'usage']), junk(random, 1)]); // a duplicate key
   return { text: `${ws(random)}${object(random, top)}${ws(random)}`, inputs };
 }
+
+describe('hostile token lengths', () => {
+  it('a run of digits longer than 4 KiB across chunks stops the scan (no quadratic re-copying)', () => {
+    const scanner = new ResponseScanner({ health: true });
+    scanner.push(Buffer.from('{"data":[{"embedding":[1'));
+    const digits = Buffer.alloc(64 * 1024, '7');
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) scanner.push(digits); // 12.5 MiB of one "number"
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(() => scanner.finish()).toThrow('A number or literal longer than 4096 bytes');
+  });
+});
