@@ -1,11 +1,10 @@
 // The shipped entry point as a real process: `node --import ./dist/instrument.js dist/main.js`
 // (what `npm start` runs). `npm test` builds dist/ first.
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../src/listen.ts';
 import { parsePrometheusText } from './prometheus-text.ts';
 import { embed, entry, freePort, jsonLines, node, root, startRelayProcess, type RelayProcess } from './relay-process.ts';
+import { startTelemetrySink, type SinkExport, type TelemetrySink } from './telemetry-sink.ts';
 
 describe('CLI', () => {
   it('fails fast with an exact message on a bad value', () => {
@@ -127,24 +126,13 @@ describe('shutdown after a Prometheus scrape', () => {
 });
 
 describe('relay process on its embedded simulator', () => {
-  let sink: RunningServer;
-  const exports: { path: string; type: string; body: Buffer }[] = [];
+  let sink: TelemetrySink;
+  let exports: SinkExport[];
   let p: RelayProcess;
 
   beforeAll(async () => {
-    // A stand-in OTLP/HTTP receiver and Loki push endpoint: records what the relay sends.
-    sink = await listen(
-      createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          exports.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
-          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-        });
-      }),
-      '127.0.0.1',
-      0,
-    );
+    sink = await startTelemetrySink();
+    exports = sink.exports;
     p = await startRelayProcess({
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       LOKI_URL: sink.url,

@@ -1,27 +1,14 @@
 // SIGTERM under load (real relay process): stop accepting, let every in-flight request finish
 // within the grace period (no reset), flush spans and logs, exit 0. And past the grace period,
 // requests still running are cut so shutdown stays bounded.
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../src/listen.ts';
 import { jsonLines, startRelayProcess } from './relay-process.ts';
+import { startTelemetrySink, type TelemetrySink } from './telemetry-sink.ts';
 
-let sink: RunningServer;
-const traces: Buffer[] = [];
+let sink: TelemetrySink;
 
 beforeAll(async () => {
-  sink = await listen(
-    createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url === '/v1/traces') traces.push(Buffer.concat(chunks));
-        res.writeHead(200).end('{}');
-      });
-    }),
-    '127.0.0.1',
-    0,
-  );
+  sink = await startTelemetrySink();
 });
 afterAll(() => sink.close());
 
@@ -59,7 +46,7 @@ describe('SIGTERM under load', () => {
     expect(late.status).toBe(0); // connection refused: the listener closed at SIGTERM
     expect(p.out.stderr).toContain('SIGTERM received, draining in-flight requests');
     expect(jsonLines(p.out.stdout).filter((l) => l['model'] === 'm-drain' && l['http_status'] === 200)).toHaveLength(20);
-    expect(occurrences(Buffer.concat(traces), 'embeddings m-drain')).toBe(20);
+    expect(occurrences(Buffer.concat(sink.exports.filter((e) => e.path === '/v1/traces').map((e) => e.body)), 'embeddings m-drain')).toBe(20);
   }, 20_000);
 
   it('past RELAY_SHUTDOWN_GRACE_MS, requests still running are cut and shutdown completes', async () => {

@@ -3,33 +3,20 @@
 // success and on every kind of failure. Then everything the relay exported is scanned: OTLP span
 // batches (protobuf carries strings verbatim), Loki pushes, stdout log lines, stderr, /metrics and
 // every response body the relay wrote itself. None may contain the key, the input or a vector.
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../src/listen.ts';
 import { FAULT_HEADER } from '../src/simulator.ts';
 import { startRelayProcess, type RelayProcess } from './relay-process.ts';
+import { startTelemetrySink, type TelemetrySink } from './telemetry-sink.ts';
 
 const KEY = 'sk-canary-5f1e0c9a7b3d4e21';
 const AZURE_KEY = 'azure-canary-8c2d7e41b9a0';
 const INPUT = 'canary input text 7d3f9a21 about a private contract';
 
-let sink: RunningServer;
-const exported: Buffer[] = [];
+let sink: TelemetrySink;
 let p: RelayProcess;
 
 beforeAll(async () => {
-  sink = await listen(
-    createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        exported.push(Buffer.concat(chunks));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    }),
-    '127.0.0.1',
-    0,
-  );
+  sink = await startTelemetrySink();
   p = await startRelayProcess({
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     LOKI_URL: sink.url,
@@ -80,10 +67,10 @@ it('never exports a client key, the input text or a vector: spans, Loki, stdout,
   expect(await p.stop()).toBe(0);
 
   // Spans and Loki pushes did arrive, so the scan below covers them.
-  const sent = exported.map((b) => b.toString('latin1'));
+  const sent = sink.exports.map((e) => e.body.toString('latin1'));
   expect(sent.some((b) => b.includes('embeddings m-secrets'))).toBe(true);
   expect(sent.some((b) => b.includes('"streams"') && b.includes('embedding_request'))).toBe(true);
-  const everything = [...exported.map((b) => b.toString('latin1')), p.out.stdout, p.out.stderr, metrics, ...relayBodies];
+  const everything = [...sent, p.out.stdout, p.out.stderr, metrics, ...relayBodies];
   const text = everything.join('\n');
   expect(text).toContain('m-secrets'); // the scan sees the requests' telemetry
   for (const secret of [KEY, AZURE_KEY, INPUT, 'canary input text', vectorText]) {
