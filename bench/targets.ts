@@ -32,7 +32,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, sinkPort: number): Promise<Target> {
+async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, sinkPort: number, nodeArgs: string[]): Promise<Target> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const sink = `http://127.0.0.1:${sinkPort}`;
   const env: NodeJS.ProcessEnv = {
@@ -49,7 +49,7 @@ async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, si
     NODE_ENV: 'production',
   };
   if (name === 'relay-otel-off') env['OTEL_SDK_DISABLED'] = 'true';
-  const child = startChild(name, process.execPath, ['--import', `${ROOT}dist/instrument.js`, `${ROOT}dist/main.js`], env);
+  const child = startChild(name, process.execPath, [...nodeArgs, '--import', `${ROOT}dist/instrument.js`, `${ROOT}dist/main.js`], env);
   try {
     await waitForPort(port, child.running);
     if (name === 'relay') await waitForPort(metricsPort, child.running);
@@ -95,6 +95,8 @@ export interface TargetSetup {
   nginx: string | undefined;
   /** One sink port per relay target, so each one's telemetry is counted apart. */
   sinkPorts: Record<string, number>;
+  /** Extra node flags for the relay, before its --import (the soak's --inject-leak uses this). */
+  relayNodeArgs?: string[];
 }
 
 export async function startTarget(name: TargetName, setup: TargetSetup): Promise<Target> {
@@ -106,6 +108,6 @@ export async function startTarget(name: TargetName, setup: TargetSetup): Promise
       return startNginx(setup.nginx!, setup.upstreamPort);
     case 'relay':
     case 'relay-otel-off':
-      return startRelay(name, upstream, setup.sinkPorts[name]!);
+      return startRelay(name, upstream, setup.sinkPorts[name]!, setup.relayNodeArgs ?? []);
   }
 }

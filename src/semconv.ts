@@ -195,6 +195,41 @@ export const METRIC_HW_POWER: MetricSpec = {
   prometheusName: 'hw.power_watts',
 };
 
+// Node.js runtime metrics (nodejs.* and v8js.*, development status upstream). The instruments are
+// created by @opentelemetry/instrumentation-runtime-node, not by us; these specs only give them
+// Prometheus unit suffixes. Names copied from that package's own semconv module (0.37), for the same
+// reason as gen_ai.*; test/runtime-metrics.test.ts fails if the package ever emits other names.
+const runtime = (name: string, unit: string, description: string, suffix: string): MetricSpec => ({
+  name,
+  unit,
+  description,
+  prometheusName: `${name}${suffix}`,
+});
+export const RUNTIME_METRIC_SPECS: readonly MetricSpec[] = [
+  runtime('v8js.memory.heap.space.size', 'By', 'V8 heap memory committed for a heap space (what process.memoryUsage().heapTotal sums).', '_bytes'),
+  runtime('v8js.memory.heap.space.physical_size', 'By', 'V8 heap memory of a heap space that has been touched, i.e. is resident (high-water mark).', '_bytes'),
+  runtime('v8js.memory.heap.space.available_size', 'By', 'V8 heap memory still available in a heap space.', '_bytes'),
+  runtime('v8js.memory.heap.used', 'By', 'V8 heap memory in use by objects in a heap space (live and not yet collected).', '_bytes'),
+  runtime('v8js.gc.duration', 's', 'Garbage collection pauses, by v8js.gc.type (major, minor, incremental, weakcb).', '_seconds'),
+  runtime('nodejs.eventloop.delay.min', 's', 'Event loop delay, minimum since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.max', 's', 'Event loop delay, maximum since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.mean', 's', 'Event loop delay, mean since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.stddev', 's', 'Event loop delay, standard deviation since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.p50', 's', 'Event loop delay, 50th percentile since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.p90', 's', 'Event loop delay, 90th percentile since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.delay.p99', 's', 'Event loop delay, 99th percentile since the previous collection.', '_seconds'),
+  runtime('nodejs.eventloop.time', 's', 'Time the event loop spent in each nodejs.eventloop.state (active, idle).', '_seconds'),
+  runtime('nodejs.eventloop.utilization', '1', 'Fraction of time the event loop was active since the previous collection.', '_ratio'),
+];
+
+/** process.memory.usage (development status upstream, copied like gen_ai.*): the relay's RSS. */
+export const METRIC_PROCESS_MEMORY_USAGE: MetricSpec = {
+  name: 'process.memory.usage',
+  unit: 'By',
+  description: 'Resident set size of the relay process (process.memoryUsage.rss()): V8 heap, native memory and the log-shipping thread.',
+  prometheusName: 'process.memory.usage_bytes',
+};
+
 export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_HW_GPU_MEMORY_USAGE,
   METRIC_HW_GPU_MEMORY_LIMIT,
@@ -213,6 +248,8 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_ACTIVE_REQUESTS,
   METRIC_TELEMETRY_ERRORS,
   METRIC_LOG_DROPPED,
+  METRIC_PROCESS_MEMORY_USAGE,
+  ...RUNTIME_METRIC_SPECS,
 ];
 
 export const METER_NAME = 'embedding-relay';

@@ -7,10 +7,12 @@
 //   0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and cannot report an ephemeral port.
 //   Views give Prometheus-conventional names (unit suffix) from the table in semconv.ts.
 // - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
+// - Runtime metrics: instrumentation-runtime-node (V8 heap, GC, event loop) and process RSS.
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
 import { createServer, type Server } from 'node:http';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { detectResources, envDetector, hostDetector, osDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -20,6 +22,7 @@ import { sdkDisabled } from './config.ts';
 import { listen } from './listen.ts';
 import { PROBE_HEADER } from './relay.ts';
 import { ADMIN_PATHS, serveHealth } from './admin-routes.ts';
+import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 
 export interface TelemetryOptions {
@@ -116,7 +119,8 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
       autoDetectResources: false,
       metricReaders: [prometheus],
       views: prometheusViews(),
-      instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe })],
+      // Runtime: V8 heap by space, GC pauses, event loop delay and utilization (RUNTIME_METRIC_SPECS).
+      instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe }), new RuntimeNodeInstrumentation()],
       logRecordProcessors: [],
       ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
     });
@@ -124,6 +128,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     if (savedLogLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = savedLogLevel;
   }
   sdk.start();
+  observeProcessMemory();
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?', 1)[0]!;

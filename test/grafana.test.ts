@@ -28,6 +28,7 @@ describe('Grafana provisioning', () => {
       expect(types.has(title), title).toBe(true);
     }
     for (const title of ['GPU memory used', 'GPU utilization', 'GPU temperature and power']) expect(types.get(title), title).toBe('timeseries');
+    for (const title of ['Relay memory', 'Event loop delay and utilization', 'GC pause time']) expect(types.get(title), title).toBe('timeseries');
     expect(types.get('Input tokens per request')).toBe('heatmap');
     expect(types.get('Relay logs')).toBe('logs');
     expect(types.get('Recent embeddings traces (Tempo search)')).toBe('table');

@@ -76,7 +76,7 @@ describe('Prometheus configuration', () => {
     expect(r.status).toBe(0);
   });
 
-  it('uses only metric names the relay really exposes', async () => {
+  it('rules and dashboard use only metric names the relay really exposes', async () => {
     const sim = await simulator();
     const baselineFile = join(mkdtempSync(join(tmpdir(), 'names-')), 'baseline.json');
     // A fake nvidia-smi (test/fixtures), so the GPU gauges exist too.
@@ -95,16 +95,26 @@ describe('Prometheus configuration', () => {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'zero' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       // A 200 that is not JSON, so the telemetry error counter exists too.
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'garbage' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      // Short-lived garbage, so at least one GC has been observed (v8js_gc_duration_seconds exists).
+      let kept = 0;
+      for (let i = 0; i < 200_000; i++) kept += new Array(16).fill(i).length;
+      expect(kept).toBe(3_200_000);
       await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
       const exposition = await scrapeText();
       const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
       // Metric names only: drop label matchers {...} and by/without (...) label lists first.
       const metricNames = (expr: string) =>
-        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server|hw)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server|hw|process|v8js|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
       const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
       expect(used).toContain('hw_gpu_memory_usage_bytes');
       expect(used).toContain('hw_temperature_celsius');
       for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
+      // The dashboard's Prometheus queries too.
+      const dashboard = JSON.parse(readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8')) as { panels: { targets?: { expr?: string }[] }[] };
+      const panelNames = new Set(dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => (t.expr ? metricNames(t.expr) : [])));
+      expect(panelNames).toContain('v8js_memory_heap_space_physical_size_bytes');
+      expect(panelNames).toContain('gen_ai_client_operation_duration_seconds_bucket');
+      for (const name of panelNames) expect(exposed, `the dashboard uses ${name}, which the relay does not expose`).toContain(name);
     } finally {
       await r.close(100);
       await sim.close();

@@ -52,4 +52,12 @@ it('60-s soak: flat RSS and fds after warm-up, zero unexpected errors, the relay
   expect(k['upstream-503']!.statuses['503']).toBe(Math.floor(k['upstream-503']!.sent / 5));
   // One sample a second, warm-up included.
   expect(result.samples.length).toBeGreaterThanOrEqual(60);
+  // The relay's own memory series (process.memory.usage, V8 heap by space) at every scrape.
+  expect(result.memorySamples.length).toBeGreaterThanOrEqual(4);
+  for (const [, rss, committed, resident, used, oldUsed] of result.memorySamples) {
+    expect(rss).toBeGreaterThan(resident);
+    expect(committed).toBeGreaterThan(0);
+    expect(used).toBeGreaterThan(oldUsed);
+    expect(oldUsed).toBeGreaterThan(0);
+  }
 });

@@ -1,0 +1,14 @@
+// process.memory.usage: the relay's resident set size, next to the V8 heap metrics that
+// instrumentation-runtime-node reports (telemetry.ts). RSS minus the heap's resident part
+// (v8js.memory.heap.space.physical_size) is the memory outside the heap: buffers, sockets, the Loki
+// transport's worker thread. `npm run soak` judges leaks from exactly these series.
+import { metrics } from '@opentelemetry/api';
+import { METER_NAME, METRIC_PROCESS_MEMORY_USAGE as spec } from './semconv.ts';
+
+export function observeProcessMemory(): void {
+  metrics
+    .getMeter(METER_NAME)
+    .createObservableGauge(spec.name, { unit: spec.unit, description: spec.description })
+    // rss() alone: memoryUsage() also walks the heap spaces, which the runtime metrics already do.
+    .addCallback((result) => result.observe(process.memoryUsage.rss()));
+}
