@@ -8,7 +8,8 @@ import { METER_NAME, METRIC_PROCESS_MEMORY_USAGE as spec } from './semconv.ts';
 export function observeProcessMemory(): void {
   metrics
     .getMeter(METER_NAME)
-    .createObservableGauge(spec.name, { unit: spec.unit, description: spec.description })
+    // An UpDownCounter, as semconv defines process.memory.usage (Prometheus shows a gauge either way).
+    .createObservableUpDownCounter(spec.name, { unit: spec.unit, description: spec.description })
     // rss() alone: memoryUsage() also walks the heap spaces, which the runtime metrics already do.
     .addCallback((result) => result.observe(process.memoryUsage.rss()));
 }

@@ -197,8 +197,9 @@ export const METRIC_HW_POWER: MetricSpec = {
 
 // Node.js runtime metrics (nodejs.* and v8js.*, development status upstream). The instruments are
 // created by @opentelemetry/instrumentation-runtime-node, not by us; these specs only give them
-// Prometheus unit suffixes. Names copied from that package's own semconv module (0.37), for the same
-// reason as gen_ai.*; test/runtime-metrics.test.ts fails if the package ever emits other names.
+// Prometheus unit suffixes (the descriptions here document them; the package sets its own). Names
+// copied from that package's own semconv module (0.37), for the same reason as gen_ai.*;
+// test/runtime-metrics.test.ts fails if the package ever emits other names.
 const runtime = (name: string, unit: string, description: string, suffix: string): MetricSpec => ({
   name,
   unit,
@@ -207,7 +208,7 @@ const runtime = (name: string, unit: string, description: string, suffix: string
 });
 export const RUNTIME_METRIC_SPECS: readonly MetricSpec[] = [
   runtime('v8js.memory.heap.space.size', 'By', 'V8 heap memory committed for a heap space (what process.memoryUsage().heapTotal sums).', '_bytes'),
-  runtime('v8js.memory.heap.space.physical_size', 'By', 'V8 heap memory of a heap space that has been touched, i.e. is resident (high-water mark).', '_bytes'),
+  runtime('v8js.memory.heap.space.physical_size', 'By', "V8's estimate of the resident part of a heap space (it can under-count pages the young generation touched).", '_bytes'),
   runtime('v8js.memory.heap.space.available_size', 'By', 'V8 heap memory still available in a heap space.', '_bytes'),
   runtime('v8js.memory.heap.used', 'By', 'V8 heap memory in use by objects in a heap space (live and not yet collected).', '_bytes'),
   runtime('v8js.gc.duration', 's', 'Garbage collection pauses, by v8js.gc.type (major, minor, incremental, weakcb).', '_seconds'),
