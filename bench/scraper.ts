@@ -1,5 +1,7 @@
 // Scrapes the relay's Prometheus endpoint once per second while it is under load (`active`), as
 // Prometheus would, and reads the relay's own account of itself at the end.
+import { sumBy, total } from './exposition.ts';
+
 export interface ScrapeStats {
   scrapes: number;
   failures: number;
@@ -50,22 +52,16 @@ export interface RelaySelfReport {
   meanOverheadMs: number;
 }
 
-/** Sums of a metric's samples over all label sets. */
-function total(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+/** Sum of a metric's samples over all label sets. */
+const metricSum = (text: string, name: string) => total(sumBy(text, name));
 
 export async function relaySelfReport(url: string): Promise<RelaySelfReport | undefined> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
-    const overheadCount = total(text, 'embedding_relay_overhead_seconds_count');
+    const overheadCount = metricSum(text, 'embedding_relay_overhead_seconds_count');
     return {
-      requests: total(text, 'gen_ai_client_operation_duration_seconds_count'),
-      meanOverheadMs: overheadCount > 0 ? (total(text, 'embedding_relay_overhead_seconds_sum') / overheadCount) * 1000 : Number.NaN,
+      requests: metricSum(text, 'gen_ai_client_operation_duration_seconds_count'),
+      meanOverheadMs: overheadCount > 0 ? (metricSum(text, 'embedding_relay_overhead_seconds_sum') / overheadCount) * 1000 : Number.NaN,
     };
   } catch {
     return undefined;

@@ -1,5 +1,7 @@
 // The soak's arithmetic, apart from the run itself so tests can check it: least-squares fits,
 // sawtooth floors, and the relay's memory read from its Prometheus exposition.
+import { sumBy, total } from './exposition.ts';
+
 const MiB = 1024 * 1024;
 
 export interface Fit {
@@ -30,27 +32,13 @@ export function fit(points: [number, number][], windowMin: number): Fit {
   return { slopePerMin: slope, growth: slope * windowMin, atWarmupEnd: ys[0]!, atEnd: ys[n - 1]!, min: Math.min(...ys), max: Math.max(...ys) };
 }
 
-/** Sum of every sample of a Prometheus metric, grouped by one label's value ('' when absent). */
-export function sumBy(text: string, metric: string, label: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const labelRe = new RegExp(`[{,]${label}="([^"]*)"`);
-  for (const line of text.split('\n')) {
-    if (!(line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))) continue;
-    const key = labelRe.exec(line)?.[1] ?? '';
-    out[key] = (out[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return out;
-}
-
-export const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-
 export type MemorySample = [number, number, number, number, number, number];
 
 /** The relay's memory as its /metrics reports it (MiB): RSS and the V8 heap summed over its spaces.
  *  Old generation = every space but new_space (where a leak's retained objects end up). */
 export function memorySample(s: number, text: string): MemorySample | undefined {
   const space = 'v8js_heap_space_name';
-  const rss = total(sumBy(text, 'process_memory_usage_bytes', ''));
+  const rss = total(sumBy(text, 'process_memory_usage_bytes'));
   const committed = total(sumBy(text, 'v8js_memory_heap_space_size_bytes', space));
   const resident = total(sumBy(text, 'v8js_memory_heap_space_physical_size_bytes', space));
   const usedBySpace = sumBy(text, 'v8js_memory_heap_used_bytes', space);

@@ -18,16 +18,17 @@
 //   - the relay exits 0 on SIGTERM at the end
 //   node bench/soak.ts [--duration S] [--rate N] [--json FILE] [--inject-leak heap:N|native:N]
 //   (exit code 1 when a criterion fails)
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { killAll, killAllAndWait, startChild } from './child.ts';
-import { cpuSeconds, statusBytes } from './process-stats.ts';
+import { cpuSeconds, openFds, statusBytes } from './process-stats.ts';
 import { Progress } from './progress.ts';
 import { MODEL, requestBody, SCENARIO_HEADER } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
 import { errorCount, MixedLoad, type KindCounts, type RequestKind } from './soak-load.ts';
-import { fit, floors, memorySample, sumBy, total, type Fit, type MemorySample } from './soak-memory.ts';
+import { sumBy, total } from './exposition.ts';
+import { fit, floors, memorySample, type Fit, type MemorySample } from './soak-memory.ts';
 import { num, table } from './table.ts';
 import { startTarget, type Target } from './targets.ts';
 
@@ -125,14 +126,6 @@ function options(argv: string[]): SoakOptions | 'help' {
   if (injectLeak !== undefined && !/^(heap|native):\d+$/.test(injectLeak)) throw new Error(`--inject-leak must be heap:BYTES or native:BYTES, got "${injectLeak}"`);
   return { durationS: positive('duration', values.duration, 600), rate: positive('rate', values.rate, 200), json: values.json, injectLeak };
 }
-
-const openFds = (pid: number) => {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return Number.NaN;
-  }
-};
 
 function requestKinds(): RequestKind[] {
   const json = (scenario: string) => ({ 'content-type': 'application/json', [SCENARIO_HEADER]: scenario });
