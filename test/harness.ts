@@ -25,6 +25,15 @@ export async function setupTelemetry(): Promise<Telemetry> {
   return telemetry;
 }
 
+/** Allocates and drops enough short-lived garbage for at least one scavenge, then waits for the GC
+ *  PerformanceObserver (instrumentation-runtime-node) to report it, so v8js_gc_duration_seconds exists. */
+export async function makeGarbage(): Promise<void> {
+  let kept = 0;
+  for (let i = 0; i < 200_000; i++) kept += new Array(16).fill(i).length;
+  if (kept !== 3_200_000) throw new Error(`garbage loop ran ${kept} elements`);
+  await new Promise((r) => setTimeout(r, 50));
+}
+
 export async function scrapeText(): Promise<string> {
   const t = await setupTelemetry();
   const res = await fetch(t.metricsUrl!);

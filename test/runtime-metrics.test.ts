@@ -6,18 +6,10 @@
 import { getHeapStatistics } from 'node:v8';
 import { expect, it } from 'vitest';
 import { RUNTIME_METRIC_SPECS, METRIC_PROCESS_MEMORY_USAGE } from '../src/semconv.ts';
-import { scrape, scrapeText } from './harness.ts';
+import { makeGarbage, scrape, scrapeText } from './harness.ts';
 import { find, total } from './prometheus-text.ts';
 
 const promName = (otelName: string) => RUNTIME_METRIC_SPECS.find((s) => s.name === otelName)!.prometheusName!;
-
-/** Allocates and drops enough short-lived garbage for at least one scavenge. */
-async function makeGarbage(): Promise<void> {
-  let keep = 0;
-  for (let i = 0; i < 200_000; i++) keep += new Array(16).fill(i).length;
-  expect(keep).toBe(3_200_000);
-  await new Promise((r) => setTimeout(r, 50)); // the GC PerformanceObserver reports asynchronously
-}
 
 it('exposes every runtime metric under its suffixed name, and nothing runtime without a spec', async () => {
   await scrapeText(); // starts telemetry; the first collection only sets the event loop baseline
