@@ -30,6 +30,7 @@ import { errorCount, MixedLoad, type KindCounts, type RequestKind } from './soak
 import { sumBy, total } from './exposition.ts';
 import { fit, floors, memorySample, type Fit, type MemorySample } from './soak-memory.ts';
 import { num, table } from './table.ts';
+import { Scraper, scrapeText } from './scraper.ts';
 import { startTarget, type Target } from './targets.ts';
 
 const USAGE = `Usage: node bench/soak.ts [options]     (npm run soak -- [options] builds dist/ first)
@@ -150,12 +151,6 @@ function requestKinds(): RequestKind[] {
   ];
 }
 
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-  return res.text();
-}
-
 async function soak(opts: SoakOptions): Promise<SoakResult> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const { durationS, rate } = opts;
@@ -190,21 +185,6 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   const load = new MixedLoad(relay.origin, kinds, rate, REQUEST_TIMEOUT_MS);
   const samples: [number, number, number, number][] = [];
   const memorySamples: MemorySample[] = [];
-  const scrapes = { ok: 0, failed: 0, maxMs: 0, bytes: 0 };
-  const scrapeOnce = async () => {
-    const t0 = performance.now();
-    try {
-      const text = await scrape(metricsUrl);
-      scrapes.bytes = Buffer.byteLength(text);
-      const m = memorySample(Math.round((t0 - start) / 1000), text);
-      if (m) memorySamples.push(m);
-      scrapes.ok++;
-      scrapes.maxMs = Math.max(scrapes.maxMs, performance.now() - t0);
-    } catch (err) {
-      scrapes.failed++;
-      log(`  scrape failed: ${(err as Error).message}`);
-    }
-  };
   const cpu0 = cpuSeconds(pid);
   const start = performance.now();
   const progress = new Progress('soak');
@@ -219,7 +199,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
     const unexpected = unexpectedSoFar(load.counts(), kinds);
     const line =
       `${String(s).padStart(4)}/${durationS} s  ${String(done - lastCompleted).padStart(4)} req/s  sent ${load.sent}  ` +
-      `RSS ${rss.toFixed(1)} MiB  fds ${fds}  unexpected ${unexpected}  scrapes ${scrapes.ok}/${scrapes.ok + scrapes.failed}` +
+      `RSS ${rss.toFixed(1)} MiB  fds ${fds}  unexpected ${unexpected}  scrapes ${scraper.stats.scrapes}/${scraper.stats.scrapes + scraper.stats.failures}` +
       (s < warmupS ? '  (warm-up)' : '');
     lastCompleted = done;
     progress.update(line);
@@ -227,8 +207,17 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   };
 
   load.start();
-  void scrapeOnce();
-  const scraper = setInterval(() => void scrapeOnce(), SCRAPE_INTERVAL_MS);
+  // Every 15 s from load start, and once right away (memory samples come from these scrapes).
+  const scraper = new Scraper(metricsUrl, {
+    intervalMs: SCRAPE_INTERVAL_MS,
+    onText: (text, t0) => {
+      const m = memorySample(Math.round((t0 - start) / 1000), text);
+      if (m) memorySamples.push(m);
+    },
+    onError: (err) => log(`  scrape failed: ${err.message}`),
+  });
+  scraper.active = true;
+  void scraper.scrapeNow();
   const sampler = setInterval(sample, 1000);
   sample();
   await new Promise((r) => setTimeout(r, durationS * 1000));
@@ -236,7 +225,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   sample();
   const sendingS = (performance.now() - start) / 1000;
   await load.stop();
-  clearInterval(scraper);
+  const scrapes = scraper.stop();
   progress.done(`load stopped after ${sendingS.toFixed(1)} s: ${load.sent} requests sent, all answered or failed`);
 
   // The relay counts a request when its response has ended; give it a moment, then read its account.
@@ -244,11 +233,11 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   let countedByStatus: Record<string, number> = {};
   let telemetryErrors = Number.NaN;
   try {
-    const text = await scrape(metricsUrl);
+    const text = await scrapeText(metricsUrl);
     countedByStatus = sumBy(text, 'gen_ai_client_operation_duration_seconds_count', 'http_response_status_code');
     telemetryErrors = total(sumBy(text, 'embedding_relay_telemetry_errors_total', 'stage'));
   } catch (err) {
-    scrapes.failed++;
+    scrapes.failures++;
     log(`  final scrape failed: ${(err as Error).message}`);
   }
   const relayCpu = cpuSeconds(pid) - cpu0;
@@ -384,9 +373,9 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
     { name: 'relay telemetry errors', measured: num(telemetryErrors, 0), threshold: '0', pass: telemetryErrors === 0 },
     {
       name: '/metrics scrapes every 15 s',
-      measured: `${scrapes.ok} ok, ${scrapes.failed} failed, slowest ${scrapes.maxMs.toFixed(0)} ms`,
+      measured: `${scrapes.scrapes} ok, ${scrapes.failures} failed, slowest ${scrapes.maxMs.toFixed(0)} ms`,
       threshold: '0 failed',
-      pass: scrapes.failed === 0 && scrapes.ok >= Math.floor(durationS / 15),
+      pass: scrapes.failures === 0 && scrapes.scrapes >= Math.floor(durationS / 15),
     },
     { name: 'spans and logs reached the sink', measured: `${otlp} OTLP trace exports, ${loki} Loki pushes`, threshold: '> 0 each', pass: otlp > 0 && loki > 0 },
     { name: 'relay exit on SIGTERM', measured: String(exitCode), threshold: '0', pass: exitCode === 0 },
@@ -411,7 +400,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       maxSendLagMs: load.maxSendLagMs,
     },
     relay: { countedByStatus, telemetryErrors, cpuSecondsPer1000: (relayCpu / Math.max(1, completed)) * 1000, exitCode },
-    scrapes,
+    scrapes: { ok: scrapes.scrapes, failed: scrapes.failures, maxMs: scrapes.maxMs, bytes: scrapes.bytes },
     sink: sinkStats,
     samples,
     memorySamples,
