@@ -199,7 +199,7 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   vectorNormCheck: { env: 'RELAY_VECTOR_NORM_CHECK', flag: 'vector-norm-check', parse: boolean, help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).' },
   vectorNormMin: { env: 'RELAY_VECTOR_NORM_MIN', flag: 'vector-norm-min', parse: decimal(0, 1_000_000), help: 'Smallest acceptable L2 norm.' },
   vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
-  lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL (e.g. http://loki:3100); unset: logs go to stdout only.' },
+  lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL; lines go to <LOKI_URL>/loki/api/v1/push, any path prefix kept (Loki: http://loki:3100; VictoriaLogs: http://victorialogs:9428/insert); user:password@ becomes Basic auth. Unset: logs go to stdout only.' },
   lokiBufferMaxLines: { env: 'RELAY_LOKI_BUFFER_MAX_LINES', flag: 'loki-buffer-max-lines', parse: integer(1, 100_000_000), help: 'Log lines queued for Loki while it is slow or down (retried until it answers); past this, new lines are dropped and counted in embedding_relay_log_dropped_total.' },
   lokiBufferMaxBytes: { env: 'RELAY_LOKI_BUFFER_MAX_BYTES', flag: 'loki-buffer-max-bytes', parse: integer(1024, 1024 ** 3), help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.' },
   canaryIntervalMs: { env: 'RELAY_CANARY_INTERVAL_MS', flag: 'canary-interval-ms', parse: integer(0, 86_400_000), help: 'Semantic drift canary: probe every this many ms (0 = off).' },

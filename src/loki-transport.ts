@@ -21,7 +21,7 @@ import { Writable } from 'node:stream';
 import { addLogDrops, type LogDropReason } from './log-drops.ts';
 
 export interface LokiTransportOptions {
-  /** Loki base URL; lines go to `loki/api/v1/push` relative to it (as pino-loki did). */
+  /** Loki base URL (path prefix kept); lines go to `lokiPushUrl(host)`. */
   host: string;
   /** Stream labels added to every line (low cardinality), next to `level`. */
   labels: Record<string, string>;
@@ -90,9 +90,25 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+const PUSH_PATH = '/loki/api/v1/push';
+
+/**
+ * Where pushes go for a `LOKI_URL`: `<LOKI_URL>/loki/api/v1/push`, whatever path `LOKI_URL` has, so a
+ * Loki behind a gateway prefix (`https://gw/tenant-a/logs`) or VictoriaLogs (`http://vl:9428/insert`)
+ * works. A URL that already ends in `/loki/api/v1/push` (as Promtail and Alloy are configured) is
+ * used as it is. (`new URL('loki/api/v1/push', base)` would drop the base's last path segment.)
+ */
+export function lokiPushUrl(base: string): URL {
+  const url = new URL(base);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith(PUSH_PATH) ? path : path + PUSH_PATH;
+  return url;
+}
+
 export class LokiQueue {
   readonly #o: Required<Omit<LokiTransportOptions, 'notice'>>;
   readonly #url: URL;
+  readonly #headers: Record<string, string>;
   readonly #notice: (line: string) => void;
   // FIFO with a moving head (no O(n) shift); compacted when the dead prefix dominates.
   #entries: Entry[] = [];
@@ -120,7 +136,17 @@ export class LokiQueue {
       shutdownFlushMs: 3_000,
       ...opts,
     };
-    this.#url = new URL('loki/api/v1/push', opts.host);
+    this.#url = lokiPushUrl(opts.host);
+    this.#headers = { 'content-type': 'application/json' };
+    // fetch refuses a URL with credentials in it (TypeError, which would be retried for ever):
+    // `https://user:token@logs.example` (Grafana Cloud's form) becomes HTTP Basic auth.
+    if (this.#url.username !== '' || this.#url.password !== '') {
+      const user = decodeURIComponent(this.#url.username);
+      const password = decodeURIComponent(this.#url.password);
+      this.#headers['authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      this.#url.username = '';
+      this.#url.password = '';
+    }
     this.#notice =
       opts.notice ??
       ((line) => {
@@ -261,7 +287,7 @@ export class LokiQueue {
     const abort = new AbortController();
     this.#abortPush = () => abort.abort();
     try {
-      const res = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.any([AbortSignal.timeout(timeout), abort.signal]) });
+      const res = await fetch(this.#url, { method: 'POST', headers: this.#headers, body, signal: AbortSignal.any([AbortSignal.timeout(timeout), abort.signal]) });
       const text = await res.text().catch(() => '');
       if (res.ok) return { kind: 'ok' };
       if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) return { kind: 'rejected', status: res.status, body: text.slice(0, 500) };

@@ -13,6 +13,8 @@ export interface LokiEntry {
 export class FakeLoki {
   readonly entries: LokiEntry[] = [];
   pushes = 0;
+  /** Authorization header of the last push. */
+  authorization: string | undefined;
   refusedPushes = 0;
   /** 'up': 204 and record; a number: answer that status without recording. */
   answer: 'up' | number = 'up';
@@ -21,13 +23,18 @@ export class FakeLoki {
   readonly #server: Server;
   port = 0;
 
-  constructor() {
+  /** The path Loki is served under (a gateway's), e.g. '/tenant-a/logs'. */
+  readonly prefix: string;
+
+  constructor(prefix = '') {
+    this.prefix = prefix;
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.url !== '/loki/api/v1/push') return void res.writeHead(404).end();
+        if (req.url !== `${this.prefix}/loki/api/v1/push`) return void res.writeHead(404).end();
         this.pushes++;
+        this.authorization = req.headers.authorization;
         if (this.answer !== 'up') {
           this.refusedPushes++;
           const headers: Record<string, string> = { 'content-type': 'text/plain' };

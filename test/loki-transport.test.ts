@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogDropBuffer, readLogDrops } from '../src/log-drops.ts';
 import { createLogger } from '../src/logger.ts';
-import { LokiQueue, type LokiTransportOptions } from '../src/loki-transport.ts';
+import { lokiPushUrl, LokiQueue, type LokiTransportOptions } from '../src/loki-transport.ts';
 import { FakeLoki, sleep, until } from './fake-loki.ts';
 import { LogCapture } from './harness.ts';
 
@@ -140,5 +140,39 @@ describe('Loki transport', () => {
     await until(() => l.entries.length === 1, 5_000, 'the line in Loki');
     expect(l.entries[0]).toMatchObject({ labels: { service_name: 'svc-ts', level: 'info' }, line: { event: 'via_ts_transport', msg: 'hello' } });
     expect(l.entries[0]!.ts).toBe(`${out.lines[0]!['time'] as number}000000`);
+  });
+
+  it.each([
+    ['http://loki:3100', 'http://loki:3100/loki/api/v1/push'],
+    ['http://loki:3100/', 'http://loki:3100/loki/api/v1/push'],
+    ['http://vl:9428/insert', 'http://vl:9428/insert/loki/api/v1/push'],
+    ['https://gw.example/tenant-a/logs/', 'https://gw.example/tenant-a/logs/loki/api/v1/push'],
+    ['http://loki:3100/loki/api/v1/push', 'http://loki:3100/loki/api/v1/push'],
+    ['https://u:p@gw.example/a/loki/api/v1/push/', 'https://u:p@gw.example/a/loki/api/v1/push'],
+  ])('LOKI_URL %s pushes to %s (the path prefix is kept)', (base, push) => {
+    expect(lokiPushUrl(base).href).toBe(push);
+  });
+
+  it('a Loki behind a gateway path prefix receives the pushes under that prefix', async () => {
+    loki = new FakeLoki('/tenant-a/logs');
+    await loki.start();
+    const l = loki;
+    const { q, drops } = queue({ host: `${l.url}/tenant-a/logs` });
+    q.add(line(1));
+    await until(() => l.entries.length === 1, 2_000, 'the line under the prefix');
+    expect(l.pushes).toBe(1);
+    expect(drops().rejected).toBe(0);
+    await q.close();
+  });
+
+  it('credentials in LOKI_URL become HTTP Basic auth (fetch refuses them in the URL)', async () => {
+    loki = new FakeLoki('/base');
+    await loki.start();
+    const l = loki;
+    const { q } = queue({ host: `http://12345:glc%40token@127.0.0.1:${l.port}/base` });
+    q.add(line(1));
+    await until(() => l.entries.length === 1, 2_000, 'the line pushed with credentials');
+    expect(l.authorization).toBe(`Basic ${Buffer.from('12345:glc@token').toString('base64')}`);
+    await q.close();
   });
 });
