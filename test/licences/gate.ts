@@ -1,0 +1,57 @@
+// `npm run licences`: the licence gate that .ci/run runs before anything is started.
+// - npm: every package in package-lock.json, by the SPDX `license` the lockfile records;
+// - Go: every module linked into each binary the tests build and run (the Collector, Jaeger,
+//   VictoriaLogs, and licence-scan itself), read from the binary (`go version -m`) and classified
+//   from the module's licence files by licence-scan (github.com/google/licensecheck).
+// Anything not on the allow-list in policy.ts (AGPL/GPL/LGPL/SSPL/BUSL, or unrecognised) fails the
+// run, naming the package or module and the binary it is in.
+//   node test/licences/gate.ts [--binary PATH]...   (extra binaries: e.g. to show a failure)
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { root } from '../relay-process.ts';
+import { goModuleBinary, jaegerBinary, otelcolBinary, victoriaLogsBinary } from '../stack/services.ts';
+import { goVerdict, npmVerdict, type ScannedModule } from './policy.ts';
+
+const { values } = parseArgs({ options: { binary: { type: 'string', multiple: true, default: [] } } });
+const failures: string[] = [];
+const tally = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+const show = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+
+// npm
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { license?: string; version?: string }> };
+const npmCounts = new Map<string, number>();
+const npmPackages = Object.entries(lock.packages).filter(([key]) => key !== '');
+for (const [key, pkg] of npmPackages) {
+  const name = key.replace(/^.*node_modules\//, '');
+  const verdict = npmVerdict(pkg.license);
+  tally(npmCounts, pkg.license ?? '(none)');
+  if (!verdict.ok) failures.push(`npm ${name}@${pkg.version ?? '?'} (${key}): ${verdict.reason}`);
+}
+console.log(`licences: npm, ${npmPackages.length} packages in package-lock.json: ${show(npmCounts)}`);
+
+// Go
+const scanner = goModuleBinary('../licences/licence-scan', 'licence-scan', '.');
+const binaries = [otelcolBinary(), jaegerBinary(), victoriaLogsBinary(), scanner, ...(values.binary ?? [])];
+const scanned = execFileSync(scanner, binaries, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] })
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as ScannedModule);
+for (const bin of binaries) {
+  const mods = scanned.filter((m) => m.binary === bin);
+  const counts = new Map<string, number>();
+  for (const m of mods) {
+    tally(counts, [...new Set((m.files ?? []).flatMap((f) => f.ids))].sort().join('+') || '(none)');
+    const verdict = goVerdict(m);
+    if (!verdict.ok) failures.push(`go ${m.module}@${m.version} in ${bin.replace(/^.*\//, '')}: ${verdict.reason}`);
+  }
+  console.log(`licences: go, ${mods.length} modules in ${bin.replace(/^.*\//, '')}: ${show(counts)}`);
+}
+
+if (failures.length > 0) {
+  console.error(`licences: FAIL, ${failures.length} not allowed (allow-list in test/licences/policy.ts):`);
+  for (const f of failures) console.error(`  ${f}`);
+  process.exit(1);
+}
+console.log('licences: ok, every npm package and Go module is on the allow-list');

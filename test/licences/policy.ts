@@ -1,0 +1,98 @@
+// Which licences may enter the project's lockfile and the binaries its tests build. Permissive
+// licences only; anything copyleft, source-available or unrecognised fails with the package's name.
+
+/** SPDX ids (and licensecheck's ids for the same licences) that are allowed. */
+export const ALLOWED = new Set(['Apache-2.0', 'MIT', 'MIT-0', 'BSD-2-Clause', 'BSD-2-Clause-Views', 'BSD-3-Clause', 'ISC', 'MPL-2.0', '0BSD', 'Zlib', 'CC0-1.0', 'Unlicense', 'BlueOak-1.0.0', 'Python-2.0']);
+
+/** Named so a failure says why: network copyleft, copyleft, source-available. */
+const DENIED = /^(AGPL|GPL|LGPL|SSPL|BUSL|Elastic|Commons-Clause|CC-BY-NC)/i;
+
+/**
+ * Go modules this project must not build, require or run, whatever their files say: the machines'
+ * package policy marks them not-to-use (AGPL-3.0). Users run these programs from their images.
+ */
+export const NOT_TO_USE = ['github.com/grafana/tempo', 'github.com/grafana/loki/v3', 'github.com/grafana/grafana'];
+const notToUse = (module: string) => NOT_TO_USE.some((m) => module === m || module.startsWith(`${m}/`));
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * An npm package's `license` (an SPDX expression, as the lockfile records it): allowed when some
+ * choice of its OR branches uses allowed licences only. A 30-line reader instead of spdx-satisfies,
+ * whose own dependency spdx-exceptions is CC-BY-3.0 (the gate would have to except its own tool).
+ */
+export function npmVerdict(expression: string | undefined): Verdict {
+  if (expression === undefined || expression.trim() === '') return { ok: false, reason: 'no licence declared' };
+  let tokens: string[];
+  try {
+    tokens = tokenize(expression);
+    const pos = { i: 0 };
+    const ok = orExpr(tokens, pos);
+    if (pos.i !== tokens.length) throw new Error(`unexpected "${tokens[pos.i]}"`);
+    if (ok) return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `not an SPDX expression: ${JSON.stringify(expression)} (${(err as Error).message})` };
+  }
+  const denied = tokens.filter((t) => DENIED.test(t));
+  return { ok: false, reason: denied.length > 0 ? `${denied.join(', ')} is not allowed` : `${expression} is not on the allow-list` };
+}
+
+function tokenize(s: string): string[] {
+  return s.replace(/[()]/g, ' $& ').split(/\s+/).filter(Boolean);
+}
+function orExpr(t: string[], p: { i: number }): boolean {
+  let ok = andExpr(t, p);
+  while (t[p.i]?.toUpperCase() === 'OR') {
+    p.i++;
+    ok = andExpr(t, p) || ok;
+  }
+  return ok;
+}
+function andExpr(t: string[], p: { i: number }): boolean {
+  let ok = atom(t, p);
+  while (t[p.i]?.toUpperCase() === 'AND') {
+    p.i++;
+    ok = atom(t, p) && ok;
+  }
+  return ok;
+}
+function atom(t: string[], p: { i: number }): boolean {
+  const tok = t[p.i++];
+  if (tok === undefined) throw new Error('unexpected end');
+  if (tok === '(') {
+    const ok = orExpr(t, p);
+    if (t[p.i++] !== ')') throw new Error('missing )');
+    return ok;
+  }
+  if (!/^[A-Za-z0-9.+-]+$/.test(tok) || /^(AND|OR|WITH)$/i.test(tok)) throw new Error(`unexpected "${tok}"`);
+  if (t[p.i]?.toUpperCase() === 'WITH') p.i += 2; // an exception only widens what the licence allows
+  return ALLOWED.has(tok.replace(/\+$/, ''));
+}
+
+export interface ScannedModule {
+  binary: string;
+  module: string;
+  version: string;
+  files: { name: string; ids: string[]; percent: number }[] | null;
+  error?: string;
+}
+
+/**
+ * A Go module, from what licensecheck found in its licence files: allowed when it found at least
+ * one licence and every licence it found is allowed (a file that concatenates licences, such as
+ * Apache-2.0 with a BSD-3-Clause notice, needs both to be allowed).
+ */
+export function goVerdict(m: ScannedModule): Verdict {
+  if (notToUse(m.module)) return { ok: false, reason: 'not-to-use (AGPL-3.0, package policy of these machines)' };
+  if (m.error) return { ok: false, reason: `could not read its source: ${m.error}` };
+  const ids = [...new Set((m.files ?? []).flatMap((f) => f.ids))];
+  if (ids.length === 0) {
+    const files = (m.files ?? []).map((f) => f.name);
+    return { ok: false, reason: files.length === 0 ? 'no LICENSE file' : `licence not recognised in ${files.join(', ')}` };
+  }
+  const denied = ids.filter((id) => DENIED.test(id));
+  if (denied.length > 0) return { ok: false, reason: `${denied.join(', ')} is not allowed` };
+  const unknown = ids.filter((id) => !ALLOWED.has(id));
+  if (unknown.length > 0) return { ok: false, reason: `${unknown.join(', ')} is not on the allow-list` };
+  return { ok: true };
+}
