@@ -55,4 +55,54 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(relay.deploy)).toContain('"driver":"nvidia"');
     expect(file.services['vllm']!.command).toContain('--gpu-memory-utilization');
   });
+
+  it('docker-compose.apache.yml swaps Tempo and Loki for Jaeger and VictoriaLogs and starts nothing AGPL', () => {
+    const r = compose(['config'], ['docker-compose.yml', 'docker-compose.apache.yml']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const merged = (parse(r.stdout) as { services: Record<string, Service & { depends_on?: unknown }> }).services;
+    const started = Object.entries(merged).filter(([, s]) => s.profiles === undefined).map(([n]) => n).sort();
+    expect(started).toEqual(['alert-webhook', 'alertmanager', 'jaeger', 'otel-collector', 'prometheus', 'relay', 'simulator', 'victorialogs']);
+    for (const agpl of ['tempo', 'loki', 'grafana']) expect(merged[agpl]!.profiles, agpl).toEqual(['agpl']);
+    // Nothing that starts may wait for a service that does not.
+    for (const name of started) {
+      const deps = merged[name]!.depends_on;
+      const names = Array.isArray(deps) ? deps : Object.keys((deps ?? {}) as object);
+      for (const d of names as string[]) expect(started, `${name} depends on ${d}`).toContain(d);
+    }
+    expect(merged['relay']!.environment!['LOKI_URL']).toBe('http://victorialogs:9428/insert');
+    expect(merged['otel-collector']!.environment!['TRACES_BACKEND_ENDPOINT']).toBe('jaeger:4317');
+    expect(merged['prometheus']!.command).toContain('--config.file=/etc/prometheus/prometheus.apache.yml');
+    expect(merged['prometheus']!.command).toContain('--enable-feature=exemplar-storage');
+    expect(merged['victorialogs']!.command).toContain('-loki.disableMessageParsing');
+    const apache = parse(readFileSync(`${root}docker-compose.apache.yml`, 'utf8')) as { services: Record<string, Service> };
+    for (const name of ['jaeger', 'victorialogs']) expect(apache.services[name]!.image, name).toMatch(/^[\w./-]+:v?\d+\.\d+\.\d+$/);
+    const mounts = Object.values(apache.services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('./'));
+    for (const m of mounts) expect(existsSync(`${root}${m.split(':')[0]!.slice(2)}`), m).toBe(true);
+  });
+
+  it('the images the override runs are the versions the stack tests build', () => {
+    const apache = parse(readFileSync(`${root}docker-compose.apache.yml`, 'utf8')) as { services: Record<string, Service> };
+    const jaegerMod = readFileSync(`${root}test/stack/jaeger-build/go.mod`, 'utf8');
+    const vlMod = readFileSync(`${root}test/stack/victorialogs-build/go.mod`, 'utf8');
+    // Jaeger's Go module v1.N.x is Jaeger 2.(N-63).x (v1.76.0 = 2.13.0).
+    const [, minor, patch] = /github\.com\/jaegertracing\/jaeger v1\.(\d+)\.(\d+)/.exec(jaegerMod)!;
+    expect(apache.services['jaeger']!.image).toBe(`jaegertracing/jaeger:2.${Number(minor) - 63}.${patch}`);
+    const [, vl] = /github\.com\/VictoriaMetrics\/VictoriaLogs (v[\d.]+)/.exec(vlMod)!;
+    expect(apache.services['victorialogs']!.image).toBe(`victoriametrics/victoria-logs:${vl}`);
+  });
+});
+
+describe('prometheus/prometheus.apache.yml', () => {
+  it('is prometheus.yml with jaeger and victorialogs jobs in place of tempo and loki', () => {
+    type Job = { job_name: string; static_configs: { targets: string[] }[] };
+    const base = parse(readFileSync(`${root}prometheus/prometheus.yml`, 'utf8')) as { scrape_configs: Job[] };
+    const apache = parse(readFileSync(`${root}prometheus/prometheus.apache.yml`, 'utf8')) as { scrape_configs: Job[] };
+    const swap: Record<string, Job> = {
+      tempo: { job_name: 'jaeger', static_configs: [{ targets: ['jaeger:8888'] }] },
+      loki: { job_name: 'victorialogs', static_configs: [{ targets: ['victorialogs:9428'] }] },
+    };
+    expect(apache).toEqual({ ...base, scrape_configs: base.scrape_configs.map((j) => swap[j.job_name] ?? j) });
+    expect(base.scrape_configs.map((j) => j.job_name)).toContain('span-metrics');
+  });
 });

@@ -1,14 +1,31 @@
-// THE one place where the stack tests change the repository's own config files: hostnames and
-// ports only (docker-compose service names → 127.0.0.1, fixed ports → free ones). Every key must
-// occur in the file, so a renamed host or port in a config fails the test instead of being missed.
+// THE one place where the stack tests change the repository's own config files: hostnames, ports
+// and data paths only (docker-compose service names → 127.0.0.1, fixed ports → free ones, volume
+// paths → temp dirs). Every key must occur, so a renamed host, port or flag in a config fails the
+// test instead of being missed.
+const HOST_PORT = /^[\w.-]*:?\s?[\w.-]*$/;
+
 export function rewriteHostsAndPorts(text: string, replacements: Record<string, string>, file: string): string {
   let out = text;
   for (const [from, to] of Object.entries(replacements)) {
-    if (!/^[\w.-]*:?\s?[\w.-]*$/.test(from) || !/^[\w.-]*:?\s?[\w.-]*$/.test(to)) {
+    if (!HOST_PORT.test(from) || !HOST_PORT.test(to)) {
       throw new Error(`rewrite ${JSON.stringify(from)} → ${JSON.stringify(to)}: only host[:port] or "key: value" host/port pairs may change`);
     }
     if (!out.includes(from)) throw new Error(`${file}: expected to find ${JSON.stringify(from)} to rewrite`);
     out = out.split(from).join(to);
+  }
+  return out;
+}
+
+/**
+ * Command-line flags of a program (e.g. VictoriaLogs' in docker-compose.apache.yml): the value of
+ * each named flag (`-name=value`) is replaced; every other flag is kept as written.
+ */
+export function rewriteFlags(args: readonly string[], values: Record<string, string>, file: string): string[] {
+  const out = [...args];
+  for (const [flag, value] of Object.entries(values)) {
+    const i = out.findIndex((a) => a.startsWith(`${flag}=`));
+    if (i < 0) throw new Error(`${file}: expected the flag ${flag}=… to rewrite`);
+    out[i] = `${flag}=${value}`;
   }
   return out;
 }

@@ -1,19 +1,22 @@
 // `npm run stack`: the full stack locally without Docker, from cached binaries (built on first
-// use), with the repo's configs. Ctrl-C stops everything. Grafana is not included (no package for
-// it here): point your own Grafana at the printed Prometheus/Tempo/Loki URLs, or use `docker compose`.
+// use), with the repo's configs, as docker-compose.yml + docker-compose.apache.yml run it: Jaeger
+// for traces and VictoriaLogs for logs (Apache-2.0). Grafana, Tempo and Loki (AGPL) are not run:
+// use docker compose for them. Ctrl-C stops everything.
 import { startStack } from './stack.ts';
 
-console.error('Starting Alertmanager, Loki, Tempo, OpenTelemetry Collector, the relay and Prometheus (first run builds binaries: ~10 min)…');
+console.error('Starting Alertmanager, VictoriaLogs, Jaeger, the OpenTelemetry Collector, the relay and Prometheus (the first run builds binaries: ~5 min)…');
 const stack = await startStack({ RELAY_SIMULATOR_LATENCY_MS: '20', RELAY_SIMULATOR_LATENCY_PER_TOKEN_MS: '0.05' });
 const p = stack.port;
+const tags = encodeURIComponent('{"gen_ai.request.model":"Qwen/Qwen3-Embedding-4B"}');
+const logsql = encodeURIComponent('{service_name="embedding-relay"} | unpack_json fields (model, status, trace_id, duration_ms)');
 console.error(`
 embedding-relay stack is up (all on 127.0.0.1):
   relay            ${stack.relay.url}/v1/embeddings   (upstream: the built-in SIMULATOR)
   relay metrics    http://127.0.0.1:${stack.relay.metricsPort}/metrics
-  Prometheus       ${stack.promUrl}          (alerts: ${stack.promUrl}/alerts)
+  Prometheus       ${stack.promUrl}          (alerts: ${stack.promUrl}/alerts; span metrics: traces_span_metrics_calls_total)
   Alertmanager     http://127.0.0.1:${p['alertmanager']}
-  Tempo            ${stack.tempoUrl}          (e.g. ${stack.tempoUrl}/api/search?q=%7Bspan.gen_ai.operation.name%3D%22embeddings%22%7D)
-  Loki             ${stack.lokiUrl}           (e.g. ${stack.lokiUrl}/loki/api/v1/query_range?query=%7Bservice_name%3D%22embedding-relay%22%7D)
+  Jaeger API       ${stack.jaegerUrl}/api/traces?service=embedding-relay&tags=${tags}&lookback=1h
+  VictoriaLogs     ${stack.logsUrl}/select/logsql/query?query=${logsql}
   Collector OTLP   http://127.0.0.1:${p['otlpHttp']} (HTTP), 127.0.0.1:${p['otlpGrpc']} (gRPC)
 
 Send traffic:

@@ -12,15 +12,16 @@ export function otelcolBinary(): string {
   return execFileSync('bash', [join(here, 'build-otelcol.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-/** Grafana Tempo built from its Go module (tempo-build/go.mod; cached; cold build ~3–4 min). */
-export function tempoBinary(): string {
-  return execFileSync('bash', [join(here, 'build-tempo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+/** A Go program built from its module test/stack/<wrapper> (go.mod, go.sum, *.go; cached by their hash). */
+export function goModuleBinary(wrapper: string, name: string, pkg: string): string {
+  return execFileSync('bash', [join(here, 'build-go-module.sh'), join(here, wrapper), name, pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-/** Grafana Loki built from its Go module (loki-build/go.mod; cached; cold build ~5 min). */
-export function lokiBinary(): string {
-  return execFileSync('bash', [join(here, 'build-loki.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
+/** Jaeger v2 (Apache-2.0), the OTLP trace backend in Tempo's place (cold build ~2.5 min). */
+export const jaegerBinary = (): string => goModuleBinary('jaeger-build', 'jaeger', 'github.com/jaegertracing/jaeger/cmd/jaeger');
+
+/** VictoriaLogs (Apache-2.0), which takes Loki's push API, in Loki's place (cold build ~30 s). */
+export const victoriaLogsBinary = (): string => goModuleBinary('victorialogs-build', 'victoria-logs', 'github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs');
 
 /** A program from PATH (Debian packages); throws with the package to install when absent. */
 export function systemBinary(name: string, debianPackage: string): string {

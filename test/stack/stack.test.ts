@@ -1,6 +1,8 @@
-// End to end against the real programs (started by stack.ts with the repo's configs): the relay
-// → OpenTelemetry Collector → Tempo; the relay → Loki; Prometheus scraping everything, with the
-// repo's rules and the dashboard's queries; Alertmanager. Nothing is mocked.
+// End to end against real programs (started by stack.ts with the repo's configs, as
+// docker-compose.yml + docker-compose.apache.yml run them): the relay → OpenTelemetry Collector →
+// Jaeger (OTLP, in Tempo's place) and → span metrics with exemplars → Prometheus; the relay →
+// VictoriaLogs (Loki push API, in Loki's place); Prometheus with the repo's rules and the
+// dashboard's queries; Alertmanager. Nothing is mocked; nothing AGPL is built or run.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jsonLines, root, type RelayProcess } from '../relay-process.ts';
+import { grafanaLogQueries, grafanaTraceQueries, logQlFields, traceQlConditions, type TraceQlCondition } from '../shipped-queries.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -16,12 +19,14 @@ let relay: RelayProcess;
 let otelcol: string;
 let port: Record<string, number>;
 let promUrl: string;
-let tempoUrl: string;
-let lokiUrl: string;
+let jaegerUrl: string;
+let logsUrl: string;
+let client: OpenAI;
 
 beforeAll(async () => {
   stack = await startStack();
-  ({ relay, otelcol, port, promUrl, tempoUrl, lokiUrl } = stack);
+  ({ relay, otelcol, port, promUrl, jaegerUrl, logsUrl } = stack);
+  client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
 });
 
 afterAll(async () => {
@@ -36,6 +41,17 @@ interface PromResult {
 const query = async (expr: string): Promise<PromResult> =>
   (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as PromResult;
 
+/** One embeddings call; returns the trace_id and span_id of the relay's log line for it. */
+async function embedAndFindIds(model: string, input: string | string[], extra: { dimensions?: number } = {}): Promise<{ traceId: string; spanId: string; line: Record<string, unknown> }> {
+  await client.embeddings.create({ model, input, ...extra });
+  const line = await eventually(`the relay's log line for ${model}`, async () => jsonLines(relay.out.stdout).find((l) => l['model'] === model), 5_000, 100);
+  return { traceId: line['trace_id'] as string, spanId: line['span_id'] as string, line };
+}
+
+const datasources = parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
+  datasources: { uid: string; jsonData: Record<string, unknown> }[];
+};
+
 describe('OpenTelemetry Collector', () => {
   it('otelcol validate accepts otel-collector.yaml, and rejects a broken copy', () => {
     expect(execFileSync(otelcol, ['validate', '--config', join(root, 'otel-collector.yaml')], { encoding: 'utf8', stdio: 'pipe' })).toBe('');
@@ -45,7 +61,6 @@ describe('OpenTelemetry Collector', () => {
   });
 
   it('receives the relay’s spans over OTLP/HTTP', async () => {
-    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
     for (let i = 0; i < 5; i++) await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: [`stack test ${i}`, 'second'] });
     const accepted = await eventually('the Collector to accept spans', async () => {
       const text = await (await fetch(`http://127.0.0.1:${port['collectorMetrics']}/metrics`)).text();
@@ -57,13 +72,14 @@ describe('OpenTelemetry Collector', () => {
 });
 
 describe('Prometheus', () => {
-  it('scrapes the relay, the Collector, Tempo and Loki, and knows its Alertmanager', async () => {
+  it('scrapes the relay, the Collector and its span metrics, Jaeger and VictoriaLogs, and knows its Alertmanager', async () => {
+    const want = ['embedding-relay', 'otel-collector', 'span-metrics', 'jaeger', 'victorialogs', 'prometheus'];
     const up = await eventually('all targets up', async () => {
       const r = await query('up');
       const jobs = Object.fromEntries(r.data.result.map((s) => [s.metric['job'], s.value[1]]));
-      return ['embedding-relay', 'otel-collector', 'tempo', 'loki', 'prometheus'].every((j) => jobs[j] === '1') ? jobs : undefined;
+      return want.every((j) => jobs[j] === '1') ? jobs : undefined;
     }, 60_000);
-    expect(up).toMatchObject({ 'embedding-relay': '1', 'otel-collector': '1', tempo: '1', loki: '1', prometheus: '1' });
+    expect(Object.keys(up).sort()).toEqual([...want].sort());
     const ams = (await (await fetch(`${promUrl}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
     expect(ams.data.activeAlertmanagers.map((a) => a.url)).toEqual([`http://127.0.0.1:${port['alertmanager']}/api/v2/alerts`]);
   });
@@ -75,7 +91,6 @@ describe('Prometheus', () => {
     const all = rules.groups.flatMap((g) => g.rules);
     // rate() needs the counter to grow between two scrapes (15 s apart): keep traffic flowing,
     // including a failure, until Prometheus sees it.
-    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
     await eventually('request rate in Prometheus', async () => {
       await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: ['keep', 'traffic', 'flowing'] });
       await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'x', dimensions: 99_999 }).catch(() => undefined);
@@ -105,7 +120,47 @@ describe('Prometheus', () => {
   });
 });
 
-describe('Grafana dashboard', () => {
+describe('Span metrics (the Collector’s span_metrics connector → Prometheus)', () => {
+  it('Prometheus has the relay’s SERVER spans as traces_span_metrics_calls_total', async () => {
+    const names = await eventually('traces_span_metrics_calls_total in Prometheus', async () => {
+      await client.embeddings.create({ model: 'm-spanmetrics', input: 'count me' });
+      const r = await query('sum by (span_name, span_kind) (traces_span_metrics_calls_total{service_name="embedding-relay"})');
+      const found = r.data.result.map((x) => `${x.metric['span_kind']} ${x.metric['span_name']}`);
+      return found.includes('SPAN_KIND_SERVER embeddings m-spanmetrics') ? found : undefined;
+    }, 90_000);
+    expect(names).toContain('SPAN_KIND_SERVER embeddings m-spanmetrics');
+  });
+
+  it('exemplars carry the trace_id label Grafana is provisioned with, and that trace is in Jaeger', async () => {
+    const name = (datasources.datasources.find((d) => d.uid === 'prometheus')!.jsonData as { exemplarTraceIdDestinations: { name: string }[] }).exemplarTraceIdDestinations[0]!.name;
+    const { traceId } = await embedAndFindIds('m-exemplar', 'exemplar please');
+    const exemplar = await eventually('an exemplar for m-exemplar in Prometheus', async () => {
+      const end = Date.now() / 1000;
+      const q = encodeURIComponent('traces_span_metrics_duration_seconds_bucket{service_name="embedding-relay", span_name="embeddings m-exemplar"}');
+      const body = (await (await fetch(`${promUrl}/api/v1/query_exemplars?query=${q}&start=${end - 3600}&end=${end + 60}`)).json()) as {
+        data: { exemplars: { labels: Record<string, string> }[] }[];
+      };
+      return body.data.flatMap((d) => d.exemplars).find((e) => e.labels[name] === traceId);
+    }, 90_000);
+    expect(exemplar.labels).toMatchObject({ [name]: traceId });
+    expect(exemplar.labels['span_id']).toMatch(/^[0-9a-f]{16}$/);
+    const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('the dashboard’s exemplar series reads the span metrics', async () => {
+    const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as { panels: { targets?: { expr?: string; exemplar?: boolean }[] }[] };
+    const exemplarTargets = dashboard.panels.flatMap((p) => p.targets ?? []).filter((t) => t.exemplar === true);
+    expect(exemplarTargets.length).toBeGreaterThan(0);
+    for (const t of exemplarTargets) {
+      const r = await query(t.expr!.replaceAll('$__rate_interval', '5m'));
+      expect(r.status, t.expr).toBe('success');
+      expect(r.data.result.length, `no data for ${t.expr}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
   interface Target { expr?: string; datasource?: { type: string } }
   interface Panel { title: string; type: string; targets?: Target[] }
   const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as {
@@ -142,118 +197,116 @@ describe('Grafana dashboard', () => {
   });
 });
 
-describe('Tempo', () => {
-  interface OtlpTrace {
-    batches?: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
-    trace?: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-  }
+describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
   interface Attr { key: string; value: Record<string, unknown> }
-  interface OtlpSpan { name: string; kind: string; spanId: string; parentSpanId?: string; attributes?: Attr[] }
-  const attr = (s: OtlpSpan, key: string) => {
-    const v = s.attributes?.find((a) => a.key === key)?.value;
-    return v === undefined ? undefined : (v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['arrayValue']);
+  interface OtlpSpan { name: string; kind: number; spanId: string; parentSpanId?: string; attributes?: Attr[] }
+  interface OtlpTraces { result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] } }
+  const value = (attrs: Attr[] | undefined, key: string) => {
+    const v = attrs?.find((a) => a.key === key)?.value;
+    return v === undefined ? undefined : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
   };
   let traceId: string;
+  let trace: OtlpTraces;
 
-  it('returns the trace by id: the relay span with GenAI attributes and the upstream CLIENT span', async () => {
-    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
-    await client.embeddings.create({ model: 'm-tempo', input: ['find me in tempo', 'twice'], dimensions: 128 });
-    await new Promise((r) => setTimeout(r, 300));
-    const line = jsonLines(relay.out.stdout).find((l) => l['model'] === 'm-tempo');
-    traceId = line!['trace_id'] as string;
-    const spans = await eventually('the trace in Tempo', async () => {
-      const res = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' } });
+  it('returns the trace by id: the relay’s SERVER span with GenAI attributes and its upstream CLIENT child', async () => {
+    ({ traceId } = await embedAndFindIds('m-jaeger', ['find me in jaeger', 'twice'], { dimensions: 128 }));
+    trace = await eventually('the trace in Jaeger', async () => {
+      const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`);
       if (res.status !== 200) return undefined;
-      const body = (await res.json()) as OtlpTrace;
-      const rs = body.batches ?? body.trace?.resourceSpans ?? [];
-      const all = rs.flatMap((b) => b.scopeSpans.flatMap((ss) => ss.spans));
-      return all.length >= 2 ? all : undefined;
+      const body = (await res.json()) as OtlpTraces;
+      const n = body.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length;
+      return n >= 2 ? body : undefined;
     }, 60_000);
-    const server = spans.find((s) => s.name === 'embeddings m-tempo')!;
-    expect(server.kind).toMatch(/SERVER/);
-    expect(attr(server, 'gen_ai.operation.name')).toBe('embeddings');
-    expect(attr(server, 'gen_ai.request.model')).toBe('m-tempo');
-    expect(attr(server, 'gen_ai.provider.name')).toBe('simulator');
-    expect(String(attr(server, 'gen_ai.embeddings.dimension.count'))).toBe('128');
-    expect(String(attr(server, 'embedding.batch.size'))).toBe('2');
-    const upstream = spans.find((s) => s.kind.includes('CLIENT') && s.parentSpanId === server.spanId);
+    const spans = trace.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    const server = spans.find((s) => s.name === 'embeddings m-jaeger')!;
+    expect(server.kind).toBe(2); // SPAN_KIND_SERVER
+    expect(value(server.attributes, 'gen_ai.operation.name')).toBe('embeddings');
+    expect(value(server.attributes, 'gen_ai.request.model')).toBe('m-jaeger');
+    expect(value(server.attributes, 'gen_ai.provider.name')).toBe('simulator');
+    expect(value(server.attributes, 'gen_ai.embeddings.dimension.count')).toBe('128');
+    expect(value(server.attributes, 'embedding.batch.size')).toBe('2');
+    expect(value(trace.result.resourceSpans[0]!.resource.attributes, 'service.name')).toBe('embedding-relay');
+    const upstream = spans.find((s) => s.kind === 3 && s.parentSpanId === server.spanId);
     expect(upstream, 'upstream CLIENT span').toBeDefined();
-    expect(attr(upstream!, 'http.request.method')).toBe('POST');
+    expect(value(upstream!.attributes, 'http.request.method')).toBe('POST');
   });
 
-  it('finds the trace with a TraceQL search on gen_ai.request.model', async () => {
-    const q = encodeURIComponent('{ span.gen_ai.request.model = "m-tempo" }');
-    const found = await eventually('TraceQL search result', async () => {
-      const end = Math.ceil(Date.now() / 1000) + 60;
-      const res = await fetch(`${tempoUrl}/api/search?q=${q}&start=${end - 3600}&end=${end}&limit=20`);
-      const body = (await res.json()) as { traces?: { traceID: string }[] };
-      const ids = (body.traces ?? []).map((t) => t.traceID.padStart(32, '0'));
+  it('finds the trace by an attribute search on gen_ai.request.model', async () => {
+    const tags = encodeURIComponent(JSON.stringify({ 'gen_ai.request.model': 'm-jaeger' }));
+    const found = await eventually('the attribute search result', async () => {
+      const body = (await (await fetch(`${jaegerUrl}/api/traces?service=embedding-relay&tags=${tags}&lookback=1h&limit=20`)).json()) as { data: { traceID: string }[] };
+      const ids = body.data.map((t) => t.traceID.padStart(32, '0'));
       return ids.includes(traceId) ? ids : undefined;
-    }, 60_000);
-    expect(found).toContain(traceId);
+    }, 30_000);
+    expect(found).toEqual([traceId]);
   });
 
-  it('remote-writes span metrics (metrics-generator) into Prometheus', async () => {
-    const series = await eventually('traces_spanmetrics_* in Prometheus', async () => {
-      const r = await query('sum by (service, span_name) (traces_spanmetrics_calls_total{service="embedding-relay"})');
-      return r.data.result.length > 0 ? r.data.result.map((x) => x.metric['span_name']) : undefined;
-    }, 90_000);
-    expect(series.some((name) => name?.startsWith('embeddings '))).toBe(true);
-  });
-
-  it('span metrics carry exemplars whose trace-id label is the one Grafana is provisioned with', async () => {
-    const labelNames = await eventually('exemplars in Prometheus', async () => {
-      const end = Date.now() / 1000;
-      const q = encodeURIComponent('traces_spanmetrics_latency_bucket{service="embedding-relay"}');
-      const body = (await (await fetch(`${promUrl}/api/v1/query_exemplars?query=${q}&start=${end - 3600}&end=${end + 60}`)).json()) as {
-        data: { exemplars: { labels: Record<string, string> }[] }[];
-      };
-      const ex = body.data.flatMap((d) => d.exemplars);
-      return ex.length > 0 ? Object.keys(ex[0]!.labels) : undefined;
-    }, 90_000);
-    const ds = parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
-      datasources: { uid: string; jsonData: { exemplarTraceIdDestinations?: { name: string }[] } }[];
-    };
-    const name = ds.datasources.find((d) => d.uid === 'prometheus')!.jsonData.exemplarTraceIdDestinations![0]!.name;
-    expect(labelNames).toContain(name);
+  it('every TraceQL condition Grafana is provisioned with holds on the real trace', () => {
+    const resource = trace.result.resourceSpans[0]!.resource.attributes;
+    const server = trace.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).find((s) => s.name === 'embeddings m-jaeger')!;
+    const conditions: TraceQlCondition[] = grafanaTraceQueries().flatMap((q) => traceQlConditions(q.query).map((c) => ({ ...c, where: q.where })));
+    expect(conditions.length).toBeGreaterThan(1);
+    for (const c of conditions) {
+      const actual = value(c.scope === 'resource' ? resource : server.attributes, c.attribute);
+      expect(actual, `${c.where}: ${c.scope}.${c.attribute}`).toBeDefined();
+      if (c.value !== undefined) expect(actual, `${c.where}: ${c.scope}.${c.attribute}`).toBe(c.value);
+    }
   });
 });
 
-describe('Loki', () => {
-  it('returns the request’s log line for its trace_id, with low-cardinality labels and the documented fields', async () => {
-    const client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
-    await client.embeddings.create({ model: 'm-loki', input: 'find me in loki' });
-    await new Promise((r) => setTimeout(r, 300));
-    const line = jsonLines(relay.out.stdout).find((l) => l['model'] === 'm-loki')!;
-    const traceId = line['trace_id'] as string;
-    const q = encodeURIComponent(`{service_name="embedding-relay"} | json | trace_id="${traceId}"`);
-    const streams = await eventually('the log line in Loki', async () => {
-      const now = Date.now() * 1e6;
-      const res = await fetch(`${lokiUrl}/loki/api/v1/query_range?query=${q}&start=${now - 3600e9}&end=${now + 60e9}&limit=10`);
-      const body = (await res.json()) as { data?: { result: { stream: Record<string, string>; values: [string, string][] }[] } };
-      const result = body.data?.result ?? [];
-      return result.length > 0 ? result : undefined;
+describe('VictoriaLogs (Loki push API, in Loki’s place)', () => {
+  interface LogRow { _msg: string; _stream: string; [field: string]: string }
+  const logsql = async (q: string): Promise<LogRow[]> => {
+    const res = await fetch(`${logsUrl}/select/logsql/query`, { method: 'POST', body: new URLSearchParams({ query: q }) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`LogsQL ${q}: HTTP ${res.status} ${text}`);
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogRow);
+  };
+  let row: LogRow;
+  let logged: Record<string, unknown>;
+
+  it('returns the request’s log line for its trace_id, with the documented fields and only the two stream labels', async () => {
+    const { traceId, spanId } = await embedAndFindIds('m-logs', 'find me in the logs');
+    const rows = await eventually('the log line in VictoriaLogs', async () => {
+      const r = await logsql(`{service_name="embedding-relay"} "${traceId}"`);
+      return r.length > 0 ? r : undefined;
     }, 30_000, 500);
-    expect(streams).toHaveLength(1);
-    const entries = streams[0]!.values;
-    expect(entries).toHaveLength(1);
-    const logged = JSON.parse(entries[0]![1]) as Record<string, unknown>;
-    expect(logged).toMatchObject({ event: 'embedding_request', model: 'm-loki', status: 'ok', http_status: 200, trace_id: traceId, span_id: line['span_id'], input_count: 1, output_dim: 2560 });
-    // Stream labels: the two pushed ones; everything else in the stream map comes from `| json`.
-    expect(streams[0]!.stream['service_name']).toBe('embedding-relay');
-    expect(streams[0]!.stream['level']).toBe('info');
-    const labels = (await (await fetch(`${lokiUrl}/loki/api/v1/labels`)).json()) as { data: string[] };
-    expect(labels.data.sort()).toEqual(['level', 'service_name']);
+    expect(rows).toHaveLength(1);
+    row = rows[0]!;
+    logged = JSON.parse(row._msg) as Record<string, unknown>;
+    expect(logged).toMatchObject({ event: 'embedding_request', model: 'm-logs', status: 'ok', http_status: 200, trace_id: traceId, span_id: spanId, input_count: 1, output_dim: 2560 });
+    expect(row._stream).toBe('{level="info",service_name="embedding-relay"}');
+    // The documented way to query fields: unpack the JSON line, then filter.
+    const unpacked = await logsql(`{service_name="embedding-relay"} | unpack_json fields (trace_id, model) | filter trace_id:="${traceId}"`);
+    expect(unpacked.map((r) => r['model'])).toEqual(['m-logs']);
+    const names = (await (await fetch(`${logsUrl}/select/logsql/stream_field_names?query=*`)).json()) as { values: { value: string }[] };
+    expect(names.values.map((v) => v.value).sort()).toEqual(['level', 'service_name']);
   });
 
-  it('loads the ruler rule group and evaluates it healthily', async () => {
-    const group = await eventually('Loki ruler group evaluated', async () => {
-      const body = (await (await fetch(`${lokiUrl}/prometheus/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation?: string }[] }[] } };
-      const g = body.data.groups.find((x) => x.name === 'embedding-relay.logs');
-      return g && g.rules.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001')) ? g : undefined;
-    }, 90_000);
-    expect(group.rules.map((r) => r.name)).toEqual(['EmbeddingRelayErrorLogs']);
-    for (const r of group.rules) expect(r.health, `${r.name}: ${r.lastError}`).toBe('ok');
+  it('serves its own UI (docker-compose.apache.yml points users at it)', async () => {
+    const res = await fetch(`${logsUrl}/select/vmui/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<!DOCTYPE html>');
+  });
+
+  it('a 5xx is logged at level="error", the stream the Loki ruler alert counts', async () => {
+    await client.embeddings.create({ model: 'm-logs-error', input: 'fail' }, { headers: { 'x-simulator-fault': '503' } }).catch(() => undefined);
+    const rows = await eventually('the error line in VictoriaLogs', async () => {
+      const r = await logsql('{service_name="embedding-relay", level="error"} | unpack_json fields (model) | filter model:="m-logs-error"');
+      return r.length > 0 ? r : undefined;
+    }, 30_000, 500);
+    expect(JSON.parse(rows[0]!._msg)).toMatchObject({ status: 'error', http_status: 503 });
+  });
+
+  it('every LogQL query of Grafana and the Loki ruler uses only stream labels and fields the real line has', () => {
+    const queries = grafanaLogQueries();
+    expect(queries.map((q) => q.where).sort()).toEqual(['dashboard: Relay logs', 'datasource tempo: tracesToLogsV2', 'loki/rules/fake/embedding-relay.yml: EmbeddingRelayErrorLogs']);
+    const streamLabels = Object.fromEntries([...row._stream.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    for (const q of queries) {
+      const { labels, fields } = logQlFields(q.query);
+      expect(labels.length, q.where).toBeGreaterThan(0);
+      for (const l of labels) expect(Object.keys(streamLabels), `${q.where}: stream label ${l}`).toContain(l);
+      for (const f of fields) expect(Object.keys(logged), `${q.where}: | json field ${f}`).toContain(f);
+    }
   });
 });
-

@@ -1,46 +1,59 @@
-// Starts the whole stack on 127.0.0.1 with the repository's own config files: Alertmanager and
-// Prometheus (Debian), Tempo and Loki (built from their Go modules), the OpenTelemetry Collector
-// (built by ocb), and the relay as a process configured only by OTEL_*/RELAY_*/LOKI_URL env.
-// Configs change only in hosts and ports (rewrite.ts). Used by `npm run test:stack` and
+// Starts the whole stack on 127.0.0.1 with the repository's own config files, as
+// docker-compose.yml + docker-compose.apache.yml run it: Alertmanager and Prometheus (Debian),
+// Jaeger v2 in Tempo's place and VictoriaLogs in Loki's (Apache-2.0, built from their Go modules),
+// the OpenTelemetry Collector (built by ocb), and the relay as a process configured only by
+// OTEL_*/RELAY_*/LOKI_URL env. Configs change only in hosts, ports and data paths (rewrite.ts).
+// Tempo, Loki and Grafana (AGPL-3.0) are never built or run here. Used by `npm run test:stack` and
 // `npm run stack`.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { listen } from '../../src/listen.ts';
 import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
-import { rewriteHostsAndPorts } from './rewrite.ts';
-import { lokiBinary, otelcolBinary, startService, systemBinary, tempDir, tempoBinary, type Service } from './services.ts';
+import { rewriteFlags, rewriteHostsAndPorts } from './rewrite.ts';
+import { jaegerBinary, otelcolBinary, startService, systemBinary, tempDir, victoriaLogsBinary, type Service } from './services.ts';
 
 export interface Stack {
   relay: RelayProcess;
   services: Service[];
   port: Record<string, number>;
   otelcol: string;
+  jaeger: string;
   promUrl: string;
-  tempoUrl: string;
-  lokiUrl: string;
+  /** Jaeger's query API (and UI, when the binary has it). */
+  jaegerUrl: string;
+  /** VictoriaLogs: LogsQL at /select/logsql/query, Loki push at /insert/loki/api/v1/push. */
+  logsUrl: string;
   /** Webhook payloads Alertmanager delivered. */
   alertsReceived: unknown[];
   stop(): Promise<void>;
 }
 
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+}
+/** docker-compose.apache.yml: where the stand-ins' settings (flags, env) are kept for users and tests alike. */
+export const apacheCompose = (): Record<string, ComposeService> =>
+  (parse(readFileSync(join(root, 'docker-compose.apache.yml'), 'utf8')) as { services: Record<string, ComposeService> }).services;
 
+const PORTS = ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'spanMetrics', 'jaegerGrpc', 'jaegerHttp', 'jaegerQuery', 'jaegerQueryGrpc', 'jaegerHealth', 'jaegerMetrics', 'victorialogs', 'prometheus', 'alertmanager'];
 
 export async function startStack(relayEnv: Record<string, string> = {}): Promise<Stack> {
   const services: Service[] = [];
   const port: Record<string, number> = {};
   const alertsReceived: unknown[] = [];
   const otelcol = otelcolBinary();
-  const tempo = tempoBinary();
-  const loki = lokiBinary();
+  const jaeger = jaegerBinary();
+  const victoriaLogs = victoriaLogsBinary();
   const prometheus = systemBinary('prometheus', 'prometheus');
   const alertmanager = systemBinary('prometheus-alertmanager', 'prometheus-alertmanager');
-  for (const name of ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'tempoGrpc', 'tempoOtlpHttp', 'tempoInternalGrpc', 'prometheus', 'alertmanager', 'tempo', 'loki', 'lokiGrpc']) {
-    port[name] = await freePort();
-  }
+  for (const name of PORTS) port[name] = await freePort();
   const promUrl = `http://127.0.0.1:${port['prometheus']}`;
-  const tempoUrl = `http://127.0.0.1:${port['tempo']}`;
-  const lokiUrl = `http://127.0.0.1:${port['loki']}`;
+  const jaegerUrl = `http://127.0.0.1:${port['jaegerQuery']}`;
+  const logsUrl = `http://127.0.0.1:${port['victorialogs']}`;
+  const compose = apacheCompose();
 
   // Alertmanager (Debian) with the repo's config; its webhook receiver is this test.
   const webhook = await listen(createServer((req, res) => {
@@ -67,45 +80,33 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
     ], `http://127.0.0.1:${port['alertmanager']}/-/ready`),
   );
 
-  // Loki with the repo's config and ruler rules (read from the repo via LOKI_RULES_DIR).
-  const lokiDir = tempDir('loki');
-  writeFileSync(
-    join(lokiDir, 'loki.yaml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'loki/loki.yaml'), 'utf8'), {
-      'http_listen_address: 0.0.0.0': 'http_listen_address: 127.0.0.1',
-      'http_listen_port: 3100': `http_listen_port: ${port['loki']}`,
-      'grpc_listen_address: 0.0.0.0': 'grpc_listen_address: 127.0.0.1',
-      'grpc_listen_port: 9096': `grpc_listen_port: ${port['lokiGrpc']}`,
-      'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
-    }, 'loki/loki.yaml'),
-  );
+  // VictoriaLogs with the flags docker-compose.apache.yml gives it (listen address and data path rewritten).
+  const vlDir = tempDir('victorialogs');
   services.push(
-    await startService('loki', loki, [`-config.file=${join(lokiDir, 'loki.yaml')}`, '-config.expand-env=true'], `${lokiUrl}/ready`, 120_000, {
-      LOKI_DATA_DIR: join(lokiDir, 'data'),
-      LOKI_RULES_DIR: join(root, 'loki/rules'),
-    }),
+    await startService('victorialogs', victoriaLogs, rewriteFlags(compose['victorialogs']!.command!, {
+      '-httpListenAddr': `127.0.0.1:${port['victorialogs']}`,
+      '-storageDataPath': join(vlDir, 'data'),
+    }, 'docker-compose.apache.yml victorialogs.command'), `${logsUrl}/health`),
   );
 
-  // Tempo first, so the Collector's exporter finds it.
-  const tempoDir = tempDir('tempo');
+  // Jaeger with the repo's jaeger/jaeger.yaml, before the Collector so its exporter finds it.
+  const jaegerDir = tempDir('jaeger');
   writeFileSync(
-    join(tempoDir, 'tempo.yaml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'tempo/tempo.yaml'), 'utf8'), {
-      'http_listen_address: 0.0.0.0': 'http_listen_address: 127.0.0.1',
-      'http_listen_port: 3200': `http_listen_port: ${port['tempo']}`,
-      'grpc_listen_address: 0.0.0.0': 'grpc_listen_address: 127.0.0.1',
-      'grpc_listen_port: 9095': `grpc_listen_port: ${port['tempoInternalGrpc']}`,
-      '0.0.0.0:4317': `127.0.0.1:${port['tempoGrpc']}`,
-      '0.0.0.0:4318': `127.0.0.1:${port['tempoOtlpHttp']}`,
-      'prometheus:9090': `127.0.0.1:${port['prometheus']}`,
-    }, 'tempo/tempo.yaml'),
+    join(jaegerDir, 'jaeger.yaml'),
+    rewriteHostsAndPorts(readFileSync(join(root, 'jaeger/jaeger.yaml'), 'utf8'), {
+      '0.0.0.0:4317': `127.0.0.1:${port['jaegerGrpc']}`,
+      '0.0.0.0:4318': `127.0.0.1:${port['jaegerHttp']}`,
+      '0.0.0.0:16686': `127.0.0.1:${port['jaegerQuery']}`,
+      '0.0.0.0:16685': `127.0.0.1:${port['jaegerQueryGrpc']}`,
+      '0.0.0.0:13133': `127.0.0.1:${port['jaegerHealth']}`,
+      'host: 0.0.0.0': 'host: 127.0.0.1',
+      'port: 8888': `port: ${port['jaegerMetrics']}`,
+    }, 'jaeger/jaeger.yaml'),
   );
-  services.push(
-    await startService('tempo', tempo, [`-config.file=${join(tempoDir, 'tempo.yaml')}`, '-config.expand-env=true'], `${tempoUrl}/ready`, 120_000, {
-      TEMPO_DATA_DIR: join(tempoDir, 'data'),
-    }),
-  );
+  services.push(await startService('jaeger', jaeger, [`--config=${join(jaegerDir, 'jaeger.yaml')}`], `http://127.0.0.1:${port['jaegerHealth']}/status`));
 
+  // The Collector with the repo's config; its trace exporter goes where docker-compose.apache.yml
+  // points it (TRACES_BACKEND_ENDPOINT=jaeger:4317, rewritten to Jaeger's port here).
   const dir = tempDir('stack');
   const collectorConfig = join(dir, 'otel-collector.yaml');
   writeFileSync(
@@ -113,20 +114,26 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
     rewriteHostsAndPorts(readFileSync(join(root, 'otel-collector.yaml'), 'utf8'), {
       '0.0.0.0:4317': `127.0.0.1:${port['otlpGrpc']}`,
       '0.0.0.0:4318': `127.0.0.1:${port['otlpHttp']}`,
+      '0.0.0.0:8889': `127.0.0.1:${port['spanMetrics']}`,
       '0.0.0.0:13133': `127.0.0.1:${port['health']}`,
       'host: 0.0.0.0': 'host: 127.0.0.1',
       'port: 8888': `port: ${port['collectorMetrics']}`,
-      'tempo:4317': `127.0.0.1:${port['tempoGrpc']}`,
     }, 'otel-collector.yaml'),
   );
-  services.push(await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`));
+  const tracesBackend = rewriteHostsAndPorts(compose['otel-collector']!.environment!['TRACES_BACKEND_ENDPOINT']!, {
+    'jaeger:4317': `127.0.0.1:${port['jaegerGrpc']}`,
+  }, 'docker-compose.apache.yml otel-collector.environment');
+  services.push(await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`, 60_000, { TRACES_BACKEND_ENDPOINT: tracesBackend }));
 
   const relay = await startRelayProcess({
     OTEL_SERVICE_NAME: 'embedding-relay',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port['otlpHttp']}`,
     OTEL_BSP_SCHEDULE_DELAY: '200',
     RELAY_PROVIDER_NAME: 'simulator',
-    LOKI_URL: lokiUrl,
+    // As docker-compose.apache.yml sets it: VictoriaLogs' Loki API lives under /insert.
+    LOKI_URL: rewriteHostsAndPorts(compose['relay']!.environment!['LOKI_URL']!, {
+      'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
+    }, 'docker-compose.apache.yml relay.environment'),
     ...relayEnv,
   });
 
@@ -134,27 +141,28 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
   copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
   writeFileSync(
     join(promDir, 'prometheus.yml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/prometheus.yml'), 'utf8'), {
+    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/prometheus.apache.yml'), 'utf8'), {
       'relay:9464': `127.0.0.1:${relay.metricsPort}`,
       'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
-      'tempo:3200': `127.0.0.1:${port['tempo']}`,
-      'loki:3100': `127.0.0.1:${port['loki']}`,
+      'otel-collector:8889': `127.0.0.1:${port['spanMetrics']}`,
+      'jaeger:8888': `127.0.0.1:${port['jaegerMetrics']}`,
+      'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
       'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
       'localhost:9090': `127.0.0.1:${port['prometheus']}`,
-    }, 'prometheus/prometheus.yml'),
+    }, 'prometheus/prometheus.apache.yml'),
   );
+  // The flags docker-compose.apache.yml gives Prometheus, but for the paths and the listen address.
+  const promFlags = compose['prometheus']!.command!.filter((a) => !/^--(config\.file|storage\.tsdb\.path)=/.test(a));
   services.push(
     await startService('prometheus', prometheus, [
       `--config.file=${join(promDir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(promDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port['prometheus']}`,
-      // As in docker-compose.yml: Tempo's metrics-generator remote-writes span metrics with exemplars.
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=exemplar-storage',
+      ...promFlags,
     ], `${promUrl}/-/ready`),
   );
   return {
-    relay, services, port, otelcol, promUrl, tempoUrl, lokiUrl, alertsReceived,
+    relay, services, port, otelcol, jaeger, promUrl, jaegerUrl, logsUrl, alertsReceived,
     async stop() {
       await relay.stop();
       for (const s of [...services].reverse()) await s.stop();
