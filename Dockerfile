@@ -1,11 +1,11 @@
 # embedding-relay: Node 24 LTS, slim, non-root. Build: docker build -t embedding-relay .
 FROM node:24-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# npm ci builds dist/ (the `prepare` script); pruning drops the dev dependencies, among them the
+# `node` package that pins Node 24 for npm scripts (this image already is Node 24).
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:24-slim
 ENV NODE_ENV=production
