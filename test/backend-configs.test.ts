@@ -21,6 +21,7 @@ import type { RunningServer } from '../src/listen.ts';
 import { FakeLoki, until } from './fake-loki.ts';
 import { LogCapture, relay, simulator, spans } from './harness.ts';
 import { root } from './relay-process.ts';
+import { toolPath } from './tools/tools.ts';
 import { grafanaLogQueries, grafanaTraceQueries, logQlFields, traceQlConditions } from './shipped-queries.ts';
 
 /** Every key path of a YAML document (`a.b`, list items as `a[].b`). */
@@ -81,8 +82,8 @@ describe('tempo/tempo.yaml and loki/loki.yaml (structure only: no Tempo or Loki 
   });
 
   it('the Loki ruler file passes promtool check rules (Prometheus rule format)', () => {
-    const run = spawnSync('promtool', ['check', 'rules', `${root}loki/rules/fake/embedding-relay.yml`], { encoding: 'utf8' });
-    if (run.error) throw new Error(`promtool could not run (${run.error.message}); install Debian's "prometheus" package`);
+    const run = spawnSync(toolPath('promtool'), ['check', 'rules', `${root}loki/rules/fake/embedding-relay.yml`], { encoding: 'utf8' });
+    if (run.error) throw new Error(`promtool could not run (${run.error.message})`);
     expect(run.stdout + run.stderr).toContain('SUCCESS: 1 rules found');
     expect(run.status).toBe(0);
   });

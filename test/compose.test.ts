@@ -1,14 +1,15 @@
-// docker-compose.yml, checked without a Docker engine: Debian's docker-compose validates it, and
+// docker-compose.yml, checked without a Docker engine: docker-compose 1.29.2 (test/tools/provision.sh) validates it, and
 // the file's promises (pinned images, mounts that exist, relay configured by env only) hold.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { toolPath } from './tools/tools.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const compose = (args: string[], files = ['docker-compose.yml']) => {
-  const run = spawnSync('docker-compose', [...files.flatMap((f) => ['-f', f]), ...args], { cwd: root, encoding: 'utf8' });
-  if (run.error) throw new Error(`docker-compose could not run (${run.error.message}); apt-get install docker-compose`);
+  const run = spawnSync(toolPath('docker-compose'), [...files.flatMap((f) => ['-f', f]), ...args], { cwd: root, encoding: 'utf8' });
+  if (run.error) throw new Error(`docker-compose could not run (${run.error.message})`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 };
 interface Service { command?: string[]; image?: string; build?: unknown; environment?: Record<string, string>; volumes?: string[]; profiles?: string[] }

@@ -10,6 +10,7 @@ import { startSimulator, type SimulatorOptions } from '../src/simulator.ts';
 import type { RunningServer } from '../src/listen.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry.ts';
 import { parsePrometheusText, type Sample } from './prometheus-text.ts';
+import { toolPath } from './tools/tools.ts';
 
 export const spans = new InMemorySpanExporter();
 let telemetry: Telemetry | undefined;
@@ -80,12 +81,9 @@ export async function relay(config: Partial<Config>, logs = new LogCapture()): P
 /** Spans finished so far with this name. */
 export const spansNamed = (name: string): ReadableSpan[] => spans.getFinishedSpans().filter((s) => s.name === name);
 
-/**
- * `promtool check metrics` over a real scrape. promtool is a required test dependency (Debian
- * package `prometheus`): when it is missing this throws, so CI fails instead of skipping.
- */
+/** `promtool check metrics` over a real scrape (promtool provisioned by test/tools/; never skipped). */
 export function promtoolCheckMetrics(text: string): { status: number | null; output: string } {
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (run.error) throw new Error(`promtool could not run (${run.error.message}); install Debian's "prometheus" package`);
+  const run = spawnSync(toolPath('promtool'), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (run.error) throw new Error(`promtool could not run (${run.error.message})`);
   return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
 }

@@ -1,6 +1,6 @@
 // The Prometheus side of the stack: config, recording/alerting rules and their promtool unit
-// tests, Alertmanager config; all checked with the real promtool/amtool (Debian packages
-// `prometheus`, `prometheus-alertmanager`; missing tools fail the run, never skip it).
+// tests, Alertmanager config; all checked with the real promtool/amtool (built from their Go
+// modules by test/tools/provision.sh; a tool that cannot be provisioned fails the run, never skips it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FAULT_HEADER } from '../src/simulator.ts';
 import { makeGarbage, relay, scrapeText, simulator } from './harness.ts';
+import { toolPath, type ToolName } from './tools/tools.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const tool = (cmd: string, args: string[]) => {
-  const run = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
-  if (run.error) throw new Error(`${cmd} could not run (${run.error.message}); install Debian's prometheus and prometheus-alertmanager`);
+const tool = (cmd: ToolName, args: string[]) => {
+  const run = spawnSync(toolPath(cmd), args, { cwd: root, encoding: 'utf8' });
+  if (run.error) throw new Error(`${cmd} could not run (${run.error.message})`);
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 };
 

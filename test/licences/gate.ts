@@ -1,7 +1,7 @@
 // `npm run licences`: the licence gate that .ci/run runs before anything is started.
 // - npm: every package in package-lock.json, by the SPDX `license` the lockfile records;
 // - Go: every module linked into each binary the tests build and run (the Collector, Jaeger,
-//   VictoriaLogs, and licence-scan itself), read from the binary (`go version -m`) and classified
+//   VictoriaLogs, promtool, amtool, and licence-scan itself), read from the binary (`go version -m`) and classified
 //   from the module's licence files by licence-scan (github.com/google/licensecheck).
 // Anything not on the allow-list in policy.ts (AGPL/GPL/LGPL/SSPL/BUSL, or unrecognised) fails the
 // run, naming the package or module and the binary it is in.
@@ -33,7 +33,8 @@ console.log(`licences: npm, ${npmPackages.length} packages in package-lock.json:
 
 // Go
 const scanner = goModuleBinary('../licences/licence-scan', 'licence-scan', '.');
-const binaries = [otelcolBinary(), jaegerBinary(), victoriaLogsBinary(), scanner, ...(values.binary ?? [])];
+const tools = JSON.parse(execFileSync('bash', [join(root, 'test/tools/provision.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, string>;
+const binaries = [otelcolBinary(), jaegerBinary(), victoriaLogsBinary(), tools['promtool']!, tools['amtool']!, scanner, ...(values.binary ?? [])];
 const scanned = execFileSync(scanner, binaries, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] })
   .split('\n')
   .filter(Boolean)

@@ -64,4 +64,10 @@ describe('licence policy', () => {
       for (const m of NOT_TO_USE) expect(text.includes(`${m} `) || text.includes(`${m}/`), `${f} names ${m}`).toBe(false);
     }
   });
+
+  it('a documentation licence file (LICENSE.docs) does not decide for the code', () => {
+    const m: ScannedModule = { ...mod([]), files: [{ name: 'LICENSE', ids: ['Apache-2.0'], percent: 99 }, { name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 }] };
+    expect(goVerdict(m)).toEqual({ ok: true });
+    expect(goVerdict({ ...m, files: [{ name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 }] })).toEqual({ ok: false, reason: 'no LICENSE file' });
+  });
 });

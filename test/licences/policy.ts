@@ -2,7 +2,7 @@
 // licences only; anything copyleft, source-available or unrecognised fails with the package's name.
 
 /** SPDX ids (and licensecheck's ids for the same licences) that are allowed. */
-export const ALLOWED = new Set(['Apache-2.0', 'MIT', 'MIT-0', 'BSD-2-Clause', 'BSD-2-Clause-Views', 'BSD-3-Clause', 'ISC', 'MPL-2.0', '0BSD', 'Zlib', 'CC0-1.0', 'Unlicense', 'BlueOak-1.0.0', 'Python-2.0']);
+export const ALLOWED = new Set(['Apache-2.0', 'MIT', 'MIT-0', 'BSD-2-Clause', 'BSD-2-Clause-Views', 'BSD-3-Clause', 'ISC', 'MPL-2.0', '0BSD', 'Zlib', 'CC0-1.0', 'Unlicense', 'BlueOak-1.0.0', 'Python-2.0', 'UPL-1.0']);
 
 /** Named so a failure says why: network copyleft, copyleft, source-available. */
 const DENIED = /^(AGPL|GPL|LGPL|SSPL|BUSL|Elastic|Commons-Clause|CC-BY-NC)/i;
@@ -69,6 +69,8 @@ function atom(t: string[], p: { i: number }): boolean {
   return ALLOWED.has(tok.replace(/\+$/, ''));
 }
 
+const DOCS_LICENCE = /^licen[cs]e[._-]docs?$/i;
+
 export interface ScannedModule {
   binary: string;
   module: string;
@@ -85,9 +87,11 @@ export interface ScannedModule {
 export function goVerdict(m: ScannedModule): Verdict {
   if (notToUse(m.module)) return { ok: false, reason: 'not-to-use (AGPL-3.0, package policy of these machines)' };
   if (m.error) return { ok: false, reason: `could not read its source: ${m.error}` };
-  const ids = [...new Set((m.files ?? []).flatMap((f) => f.ids))];
+  // A licence for the documentation (e.g. go-digest's LICENSE.docs, CC-BY-SA-4.0) covers no code.
+  const codeFiles = (m.files ?? []).filter((f) => !DOCS_LICENCE.test(f.name));
+  const ids = [...new Set(codeFiles.flatMap((f) => f.ids))];
   if (ids.length === 0) {
-    const files = (m.files ?? []).map((f) => f.name);
+    const files = codeFiles.map((f) => f.name);
     return { ok: false, reason: files.length === 0 ? 'no LICENSE file' : `licence not recognised in ${files.join(', ')}` };
   }
   const denied = ids.filter((id) => DENIED.test(id));
