@@ -83,11 +83,10 @@ function classifyInput(input: unknown, maxBatch: number, maxInputChars: number):
   throw invalid('input', "'input' must be a string, an array of strings, an array of token ids, or an array of token-id arrays.");
 }
 
-/** JSON text → validated request. Throws RelayError (invalid_json, invalid_request, batch_too_large, input_too_long). */
-export function parseEmbeddingRequest(body: Buffer, maxBatch: number, maxInputChars = Number.POSITIVE_INFINITY): EmbeddingRequest {
-  let json: unknown;
+/** JSON text → a value (throws invalid_json without echoing any of the body). */
+export function parseJsonBody(body: Buffer): unknown {
   try {
-    json = JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch (err) {
     // V8's message quotes the start of the body; keep only the position so no input text is
     // echoed into logs or spans.
@@ -96,6 +95,18 @@ export function parseEmbeddingRequest(body: Buffer, maxBatch: number, maxInputCh
     const where = position !== undefined ? ` (at byte ${position})` : /end of JSON input/.test(message) ? ' (it ends too early)' : '';
     throw new RelayError('invalid_json', `The request body is not valid JSON${where}.`, { cause: err });
   }
+}
+
+/** The requested model of a parsed body, when it names one (telemetry keeps it even when the
+ *  request is then refused). */
+export function requestedModel(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const model = (json as Record<string, unknown>)['model'];
+  return typeof model === 'string' && model !== '' ? model : undefined;
+}
+
+/** A parsed body → validated request. Throws RelayError (invalid_request, batch_too_large, input_too_long). */
+export function validateEmbeddingRequest(json: unknown, maxBatch: number, maxInputChars = Number.POSITIVE_INFINITY): EmbeddingRequest {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new RelayError('invalid_request', 'The request body must be a JSON object.');
   }
@@ -116,4 +127,9 @@ export function parseEmbeddingRequest(body: Buffer, maxBatch: number, maxInputCh
     encodingFormatExplicit: encoding_format !== undefined,
     dimensions,
   };
+}
+
+/** JSON text → validated request. Throws RelayError (invalid_json, invalid_request, batch_too_large, input_too_long). */
+export function parseEmbeddingRequest(body: Buffer, maxBatch: number, maxInputChars = Number.POSITIVE_INFINITY): EmbeddingRequest {
+  return validateEmbeddingRequest(parseJsonBody(body), maxBatch, maxInputChars);
 }

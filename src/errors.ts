@@ -75,7 +75,9 @@ export function errorBody(err: RelayError): OpenAIErrorBody {
 }
 
 /** Writes the error if the response has not started; otherwise the only honest move is to cut it. */
-export function writeError(res: ServerResponse, err: RelayError, extraHeaders: Record<string, string> = {}): void {
+/** `endAfter`: the whole response is written at once, but the response (and, with
+ *  `connection: close`, the socket) ends only when it settles (the 413's lingering close). */
+export function writeError(res: ServerResponse, err: RelayError, extraHeaders: Record<string, string> = {}, endAfter?: Promise<unknown>): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
@@ -86,7 +88,9 @@ export function writeError(res: ServerResponse, err: RelayError, extraHeaders: R
     'content-length': Buffer.byteLength(body),
     ...extraHeaders,
   });
-  res.end(body);
+  if (endAfter === undefined) return void res.end(body);
+  res.write(body);
+  void endAfter.finally(() => res.end());
 }
 
 const REASON: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

@@ -30,7 +30,7 @@ const ms = (s: number): number => Math.round(s * 1e6) / 1e3;
 export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
   const line: LogLine = {
     event: 'embedding_request',
-    model: rec.request?.model,
+    model: rec.model,
     status: rec.errorType === undefined ? 'ok' : 'error',
     http_status: rec.httpStatus,
     error_type: rec.errorType,

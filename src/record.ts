@@ -16,6 +16,9 @@ export interface RequestRecord {
   readonly serverAddress: string;
   readonly serverPort: number;
 
+  /** The model the client asked for, as soon as the body was read far enough to name it (also on
+   *  a 400 or 413), else undefined. */
+  model: string | undefined;
   request: EmbeddingRequest | undefined;
   /** Bounded model label for metrics (real name or _OTHER). */
   modelLabel: string;
@@ -53,6 +56,7 @@ export function newRecord(init: {
     startNs: process.hrtime.bigint(),
     startEpochMs: Date.now(),
     ...init,
+    model: undefined,
     request: undefined,
     modelLabel: '',
     response: undefined,

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace, isSpanContextValid, type Context, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
-import { readBody } from './body.ts';
-import { parseEmbeddingRequest } from './embedding-request.ts';
+import { BodyTooLargeError, readBody } from './body.ts';
+import { parseJsonBody, requestedModel, validateEmbeddingRequest } from './embedding-request.ts';
 import { RelayError, toRelayError, writeError } from './errors.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -129,7 +129,9 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     if (result === 'invalid') throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
   }
 
-  function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): void {
+  /** Answers the failure. For a 413 it resolves once the rest of the upload was discarded (or a
+   *  bound was hit), so the client is never reset mid-upload; see body.ts. */
+  async function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): Promise<void> {
     rec.errorType = err.code;
     rec.errorMessage = err.message;
     if (err.code === 'client_aborted') {
@@ -138,6 +140,15 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       return;
     }
     if (!res.headersSent) rec.httpStatus = err.status;
+    if (err instanceof BodyTooLargeError) {
+      writeError(res, err, errorHeaders(err), err.drained);
+      const outcome = await err.drained;
+      rec.model ??= err.model;
+      if (rec.model !== undefined) rec.modelLabel = labels.label(rec.model);
+      // The client kept sending past the bound: closing now may reset it, as nginx would.
+      if (outcome === 'bound') res.once('finish', () => res.socket?.destroy());
+      return;
+    }
     writeError(res, err, errorHeaders(err));
   }
 
@@ -155,13 +166,15 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
       }
       const body = await readBody(req, opts.maxBodyBytes);
-      const request = parseEmbeddingRequest(body, opts.maxBatch, opts.maxInputChars);
+      const json = parseJsonBody(body);
+      rec.model = requestedModel(json);
+      if (rec.model !== undefined) rec.modelLabel = labels.label(rec.model);
+      const request = validateEmbeddingRequest(json, opts.maxBatch, opts.maxInputChars);
       rec.request = request;
-      rec.modelLabel = labels.label(request.model);
       span = tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
       await context.with(trace.setSpan(parent, span), () => forward(req, res, rec, body, abort.signal));
     } catch (err) {
-      fail(rec, toRelayError(err), res);
+      await fail(rec, toRelayError(err), res);
     } finally {
       res.off('close', clientGone);
       finish(rec, span, parent);

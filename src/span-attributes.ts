@@ -4,7 +4,7 @@ import { overheadS, type RequestRecord } from './record.ts';
 import * as sc from './semconv.ts';
 
 export const spanName = (rec: RequestRecord): string =>
-  rec.request ? `${sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS} ${rec.request.model}` : sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS;
+  rec.model !== undefined ? `${sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS} ${rec.model}` : sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS;
 
 /** Attributes known when the span starts (what a sampler may look at). */
 export function startAttributes(rec: RequestRecord): Attributes {
@@ -16,9 +16,9 @@ export function startAttributes(rec: RequestRecord): Attributes {
     [sc.ATTR_HTTP_REQUEST_METHOD]: rec.method,
   };
   if (rec.route !== undefined) attrs[sc.ATTR_HTTP_ROUTE] = rec.route;
+  if (rec.model !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = rec.model;
   const req = rec.request;
   if (req) {
-    attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = req.model;
     attrs[sc.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [req.encodingFormat];
     attrs[sc.ATTR_EMBEDDING_BATCH_SIZE] = req.inputCount;
     attrs[sc.ATTR_EMBEDDING_INPUT_TYPE] = req.inputType;

@@ -326,15 +326,26 @@ describe('failures are recorded like any other request', () => {
     expect(log[0]).toMatchObject({ level: 40, status: 'error', http_status: 400, trace_id: span[0]!.spanContext().traceId });
   });
 
-  it('oversize body → 413 body_too_large', async () => {
-    const res = await post(main.url, { model: 'm-big', input: 'y'.repeat(70 * 1024) });
+  it('oversize body → 413 body_too_large, recorded under the model the body names (even after the input)', async () => {
+    const res = await post(main.url, `{"input":"${'y'.repeat(70 * 1024)}","model":"m-big"}`);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
-    const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'body_too_large');
+    const span = spansNamed('embeddings m-big');
     expect(span).toHaveLength(1);
-    expect(span[0]!.attributes).toEqual({ ...base(simPort), 'http.response.status_code': 413, 'error.type': 'body_too_large' });
-    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { error_type: 'body_too_large', http_response_status_code: '413' })).toBe(1);
-    expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ http_status: 413, level: 40 });
+    expect(span[0]!.attributes).toEqual({ ...base(simPort), 'gen_ai.request.model': 'm-big', 'http.response.status_code': 413, 'error.type': 'body_too_large' });
+    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-big', error_type: 'body_too_large', http_response_status_code: '413' })).toBe(1);
+    expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ model: 'm-big', http_status: 413, level: 40 });
+  });
+
+  it('a refused request whose body names a model → 400, recorded under that model, not _OTHER', async () => {
+    const res = await post(main.url, { model: 'm-refused', input: [] });
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+    const span = spansNamed('embeddings m-refused');
+    expect(span).toHaveLength(1);
+    expect(span[0]!.attributes).toMatchObject({ 'gen_ai.request.model': 'm-refused', 'error.type': 'invalid_request' });
+    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-refused', error_type: 'invalid_request' })).toBe(1);
+    expect(lastLogFor(mainLogs, 'm-refused')).toMatchObject({ model: 'm-refused', http_status: 400, error_type: 'invalid_request' });
   });
 
   it('upstream down → 502 upstream_unreachable', async () => {
