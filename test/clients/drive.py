@@ -1,0 +1,113 @@
+"""Drives the relay with real Python client SDKs and prints one JSON object with what they saw.
+
+  python drive.py embed CLIENT BASE_URL MODEL TEXT...
+      CLIENT: openai-sync | openai-async | langchain | llamaindex | litellm
+      -> {"vectors": [[first 8 components], ...], "dims": [...]}
+  python drive.py oversized CLIENT BASE_URL MB TRIES
+      CLIENT: openai-sync | openai-async
+      -> {"outcomes": {"413": n, "connection error": m, ...}}
+
+Used by test/clients/clients.test.ts; nothing here decides pass or fail.
+"""
+
+import asyncio
+import json
+import os
+import sys
+
+# LiteLLM fetches its model cost map from the internet at import unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+API_KEY = "sk-clients-test"
+
+
+def summary(vectors):
+    return {"vectors": [list(map(float, v[:8])) for v in vectors], "dims": [len(v) for v in vectors]}
+
+
+def embed(client, base_url, model, texts):
+    if client == "openai-sync":
+        from openai import OpenAI
+
+        r = OpenAI(base_url=base_url, api_key=API_KEY, max_retries=0).embeddings.create(model=model, input=texts)
+        return summary([d.embedding for d in r.data])
+    if client == "openai-async":
+        from openai import AsyncOpenAI
+
+        async def run():
+            async with AsyncOpenAI(base_url=base_url, api_key=API_KEY, max_retries=0) as c:
+                return await c.embeddings.create(model=model, input=texts)
+
+        return summary([d.embedding for d in asyncio.run(run()).data])
+    if client == "langchain":
+        from langchain_openai import OpenAIEmbeddings
+
+        # check_embedding_ctx_length=False: otherwise tiktoken downloads its encodings first.
+        e = OpenAIEmbeddings(model=model, base_url=base_url, api_key=API_KEY, check_embedding_ctx_length=False, max_retries=0)
+        return summary(e.embed_documents(texts))
+    if client == "llamaindex":
+        from llama_index.embeddings.openai import OpenAIEmbedding
+
+        e = OpenAIEmbedding(model_name=model, api_base=base_url, api_key=API_KEY, max_retries=0)
+        return summary(e.get_text_embedding_batch(texts))
+    if client == "litellm":
+        import litellm
+
+        r = litellm.embedding(model=f"openai/{model}", input=texts, api_base=base_url, api_key=API_KEY, num_retries=0)
+        return summary([d["embedding"] for d in r.data])
+    raise SystemExit(f"unknown client {client}")
+
+
+def oversized(client, base_url, mb, tries):
+    import openai
+
+    text = "x" * (mb * 1_000_000)
+    outcomes = {}
+
+    def count(key):
+        outcomes[key] = outcomes.get(key, 0) + 1
+
+    def classify(err):
+        if isinstance(err, openai.APIConnectionError):
+            return "connection error"
+        if isinstance(err, openai.APIStatusError):
+            return str(err.status_code)
+        return type(err).__name__
+
+    if client == "openai-sync":
+        c = openai.OpenAI(base_url=base_url, api_key=API_KEY, max_retries=0)
+        for _ in range(tries):
+            try:
+                c.embeddings.create(model="m-oversized-py", input=text)
+                count("ok")
+            except Exception as err:  # noqa: BLE001 - every outcome is reported
+                count(classify(err))
+    elif client == "openai-async":
+
+        async def run():
+            async with openai.AsyncOpenAI(base_url=base_url, api_key=API_KEY, max_retries=0) as c:
+                for _ in range(tries):
+                    try:
+                        await c.embeddings.create(model="m-oversized-py", input=text)
+                        count("ok")
+                    except Exception as err:  # noqa: BLE001
+                        count(classify(err))
+
+        asyncio.run(run())
+    else:
+        raise SystemExit(f"unknown client {client}")
+    return {"outcomes": outcomes}
+
+
+def main():
+    mode, client, base_url = sys.argv[1:4]
+    if mode == "embed":
+        out = embed(client, base_url, sys.argv[4], sys.argv[5:])
+    elif mode == "oversized":
+        out = oversized(client, base_url, int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
