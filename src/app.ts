@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from './canary.ts';
-import type { Config } from './config.ts';
+import { sdkDisabled, settingNames, type Config } from './config.ts';
 import { setHealthHandler } from './admin-routes.ts';
 import { clientErrorToRelayError, rawErrorResponse } from './errors.ts';
 import { createLogger } from './logger.ts';
@@ -15,6 +15,7 @@ import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { simulatorOptions, startSimulator } from './simulator.ts';
 import { Upstream } from './upstream.ts';
+import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
 
 export interface RunningRelay {
   url: string;
@@ -25,6 +26,10 @@ export interface RunningRelay {
   canary: Canary | undefined;
   /** Set when GPU gauges are on (RELAY_GPU). */
   gpu: GpuMonitor | undefined;
+  /** The address and port the API listens on, as bound (0.0.0.0 for all interfaces). */
+  bound: { host: string; port: number };
+  /** GET {upstream}/models once: reachable? which models? */
+  checkUpstream(timeoutMs?: number): Promise<UpstreamCheck>;
   /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -47,13 +52,14 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   let simulator: RunningServer | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
-    simulator = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort);
+    simulator = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort, settingNames('simulatorHost', 'simulatorPort'));
     upstreamUrl = `${simulator.url}/v1`;
   }
   const upstream = new Upstream({
     url: upstreamUrl,
     apiKey: config.upstreamApiKey,
     dropClientCredentials: config.apiKeys !== undefined,
+    forwardTraceContext: sdkDisabled(process.env),
     connections: config.upstreamConnections,
     connectTimeoutMs: config.connectTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
@@ -97,7 +103,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) return socket.destroy();
     socket.end(rawErrorResponse(clientErrorToRelayError(err)));
   });
-  const running = await listen(server, config.host, config.port);
+  const running = await listen(server, config.host, config.port, settingNames('host', 'port'));
   const canary =
     config.canaryIntervalMs > 0
       ? new Canary({ upstream, logger, model: config.canaryModel!, intervalMs: config.canaryIntervalMs, baselineFile: config.canaryBaselineFile, timeoutMs: config.headersTimeoutMs })
@@ -113,6 +119,8 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     simulator,
     canary,
     gpu,
+    bound: { host: running.host, port: running.port },
+    checkUpstream: (timeoutMs = 3_000) => checkUpstream(upstream, timeoutMs),
     async close(graceMs = 10_000) {
       setHealthHandler(undefined);
       // Stop accepting first; background probes stop while in-flight requests drain.

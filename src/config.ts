@@ -225,7 +225,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type Command = 'relay' | 'simulator' | 'help';
+export type Command = 'relay' | 'simulator' | 'help' | 'version';
 
 export interface LoadedConfig {
   command: Command;
@@ -243,6 +243,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         ...Object.fromEntries(keys.map((k) => [OPTIONS[k].flag, { type: 'string' as const }])),
       },
     });
@@ -253,7 +254,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== 'simulator')) {
     throw new ConfigError(`Unknown command "${positionals.join(' ')}": expected no command (run the relay) or "simulator".`);
   }
-  const command: Command = parsed.values['help'] === true ? 'help' : positionals[0] === 'simulator' ? 'simulator' : 'relay';
+  const command: Command =
+    parsed.values['help'] === true ? 'help' : parsed.values['version'] === true ? 'version' : positionals[0] === 'simulator' ? 'simulator' : 'relay';
 
   const config = { ...DEFAULTS } as Record<Key, unknown>;
   for (const key of keys) {
@@ -315,6 +317,7 @@ export function helpText(): string {
     '',
     'Usage: embedding-relay [options]            run the relay (no upstream URL: starts the built-in SIMULATOR)',
     '       embedding-relay simulator [options]  run only the embeddings SIMULATOR (a fake model server)',
+    '       embedding-relay --version | --help',
     '',
     'Every option is a flag (--name=value) or an environment variable; flags win. Defaults in [].',
     '',
@@ -327,6 +330,11 @@ export function helpText(): string {
   }
   lines.push('', 'OpenTelemetry SDK variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED, ...) apply as usual.');
   return lines.join('\n');
+}
+
+/** How an operator sets these options, for start-up messages: `RELAY_HOST/--host, RELAY_PORT/--port`. */
+export function settingNames(...keys: Key[]): string {
+  return keys.map((k) => `${OPTIONS[k].env}/--${OPTIONS[k].flag}`).join(', ');
 }
 
 /** Rows for the README configuration table (kept in sync by a test). */

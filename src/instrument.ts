@@ -2,7 +2,8 @@
 // It starts the SDK for the relay command and flushes it when the process has drained
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
 import './node-version.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
+import { exitOnStartupFailure } from './startup-failure.ts';
 import { startTelemetry } from './telemetry.ts';
 
 try {
@@ -22,7 +23,5 @@ try {
     });
   }
 } catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`embedding-relay: ${err.message}`);
-  process.exit(2);
+  exitOnStartupFailure(err);
 }

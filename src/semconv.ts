@@ -12,6 +12,7 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 
 export {
@@ -231,7 +232,17 @@ export const METRIC_PROCESS_MEMORY_USAGE: MetricSpec = {
   prometheusName: 'process.memory.usage_bytes',
 };
 
+/** http.client.request.duration (stable): recorded by instrumentation-undici for the upstream call;
+ *  this spec only gives it its Prometheus unit suffix. */
+export const METRIC_HTTP_CLIENT_DURATION: MetricSpec = {
+  name: METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  unit: 's',
+  description: 'Duration of HTTP client requests: the calls to the upstream model server (instrumentation-undici).',
+  prometheusName: `${METRIC_HTTP_CLIENT_REQUEST_DURATION}_seconds`,
+};
+
 export const METRIC_SPECS: readonly MetricSpec[] = [
+  METRIC_HTTP_CLIENT_DURATION,
   METRIC_HW_GPU_MEMORY_USAGE,
   METRIC_HW_GPU_MEMORY_LIMIT,
   METRIC_HW_GPU_UTILIZATION,

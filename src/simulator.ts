@@ -187,6 +187,6 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
   };
 }
 
-export function startSimulator(opts: SimulatorOptions, host = '127.0.0.1', port = 0): Promise<RunningServer> {
-  return listen(createServer(createSimulatorHandler(opts)), host, port);
+export function startSimulator(opts: SimulatorOptions, host = '127.0.0.1', port = 0, setting?: string): Promise<RunningServer> {
+  return listen(createServer(createSimulatorHandler(opts)), host, port, setting);
 }

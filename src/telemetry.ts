@@ -11,6 +11,7 @@
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
 import { createServer, type Server } from 'node:http';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
@@ -18,7 +19,8 @@ import { detectResources, envDetector, hostDetector, osDetector, resourceFromAtt
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sdkDisabled } from './config.ts';
+import { sdkDisabled, settingNames } from './config.ts';
+import { exportFailureReporter } from './export-warnings.ts';
 import { listen } from './listen.ts';
 import { PROBE_HEADER } from './relay.ts';
 import { ADMIN_PATHS, serveHealth } from './admin-routes.ts';
@@ -38,8 +40,15 @@ export interface Telemetry {
   enabled: boolean;
   /** http://host:port/metrics, when enabled. */
   metricsUrl: string | undefined;
+  /** The metrics listener's address and port as bound, when enabled. */
+  metricsBound?: { host: string; port: number };
   shutdown(): Promise<void>;
 }
+
+/** The telemetry this process started (instrument.ts runs it before main.ts, which prints the
+ *  bound metrics address from here). Like the OTel API's own globals: one per process. */
+let active: Telemetry | undefined;
+export const activeTelemetry = (): Telemetry | undefined => active;
 
 /** Longest the final span flush may hold up process exit. */
 export const FLUSH_TIMEOUT_MS = 3_000;
@@ -71,6 +80,9 @@ const stderrDiagLogger: DiagLogger = {
   verbose: (msg, ...args) => console.error(msg, ...args),
 };
 
+/** OTEL_TRACES_EXPORTER's first entry is `none` (the SDK's own reading of the variable). */
+export const tracesExporterNone = (env: NodeJS.ProcessEnv): boolean => (env['OTEL_TRACES_EXPORTER'] ?? '').split(',')[0]?.trim().toLowerCase() === 'none';
+
 /** OTEL_LOG_LEVEL (case-insensitive) → DiagLogLevel; unset or unknown → WARN. */
 export function diagLevel(value: string | undefined): DiagLogLevel {
   const levels: Record<string, DiagLogLevel> = {
@@ -95,6 +107,8 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   // it sees OTEL_LOG_LEVEL, so the variable is read here and hidden from NodeSDK's constructor.
   const logLevel = diagLevel(env['OTEL_LOG_LEVEL']);
   diag.setLogger(stderrDiagLogger, { logLevel, suppressOverrideMessage: true });
+  // Export failures: one rate-limited line, not the SDK's JSON dump of each error.
+  setGlobalErrorHandler(exportFailureReporter((line) => console.error(line)));
 
   // Resource detected up front and awaited: the host detector is async, and a scrape before it
   // settles makes the exporter warn on every early request.
@@ -122,7 +136,9 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
       // Runtime: V8 heap by space, GC pauses, event loop delay and utilization (RUNTIME_METRIC_SPECS).
       instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe }), new RuntimeNodeInstrumentation()],
       logRecordProcessors: [],
-      ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+      // OTEL_TRACES_EXPORTER=none: no span processors, said here rather than by NodeSDK, which
+      // would warn "SDK will not be initialized." although metrics still are.
+      ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : tracesExporterNone(env) ? { spanProcessors: [] } : {}),
     });
   } finally {
     if (savedLogLevel !== undefined) process.env['OTEL_LOG_LEVEL'] = savedLogLevel;
@@ -139,16 +155,17 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     if (ADMIN_PATHS.has(path)) return serveHealth(req, res);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics, probes at /healthz and /readyz\n');
   });
-  const running = await listen(server, opts.metricsHost, opts.metricsPort);
+  const running = await listen(server, opts.metricsHost, opts.metricsPort, settingNames('metricsHost', 'metricsPort'));
   // The metrics port must not keep a draining process alive: neither the listener nor a
   // scraper's keep-alive connection (that one held exit up to keepAliveTimeout, 5 s, after SIGTERM).
   server.unref();
   server.on('connection', (socket) => socket.unref());
 
   let done: Promise<void> | undefined;
-  return {
+  return (active = {
     enabled: true,
     metricsUrl: `${running.url}/metrics`,
+    metricsBound: { host: running.host, port: running.port },
     shutdown: () =>
       (done ??= (async () => {
         await running.close();
@@ -163,5 +180,5 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
         await Promise.race([sdk.shutdown(), bound]);
         clearTimeout(timer);
       })()),
-  };
+  });
 }

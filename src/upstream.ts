@@ -10,6 +10,8 @@ export interface UpstreamOptions {
   apiKey: string | undefined;
   /** Inbound auth is on: the client's Authorization/api-key hold the relay's key, never forwarded. */
   dropClientCredentials?: boolean;
+  /** The SDK is off (OTEL_SDK_DISABLED=true): nothing injects a context, so pass the client's on. */
+  forwardTraceContext?: boolean;
   connections: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
@@ -36,15 +38,24 @@ const DROP_REQUEST = new Set([
   'expect',
   // The relay inspects the body; ask for identity encoding so it can read it.
   'accept-encoding',
-  // The relay's own span context is injected by instrumentation-undici.
+  // The trace context: see forwardRequestHeaders.
   'traceparent',
   'tracestate',
 ]);
+const TRACE_CONTEXT = new Set(['traceparent', 'tracestate']);
 
-export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined, dropClientCredentials = false): Record<string, string | string[]> {
+/**
+ * Headers for the upstream call. The trace context: with tracing on, instrumentation-undici injects
+ * the relay's own span as the parent (a child of the client's), so the client's traceparent is not
+ * copied. With OTEL_TRACES_EXPORTER=none the tracer is a no-op and the same injection passes the
+ * client's context on unchanged; with OTEL_SDK_DISABLED=true nothing injects, so `forwardTraceContext`
+ * copies it here. Either way a relay that does not trace is transparent (W3C Trace Context), and the
+ * model server's spans join the client's trace.
+ */
+export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined, dropClientCredentials = false, forwardTraceContext = false): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || DROP_REQUEST.has(name)) continue;
+    if (value === undefined || (DROP_REQUEST.has(name) && !(forwardTraceContext && TRACE_CONTEXT.has(name)))) continue;
     out[name] = value;
   }
   if (dropClientCredentials) {
@@ -113,7 +124,7 @@ export class Upstream {
       return await this.#pool.request({
         method,
         path: this.basePath + path,
-        headers: forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials),
+        headers: forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials, this.#opts.forwardTraceContext),
         body,
         signal,
       });

@@ -90,6 +90,11 @@ describe('spans that cannot be exported are counted, not silently lost', () => {
     } finally {
       expect(await p.stop()).toBe(0);
     }
+    // Several batches failed; the operator got one concise line, not a JSON dump per batch.
+    const warnings = p.out.stderr.split('\n').filter((l) => l.includes('telemetry export failed'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`^embedding-relay: warning: telemetry export failed: .*(ECONNREFUSED|${dead}).* counted in otel_sdk_processor_span_processed_total\\{error_type\\}`));
+    expect(p.out.stderr).not.toContain('{"stack"');
   });
 });
 

@@ -43,7 +43,7 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
     const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out.stderr);
+      const m = /listening on (?:\S+ \(all interfaces; from this machine: )?(http:\/\/[^\s)]+)/.exec(out.stderr);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
