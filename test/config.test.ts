@@ -97,12 +97,12 @@ describe('config', () => {
     expect(load(['--help']).command).toBe('help');
   });
 
-  it('--help and the README list every option with its default', () => {
+  it('--help and docs/configuration.md list every option with its default and help text', () => {
     const help = helpText();
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     for (const row of optionRows()) {
       expect(help).toContain(`${row.flag}  (${row.env})  [${row.default}]`);
-      expect(readme, `README configuration table lacks ${row.env}`).toContain(`| \`${row.env}\` | \`${row.flag}\` | ${row.default} |`);
+      expect(page, `docs/configuration.md lacks ${row.env}`).toContain(`| \`${row.env}\` | \`${row.flag}\` | ${row.default} | ${row.help} |`);
     }
   });
 });
