@@ -17,6 +17,7 @@ export PATH="/usr/local/go/bin:$PATH"
 work="$cache/build/$name-$hash"
 rm -rf "$work" && mkdir -p "$work" "$cache/bin"
 cp "$wrapper/go.mod" "$wrapper/go.sum" "${sources[@]}" "$work/"
+echo "build-go-module: building $name from $pkg (once; cached in $cache/bin)" >&2
 start=$(date +%s)
 (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 \
   go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$work/$name" "$pkg") >&2
