@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from './canary.ts';
-import { sdkDisabled, settingNames, type Config } from './config.ts';
+import { settingNames, type Config } from './config.ts';
+import { activeTelemetry } from './telemetry.ts';
 import { setHealthHandler } from './admin-routes.ts';
 import { clientErrorToRelayError, rawErrorResponse } from './errors.ts';
 import { createLogger } from './logger.ts';
@@ -59,7 +60,9 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     url: upstreamUrl,
     apiKey: config.upstreamApiKey,
     dropClientCredentials: config.apiKeys !== undefined,
-    forwardTraceContext: sdkDisabled(process.env),
+    // No SDK in this process (OTEL_SDK_DISABLED=true, or started without instrument.ts): nothing
+    // injects a trace context, so the client's is passed on.
+    forwardTraceContext: !(activeTelemetry()?.enabled ?? false),
     connections: config.upstreamConnections,
     connectTimeoutMs: config.connectTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
@@ -93,6 +96,13 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     },
     handler,
   );
+  // `Expect: 100-continue` (curl sends it for large bodies): invite the body only when it may fit;
+  // an announced oversized body gets its 413 without being uploaded first (body.ts then closes).
+  server.on('checkContinue', (req, res) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(Number.isFinite(declared) && declared > config.maxBodyBytes)) res.writeContinue();
+    handler(req, res);
+  });
   // The probes also answer on the metrics port (admin-routes.ts).
   setHealthHandler(handler);
   // Slow, oversized or malformed requests never reach the handler: answer them in the same

@@ -67,8 +67,10 @@ function discardRest(req: IncomingMessage, limit: number, received: number, snif
   const maxBytes = limit + Math.max(LINGER.minBytes, limit * LINGER.factor);
   const declared = Number(req.headers['content-length']);
   if (req.complete) return Promise.resolve('drained');
-  // Announced as larger than we would ever read: no point in lingering.
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  // Announced as larger than we would ever read, or a client waiting for a 100 Continue it will not
+  // get (app.ts): no point in lingering.
+  const continueWithheld = Number.isFinite(declared) && declared > limit && /100-continue/i.test(req.headers.expect ?? '');
+  if ((Number.isFinite(declared) && declared > maxBytes) || continueWithheld) {
     req.resume();
     return Promise.resolve('bound');
   }

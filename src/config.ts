@@ -51,6 +51,25 @@ const httpUrl: Parser<string> = (raw) => {
   return url.href.replace(/\/+$/, '');
 };
 
+/** An http(s) URL whose user and password (if any) decode: LOKI_URL's become Basic auth. */
+const httpUrlWithCredentials: Parser<string> = (raw) => {
+  const href = httpUrl(raw);
+  const url = new URL(href);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new ParseError('expected the user and password to be percent-encoded (a literal % is %25)');
+  }
+  return href;
+};
+
+/** A URL's password never appears in a start-up error. */
+function withoutPassword(raw: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i.exec(raw);
+  return m ? raw.replace(m[0], `${m[1]}<redacted>@`) : raw;
+}
+
 /** `model=dim,model2=dim2` → Map (model names may contain '/', ':' and '-'). */
 const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
   const map = new Map<string, number>();
@@ -199,7 +218,7 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   vectorNormCheck: { env: 'RELAY_VECTOR_NORM_CHECK', flag: 'vector-norm-check', parse: boolean, help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).' },
   vectorNormMin: { env: 'RELAY_VECTOR_NORM_MIN', flag: 'vector-norm-min', parse: decimal(0, 1_000_000), help: 'Smallest acceptable L2 norm.' },
   vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
-  lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrl, help: 'Loki base URL; lines go to <LOKI_URL>/loki/api/v1/push, any path prefix kept (Loki: http://loki:3100; VictoriaLogs: http://victorialogs:9428/insert); user:password@ becomes Basic auth. Unset: logs go to stdout only.' },
+  lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrlWithCredentials, help: 'Loki base URL; lines go to <LOKI_URL>/loki/api/v1/push, any path prefix kept (Loki: http://loki:3100; VictoriaLogs: http://victorialogs:9428/insert); user:password@ becomes Basic auth. Unset: logs go to stdout only.' },
   lokiBufferMaxLines: { env: 'RELAY_LOKI_BUFFER_MAX_LINES', flag: 'loki-buffer-max-lines', parse: integer(1, 100_000_000), help: 'Log lines queued for Loki while it is slow or down (retried until it answers); past this, new lines are dropped and counted in embedding_relay_log_dropped_total.' },
   lokiBufferMaxBytes: { env: 'RELAY_LOKI_BUFFER_MAX_BYTES', flag: 'loki-buffer-max-bytes', parse: integer(1024, 1024 ** 3), help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.' },
   canaryIntervalMs: { env: 'RELAY_CANARY_INTERVAL_MS', flag: 'canary-interval-ms', parse: integer(0, 86_400_000), help: 'Semantic drift canary: probe every this many ms (0 = off).' },
@@ -273,7 +292,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       config[key] = opt.parse(raw);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
-      const shown = opt.secret ? '<redacted>' : JSON.stringify(raw);
+      const shown = opt.secret ? '<redacted>' : JSON.stringify(withoutPassword(raw));
       throw new ConfigError(`Invalid ${source}=${shown}: ${err.message}.`);
     }
   }

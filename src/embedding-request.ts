@@ -97,6 +97,11 @@ export function parseJsonBody(body: Buffer): unknown {
   }
 }
 
+/** Model names longer than this are cut (with …) in telemetry: no model server uses such a name,
+ *  and the name becomes a span name, a metric label value and a log field. */
+export const MODEL_NAME_MAX = 256;
+export const boundedModelName = (model: string): string => (model.length <= MODEL_NAME_MAX ? model : `${model.slice(0, MODEL_NAME_MAX)}…`);
+
 /** The requested model of a parsed body, when it names one (telemetry keeps it even when the
  *  request is then refused). */
 export function requestedModel(json: unknown): string | undefined {

@@ -141,8 +141,15 @@ export class LokiQueue {
     // fetch refuses a URL with credentials in it (TypeError, which would be retried for ever):
     // `https://user:token@logs.example` (Grafana Cloud's form) becomes HTTP Basic auth.
     if (this.#url.username !== '' || this.#url.password !== '') {
-      const user = decodeURIComponent(this.#url.username);
-      const password = decodeURIComponent(this.#url.password);
+      const decode = (s: string) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s; // config.ts refuses such a LOKI_URL; a direct caller gets the raw text
+        }
+      };
+      const user = decode(this.#url.username);
+      const password = decode(this.#url.password);
       this.#headers['authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
       this.#url.username = '';
       this.#url.password = '';

@@ -37,6 +37,9 @@ export interface RequestRecord {
   errorType: string | undefined;
   errorMessage: string | undefined;
 
+  /** Wall-clock time the answer was complete, set only when telemetry is recorded later than that
+   *  (a 413 whose upload is still being discarded): the span ends here, not at recording time. */
+  answeredAtMs: number | undefined;
   /** Upstream call: dispatch → last body byte, in seconds. */
   upstreamS: number | undefined;
   durationS: number;
@@ -67,6 +70,7 @@ export function newRecord(init: {
     httpStatus: 0,
     errorType: undefined,
     errorMessage: undefined,
+    answeredAtMs: undefined,
     upstreamS: undefined,
     durationS: 0,
     traceId: undefined,

@@ -7,7 +7,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, isSpanContextVal
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
 import { BodyTooLargeError, readBody } from './body.ts';
-import { parseJsonBody, requestedModel, validateEmbeddingRequest } from './embedding-request.ts';
+import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './embedding-request.ts';
 import { RelayError, toRelayError, writeError } from './errors.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -92,7 +92,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
   }
 
   function finish(rec: RequestRecord, span: Span | undefined, parent: Context): void {
-    rec.durationS = secondsSince(rec.startNs);
+    if (rec.durationS === 0) rec.durationS = secondsSince(rec.startNs);
     rec.modelLabel ||= OTHER_VALUE;
     try {
       span ??= tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
@@ -104,7 +104,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       span.setAttributes(endAttributes(rec));
       const failed = rec.httpStatus >= 500 || (rec.errorType !== undefined && rec.httpStatus < 400);
       if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: rec.errorMessage ?? rec.errorType });
-      span.end();
+      span.end(rec.answeredAtMs);
     } catch {
       metrics.telemetryError('span');
     }
@@ -141,12 +141,16 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     }
     if (!res.headersSent) rec.httpStatus = err.status;
     if (err instanceof BodyTooLargeError) {
+      const socket = res.socket;
       writeError(res, err, errorHeaders(err), err.drained);
+      // The request took as long as it took to answer it; the discarding after that is not latency.
+      rec.durationS = secondsSince(rec.startNs);
+      rec.answeredAtMs = Date.now();
       const outcome = await err.drained;
-      rec.model ??= err.model;
+      rec.model ??= err.model === undefined ? undefined : boundedModelName(err.model);
       if (rec.model !== undefined) rec.modelLabel = labels.label(rec.model);
-      // The client kept sending past the bound: closing now may reset it, as nginx would.
-      if (outcome === 'bound') res.once('finish', () => res.socket?.destroy());
+      // The client kept sending past the bound: close now (it may see a reset, as with nginx).
+      if (outcome === 'bound') res.once('finish', () => socket?.destroy());
       return;
     }
     writeError(res, err, errorHeaders(err));
@@ -167,7 +171,8 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       }
       const body = await readBody(req, opts.maxBodyBytes);
       const json = parseJsonBody(body);
-      rec.model = requestedModel(json);
+      const named = requestedModel(json);
+      rec.model = named === undefined ? undefined : boundedModelName(named);
       if (rec.model !== undefined) rec.modelLabel = labels.label(rec.model);
       const request = validateEmbeddingRequest(json, opts.maxBatch, opts.maxInputChars);
       rec.request = request;

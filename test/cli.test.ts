@@ -41,7 +41,7 @@ describe('OTEL_SDK_DISABLED=true', () => {
   it('still relays and logs, with no metrics endpoint and no trace ids', async () => {
     const p = await startRelayProcess({ OTEL_SDK_DISABLED: 'true' });
     try {
-      expect(p.out.stderr).toContain('Telemetry disabled (OTEL_SDK_DISABLED=true).');
+      expect(p.out.stderr).toContain('Telemetry disabled (OTEL_SDK_DISABLED=true, or started without --import ./dist/instrument.js): no metrics, no spans.');
       expect((await embed(p.url, 'm-off')).status).toBe(200);
       await expect(fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 200));

@@ -51,6 +51,7 @@ describe('config', () => {
     [[], { RELAY_UPSTREAM_URL: 'vllm:8000' }, 'Invalid RELAY_UPSTREAM_URL="vllm:8000": expected an absolute http:// or https:// URL.'],
     [[], { RELAY_UPSTREAM_URL: 'ftp://x/v1' }, 'Invalid RELAY_UPSTREAM_URL="ftp://x/v1": expected an absolute http:// or https:// URL.'],
     [[], { LOKI_URL: 'http://loki:3100/?a=1' }, 'Invalid LOKI_URL="http://loki:3100/?a=1": expected a URL without query or fragment.'],
+    [[], { LOKI_URL: 'https://123:p%zz@logs.example/' }, 'Invalid LOKI_URL="https://123:<redacted>@logs.example/": expected the user and password to be percent-encoded (a literal % is %25).'],
     [[], { RELAY_LOG_LEVEL: 'verbose' }, 'Invalid RELAY_LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent.'],
     [[], { RELAY_SIMULATOR_FAIL_RATE: '2' }, 'Invalid RELAY_SIMULATOR_FAIL_RATE="2": expected a number from 0 to 1.'],
     [[], { OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }, 'Invalid OTEL_EXPORTER_PROMETHEUS_PORT="x": expected an integer from 0 to 65535.'],

@@ -72,7 +72,9 @@ describe('oversized uploads: the client always gets the 413', { timeout: 120_000
       });
       socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
       socket.on('close', () => resolve({ response, sentAfterResponse: sent - sentAtResponse, error }));
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n{"model":"m-raw","input":"`);
+      const head = '{"model":"m-raw","input":"';
+      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n${head}`);
+      sent = head.length;
       const chunk = Buffer.alloc(256 * 1024, 'z');
       const pump = () => {
         while (sent < total - 2) {
@@ -80,7 +82,8 @@ describe('oversized uploads: the client always gets the 413', { timeout: 120_000
           sent += n;
           if (!socket.write(chunk.subarray(0, n))) return void socket.once('drain', pump);
         }
-        socket.end('"}');
+        sent += 2;
+        socket.end('"}'); // exactly `total` bytes: nothing arrives after the relay is done reading
       };
       // Give the relay time to answer before most of the body is sent.
       setTimeout(pump, 50);
@@ -106,6 +109,66 @@ describe('oversized uploads: the client always gets the 413', { timeout: 120_000
     });
     expect(response).toMatch(/^HTTP\/1\.1 413 /);
     expect(Date.now() - started).toBeLessThan(LINGER.idleMs);
+  });
+});
+
+describe('oversized uploads, continued', { timeout: 60_000 }, () => {
+  it('the recorded duration is the time to answer, not the time spent discarding a slow upload', async () => {
+    const addr = new URL(r.url);
+    const total = 2 * LIMIT;
+    const response = await new Promise<string>((resolve) => {
+      const socket = connect(Number(addr.port), addr.hostname);
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+      const head = '{"model":"m-slow-413","input":"';
+      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n${head}`);
+      socket.write(Buffer.alloc(LIMIT + 10, 'z'));
+      // The rest only after 1.5 s: the relay has answered and is discarding meanwhile.
+      setTimeout(() => socket.end(Buffer.concat([Buffer.alloc(total - LIMIT - 10 - head.length - 2, 'z'), Buffer.from('"}')])), 1_500);
+    });
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    await until(() => logs().some((l) => l['model'] === 'm-slow-413'), 5_000, 'the log line');
+    const line = logs().find((l) => l['model'] === 'm-slow-413')!;
+    expect(line['duration_ms'] as number).toBeLessThan(1_000);
+  });
+
+  it('Expect: 100-continue with an announced oversized body: a 413 and no 100 Continue, so nothing is uploaded', async () => {
+    const addr = new URL(r.url);
+    const started = Date.now();
+    const response = await new Promise<string>((resolve) => {
+      const socket = connect(Number(addr.port), addr.hostname);
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${5 * LIMIT}\r\n\r\n`);
+    });
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).not.toContain('100 Continue');
+    expect(Date.now() - started).toBeLessThan(LINGER.idleMs);
+  });
+
+  it('Expect: 100-continue with a body that fits: 100 Continue, then the answer', async () => {
+    const addr = new URL(r.url);
+    const body = JSON.stringify({ model: 'm-continue', input: 'x' });
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(Number(addr.port), addr.hostname);
+      let out = '';
+      let sentBody = false;
+      socket.on('data', (c: Buffer) => {
+        out += c.toString('latin1');
+        if (!sentBody && out.includes('100 Continue\r\n\r\n')) {
+          sentBody = true;
+          socket.write(body);
+        }
+        if (out.includes('"object":"list"')) socket.end();
+      });
+      socket.on('close', () => resolve(out));
+      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n`);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 });
 

@@ -337,6 +337,16 @@ describe('failures are recorded like any other request', () => {
     expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ model: 'm-big', http_status: 413, level: 40 });
   });
 
+  it('a model name of 10,000 characters is cut to 256 (and …) in every telemetry projection', async () => {
+    const long = 'q'.repeat(10_000);
+    const res = await post(main.url, { model: long, input: [] });
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+    const cut = `${'q'.repeat(256)}…`;
+    expect(lastLogFor(mainLogs, cut)).toMatchObject({ model: cut, http_status: 400 });
+    expect(spansNamed(`embeddings ${cut}`)).toHaveLength(1);
+  });
+
   it('a refused request whose body names a model → 400, recorded under that model, not _OTHER', async () => {
     const res = await post(main.url, { model: 'm-refused', input: [] });
     expect(res.status).toBe(400);

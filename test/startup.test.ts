@@ -1,11 +1,15 @@
 // What a user sees at start-up, as a real process: one line and a non-zero exit for a busy port
 // (never a stack trace), the banner with the addresses really bound, who may call, whether the
 // upstream answers and a call that works for it, and --version.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../src/config.ts';
 import { listen, type RunningServer } from '../src/listen.ts';
+import { banner, exampleModel } from '../src/banner.ts';
+import { Upstream } from '../src/upstream.ts';
+import { checkUpstream } from '../src/upstream-check.ts';
 import { entry, freePort, node, root, startRelayProcess } from './relay-process.ts';
 import { until } from './fake-loki.ts';
 import { simulator } from './harness.ts';
@@ -101,7 +105,7 @@ describe('the banner', () => {
       await new Promise((r) => setTimeout(r, 100));
       const warnings = p.out.stderr.split('\n').filter((l) => l.includes('warning'));
       expect(warnings).toEqual([
-        `embedding-relay: warning: the upstream http://127.0.0.1:${dead}/v1 does not answer (ECONNREFUSED); /v1/embeddings answers 502 upstream_unreachable until it does, and GET /readyz says 503.`,
+        `embedding-relay: warning: the upstream http://127.0.0.1:${dead}/v1 does not answer (ECONNREFUSED); /v1/embeddings answers 502 upstream_unreachable (or 504 upstream_timeout) until it does, and GET /readyz says 503.`,
       ]);
       expect(p.out.stderr).toContain(`"model":"<a model your server serves>"`);
     } finally {
@@ -123,5 +127,46 @@ describe('--version', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
     expect(pkg.scripts['prepare']).toBe('npm run build --silent');
     expect(pkg.bin['embedding-relay']).toBe('bin/embedding-relay.js');
+  });
+});
+
+describe('the banner’s facts', () => {
+  const config = { ...DEFAULTS, apiKeys: undefined };
+  const relayFacts = { url: 'http://127.0.0.1:8080', upstreamUrl: 'http://vllm:8000/v1', bound: { host: '0.0.0.0', port: 8080 }, simulator: undefined, gpu: undefined };
+
+  it('a long model list is cut, the example prefers an embedding model, and odd names stay valid JSON and shell', () => {
+    const models = ['gpt-4o', ...Array.from({ length: 98 }, (_, i) => `chat-${i}`), "text-embedding-3-small's"];
+    const text = banner({ config, relay: relayFacts, metrics: undefined, upstream: { reachable: true, status: 200, models } });
+    expect(text).toContain('serving gpt-4o, chat-0, chat-1, chat-2, chat-3 and 95 more).');
+    const curlArg = /-d ('.*')$/m.exec(text)![1]!;
+    const asShellSees = execFileSync('bash', ['-c', `printf '%s' ${curlArg}`], { encoding: 'utf8' });
+    expect(JSON.parse(asShellSees)).toEqual({ model: "text-embedding-3-small's", input: ['hello world'] });
+    expect(exampleModel(['a', 'b'])).toBe('a');
+  });
+});
+
+describe('the start-up look at the upstream', () => {
+  it('an upstream that accepts and never answers: "no answer within N ms"', async () => {
+    const silent = await listen(createServer(() => undefined), '127.0.0.1', 0);
+    const upstream = new Upstream({ url: `${silent.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
+    try {
+      expect(await checkUpstream(upstream, 300)).toEqual({ reachable: false, reason: 'no answer within 300 ms' });
+    } finally {
+      silent.server.closeAllConnections();
+      await upstream.close().catch(() => undefined);
+      await silent.close();
+    }
+  });
+
+  it('an upstream that answers and then stalls its body is reachable', async () => {
+    const stalls = await listen(createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"data":[')), '127.0.0.1', 0);
+    const upstream = new Upstream({ url: `${stalls.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
+    try {
+      expect(await checkUpstream(upstream, 300)).toEqual({ reachable: true, status: 200, models: [] });
+    } finally {
+      stalls.server.closeAllConnections();
+      await upstream.close().catch(() => undefined);
+      await stalls.close();
+    }
   });
 });
