@@ -37,9 +37,9 @@ export interface RequestRecord {
   errorType: string | undefined;
   errorMessage: string | undefined;
 
-  /** Wall-clock time the answer was complete, set only when telemetry is recorded later than that
-   *  (a 413 whose upload is still being discarded): the span ends here, not at recording time. */
-  answeredAtMs: number | undefined;
+  /** process.hrtime.bigint() when the answer was complete, set only when telemetry is recorded
+   *  later than that (a 413 whose upload is still being discarded); the request ends here. */
+  answeredNs: bigint | undefined;
   /** Upstream call: dispatch → last body byte, in seconds. */
   upstreamS: number | undefined;
   durationS: number;
@@ -70,7 +70,7 @@ export function newRecord(init: {
     httpStatus: 0,
     errorType: undefined,
     errorMessage: undefined,
-    answeredAtMs: undefined,
+    answeredNs: undefined,
     upstreamS: undefined,
     durationS: 0,
     traceId: undefined,
@@ -78,7 +78,8 @@ export function newRecord(init: {
   };
 }
 
-export const secondsSince = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
+/** Seconds from `startNs` to `endNs` (now, when not given). */
+export const secondsSince = (startNs: bigint, endNs: bigint = process.hrtime.bigint()): number => Number(endNs - startNs) / 1e9;
 
 /** Relay-added time: what the request cost beyond waiting for the upstream. */
 export const overheadS = (rec: RequestRecord): number | undefined =>

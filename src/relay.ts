@@ -92,7 +92,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
   }
 
   function finish(rec: RequestRecord, span: Span | undefined, parent: Context): void {
-    if (rec.durationS === 0) rec.durationS = secondsSince(rec.startNs);
+    rec.durationS = secondsSince(rec.startNs, rec.answeredNs);
     rec.modelLabel ||= OTHER_VALUE;
     try {
       span ??= tracer.startSpan(spanName(rec), { kind: SpanKind.SERVER, startTime: rec.startEpochMs, attributes: startAttributes(rec) }, parent);
@@ -104,7 +104,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       span.setAttributes(endAttributes(rec));
       const failed = rec.httpStatus >= 500 || (rec.errorType !== undefined && rec.httpStatus < 400);
       if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: rec.errorMessage ?? rec.errorType });
-      span.end(rec.answeredAtMs);
+      span.end(rec.answeredNs === undefined ? undefined : rec.startEpochMs + rec.durationS * 1000);
     } catch {
       metrics.telemetryError('span');
     }
@@ -144,8 +144,7 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       const socket = res.socket;
       writeError(res, err, errorHeaders(err), err.drained);
       // The request took as long as it took to answer it; the discarding after that is not latency.
-      rec.durationS = secondsSince(rec.startNs);
-      rec.answeredAtMs = Date.now();
+      rec.answeredNs = process.hrtime.bigint();
       const outcome = await err.drained;
       rec.model ??= err.model === undefined ? undefined : boundedModelName(err.model);
       if (rec.model !== undefined) rec.modelLabel = labels.label(rec.model);

@@ -3,7 +3,7 @@
 // once reset the connection under the upload, and clients reported a connection error instead of
 // the 413 (openai-node `fetch failed` 6 of 20 at 5 MB; AsyncOpenAI 100 of 100; see also
 // test/clients/ for the Python clients).
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINGER, ModelSniffer } from '../src/body.ts';
@@ -22,6 +22,36 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(await r?.stop()).toBe(0);
 });
+
+const requestHead = (contentLength: number, extraHeaders = '') =>
+  `POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${extraHeaders}content-length: ${contentLength}\r\n\r\n`;
+
+/**
+ * One raw HTTP/1.1 exchange with the relay (what fetch cannot show: the bytes, the order, how the
+ * connection ends): writes `head`, lets `send` write the rest, calls `onData` with everything
+ * received so far, and resolves when the connection closes with what came back and the socket
+ * error code, if any.
+ */
+function rawExchange(
+  head: string,
+  send?: (socket: Socket) => void,
+  onData?: (socket: Socket, received: string) => void,
+): Promise<{ text: string; error: string | undefined }> {
+  const addr = new URL(r.url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(addr.port), addr.hostname);
+    let text = '';
+    let error: string | undefined;
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      onData?.(socket, text);
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
+    socket.on('close', () => resolve({ text, error }));
+    socket.write(head);
+    send?.(socket);
+  });
+}
 
 /** Each outcome of `tries` calls: the HTTP status of an API error, or 'connection error'. */
 async function outcomes(client: OpenAI, input: string, tries: number): Promise<Record<string, number>> {
@@ -58,115 +88,78 @@ describe('oversized uploads: the client always gets the 413', { timeout: 120_000
   });
 
   it('raw socket: the 413 arrives while the upload goes on, and the connection ends with FIN after it, not a reset', async () => {
-    const addr = new URL(r.url);
     const total = 8 * 1024 * 1024;
-    const result = await new Promise<{ response: string; sentAfterResponse: number; error: string | undefined }>((resolve) => {
-      const socket = connect(Number(addr.port), addr.hostname);
-      let response = '';
-      let sent = 0;
-      let sentAtResponse = -1;
-      let error: string | undefined;
-      socket.on('data', (c: Buffer) => {
+    const head = '{"model":"m-raw","input":"';
+    let sent = head.length;
+    let sentAtResponse = -1;
+    const result = await rawExchange(
+      requestHead(total) + head,
+      (socket) => {
+        const chunk = Buffer.alloc(256 * 1024, 'z');
+        const pump = () => {
+          while (sent < total - 2) {
+            const n = Math.min(chunk.length, total - 2 - sent);
+            sent += n;
+            if (!socket.write(chunk.subarray(0, n))) return void socket.once('drain', pump);
+          }
+          sent += 2;
+          socket.end('"}'); // exactly `total` bytes: nothing arrives after the relay is done reading
+        };
+        // Give the relay time to answer before most of the body is sent.
+        setTimeout(pump, 50);
+      },
+      () => {
         if (sentAtResponse < 0) sentAtResponse = sent;
-        response += c.toString('latin1');
-      });
-      socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
-      socket.on('close', () => resolve({ response, sentAfterResponse: sent - sentAtResponse, error }));
-      const head = '{"model":"m-raw","input":"';
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n${head}`);
-      sent = head.length;
-      const chunk = Buffer.alloc(256 * 1024, 'z');
-      const pump = () => {
-        while (sent < total - 2) {
-          const n = Math.min(chunk.length, total - 2 - sent);
-          sent += n;
-          if (!socket.write(chunk.subarray(0, n))) return void socket.once('drain', pump);
-        }
-        sent += 2;
-        socket.end('"}'); // exactly `total` bytes: nothing arrives after the relay is done reading
-      };
-      // Give the relay time to answer before most of the body is sent.
-      setTimeout(pump, 50);
-    });
+      },
+    );
     expect(result.error).toBeUndefined();
-    expect(result.response).toMatch(/^HTTP\/1\.1 413 /);
-    expect(result.response).toContain('"code":"body_too_large"');
-    expect(result.response.toLowerCase()).toContain('connection: close');
-    expect(result.sentAfterResponse).toBeGreaterThan(1024 * 1024); // it kept reading after answering
+    expect(result.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(result.text).toContain('"code":"body_too_large"');
+    expect(result.text.toLowerCase()).toContain('connection: close');
+    expect(sent - sentAtResponse).toBeGreaterThan(1024 * 1024); // it kept reading after answering
   });
 
   it('a declared length beyond the lingering bound is answered and closed at once', async () => {
-    const addr = new URL(r.url);
     const declared = LIMIT + Math.max(LINGER.minBytes, LIMIT * LINGER.factor) + 1;
     const started = Date.now();
-    const response = await new Promise<string>((resolve) => {
-      const socket = connect(Number(addr.port), addr.hostname);
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(text));
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n{"model":"m-huge"`);
-    });
-    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    const { text } = await rawExchange(`${requestHead(declared)}{"model":"m-huge"`);
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
     expect(Date.now() - started).toBeLessThan(LINGER.idleMs);
   });
 });
 
 describe('oversized uploads, continued', { timeout: 60_000 }, () => {
   it('the recorded duration is the time to answer, not the time spent discarding a slow upload', async () => {
-    const addr = new URL(r.url);
     const total = 2 * LIMIT;
-    const response = await new Promise<string>((resolve) => {
-      const socket = connect(Number(addr.port), addr.hostname);
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(text));
-      const head = '{"model":"m-slow-413","input":"';
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n${head}`);
+    const head = '{"model":"m-slow-413","input":"';
+    const { text } = await rawExchange(requestHead(total) + head, (socket) => {
       socket.write(Buffer.alloc(LIMIT + 10, 'z'));
       // The rest only after 1.5 s: the relay has answered and is discarding meanwhile.
       setTimeout(() => socket.end(Buffer.concat([Buffer.alloc(total - LIMIT - 10 - head.length - 2, 'z'), Buffer.from('"}')])), 1_500);
     });
-    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
     await until(() => logs().some((l) => l['model'] === 'm-slow-413'), 5_000, 'the log line');
     const line = logs().find((l) => l['model'] === 'm-slow-413')!;
     expect(line['duration_ms'] as number).toBeLessThan(1_000);
   });
 
   it('Expect: 100-continue with an announced oversized body: a 413 and no 100 Continue, so nothing is uploaded', async () => {
-    const addr = new URL(r.url);
     const started = Date.now();
-    const response = await new Promise<string>((resolve) => {
-      const socket = connect(Number(addr.port), addr.hostname);
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(text));
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${5 * LIMIT}\r\n\r\n`);
-    });
-    expect(response).toMatch(/^HTTP\/1\.1 413 /);
-    expect(response).not.toContain('100 Continue');
+    const { text } = await rawExchange(requestHead(5 * LIMIT, 'expect: 100-continue\r\n'));
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text).not.toContain('100 Continue');
     expect(Date.now() - started).toBeLessThan(LINGER.idleMs);
   });
 
   it('Expect: 100-continue with a body that fits: 100 Continue, then the answer', async () => {
-    const addr = new URL(r.url);
     const body = JSON.stringify({ model: 'm-continue', input: 'x' });
-    const text = await new Promise<string>((resolve) => {
-      const socket = connect(Number(addr.port), addr.hostname);
-      let out = '';
-      let sentBody = false;
-      socket.on('data', (c: Buffer) => {
-        out += c.toString('latin1');
-        if (!sentBody && out.includes('100 Continue\r\n\r\n')) {
-          sentBody = true;
-          socket.write(body);
-        }
-        if (out.includes('"object":"list"')) socket.end();
-      });
-      socket.on('close', () => resolve(out));
-      socket.write(`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n`);
+    let sentBody = false;
+    const { text } = await rawExchange(requestHead(body.length, 'expect: 100-continue\r\n'), undefined, (socket, out) => {
+      if (!sentBody && out.includes('100 Continue\r\n\r\n')) {
+        sentBody = true;
+        socket.write(body);
+      }
+      if (out.includes('"object":"list"')) socket.end();
     });
     expect(text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });

@@ -17,7 +17,8 @@ interface Dashboard {
   panels: { title: string; datasource?: { type?: string }; targets?: { datasource?: { type?: string }; expr?: string; query?: string; queryType?: string }[] }[];
 }
 const dashboard = (): Dashboard => JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as Dashboard;
-const datasources = () =>
+/** grafana/provisioning/datasources/datasources.yaml, parsed. */
+export const datasources = () =>
   (parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as { datasources: { uid: string; jsonData: Record<string, unknown> }[] }).datasources;
 
 const targetsOf = (type: string) =>

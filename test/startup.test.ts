@@ -146,27 +146,24 @@ describe('the banner’s facts', () => {
 });
 
 describe('the start-up look at the upstream', () => {
-  it('an upstream that accepts and never answers: "no answer within N ms"', async () => {
-    const silent = await listen(createServer(() => undefined), '127.0.0.1', 0);
-    const upstream = new Upstream({ url: `${silent.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
+  /** checkUpstream (300 ms) against a server that answers with `handler`. */
+  async function checkAgainst(handler: Parameters<typeof createServer>[1]) {
+    const server = await listen(createServer(handler), '127.0.0.1', 0);
+    const upstream = new Upstream({ url: `${server.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
     try {
-      expect(await checkUpstream(upstream, 300)).toEqual({ reachable: false, reason: 'no answer within 300 ms' });
+      return await checkUpstream(upstream, 300);
     } finally {
-      silent.server.closeAllConnections();
+      server.server.closeAllConnections();
       await upstream.close().catch(() => undefined);
-      await silent.close();
+      await server.close();
     }
+  }
+
+  it('an upstream that accepts and never answers: "no answer within N ms"', async () => {
+    expect(await checkAgainst(() => undefined)).toEqual({ reachable: false, reason: 'no answer within 300 ms' });
   });
 
   it('an upstream that answers and then stalls its body is reachable', async () => {
-    const stalls = await listen(createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"data":[')), '127.0.0.1', 0);
-    const upstream = new Upstream({ url: `${stalls.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
-    try {
-      expect(await checkUpstream(upstream, 300)).toEqual({ reachable: true, status: 200, models: [] });
-    } finally {
-      stalls.server.closeAllConnections();
-      await upstream.close().catch(() => undefined);
-      await stalls.close();
-    }
+    expect(await checkAgainst((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"data":['))).toEqual({ reachable: true, status: 200, models: [] });
   });
 });

@@ -2,6 +2,10 @@
 // and data paths only (docker-compose service names → 127.0.0.1, fixed ports → free ones, volume
 // paths → temp dirs). Every key must occur, so a renamed host, port or flag in a config fails the
 // test instead of being missed.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from '../relay-process.ts';
+
 const HOST_PORT = /^[\w.-]*:?\s?[\w.-]*$/;
 
 export function rewriteHostsAndPorts(text: string, replacements: Record<string, string>, file: string): string {
@@ -14,6 +18,11 @@ export function rewriteHostsAndPorts(text: string, replacements: Record<string, 
     out = out.split(from).join(to);
   }
   return out;
+}
+
+/** The repository's `file`, rewritten as above, written to `to` (for the program to read). */
+export function writeRewritten(file: string, to: string, replacements: Record<string, string>): void {
+  writeFileSync(to, rewriteHostsAndPorts(readFileSync(join(root, file), 'utf8'), replacements, file));
 }
 
 /**

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jsonLines, root, type RelayProcess } from '../relay-process.ts';
-import { grafanaLogQueries, grafanaTraceQueries, logQlFields, traceQlConditions, type TraceQlCondition } from '../shipped-queries.ts';
+import { datasources, grafanaLogQueries, grafanaTraceQueries, logQlFields, traceQlConditions, type TraceQlCondition } from '../shipped-queries.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -47,10 +47,6 @@ async function embedAndFindIds(model: string, input: string | string[], extra: {
   const line = await eventually(`the relay's log line for ${model}`, async () => jsonLines(relay.out.stdout).find((l) => l['model'] === model), 5_000, 100);
   return { traceId: line['trace_id'] as string, spanId: line['span_id'] as string, line };
 }
-
-const datasources = parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
-  datasources: { uid: string; jsonData: Record<string, unknown> }[];
-};
 
 describe('OpenTelemetry Collector', () => {
   it('otelcol validate accepts otel-collector.yaml, and rejects a broken copy', () => {
@@ -132,7 +128,7 @@ describe('Span metrics (the Collector’s span_metrics connector → Prometheus)
   });
 
   it('exemplars carry the trace_id label Grafana is provisioned with, and that trace is in Jaeger', async () => {
-    const name = (datasources.datasources.find((d) => d.uid === 'prometheus')!.jsonData as { exemplarTraceIdDestinations: { name: string }[] }).exemplarTraceIdDestinations[0]!.name;
+    const name = (datasources().find((d) => d.uid === 'prometheus')!.jsonData as { exemplarTraceIdDestinations: { name: string }[] }).exemplarTraceIdDestinations[0]!.name;
     const { traceId } = await embedAndFindIds('m-exemplar', 'exemplar please');
     const exemplar = await eventually('an exemplar for m-exemplar in Prometheus', async () => {
       const end = Date.now() / 1000;

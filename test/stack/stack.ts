@@ -5,13 +5,13 @@
 // OTEL_*/RELAY_*/LOKI_URL env. Configs change only in hosts, ports and data paths (rewrite.ts).
 // Tempo, Loki and Grafana (AGPL-3.0) are never built or run here. Used by `npm run test:stack` and
 // `npm run stack`.
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { listen } from '../../src/listen.ts';
 import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
-import { rewriteFlags, rewriteHostsAndPorts } from './rewrite.ts';
+import { rewriteFlags, rewriteHostsAndPorts, writeRewritten } from './rewrite.ts';
 import { jaegerBinary, otelcolBinary, startService, systemBinary, tempDir, victoriaLogsBinary, type Service } from './services.ts';
 
 export interface Stack {
@@ -65,12 +65,9 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
     });
   }), '127.0.0.1', 0);
   const amDir = tempDir('alertmanager');
-  writeFileSync(
-    join(amDir, 'alertmanager.yml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/alertmanager.yml'), 'utf8'), {
-      'alert-webhook:9095': `127.0.0.1:${new URL(webhook.url).port}`,
-    }, 'prometheus/alertmanager.yml'),
-  );
+  writeRewritten('prometheus/alertmanager.yml', join(amDir, 'alertmanager.yml'), {
+    'alert-webhook:9095': `127.0.0.1:${new URL(webhook.url).port}`,
+  });
   services.push(
     await startService('alertmanager', alertmanager, [
       `--config.file=${join(amDir, 'alertmanager.yml')}`,
@@ -91,35 +88,29 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
 
   // Jaeger with the repo's jaeger/jaeger.yaml, before the Collector so its exporter finds it.
   const jaegerDir = tempDir('jaeger');
-  writeFileSync(
-    join(jaegerDir, 'jaeger.yaml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'jaeger/jaeger.yaml'), 'utf8'), {
-      '0.0.0.0:4317': `127.0.0.1:${port['jaegerGrpc']}`,
-      '0.0.0.0:4318': `127.0.0.1:${port['jaegerHttp']}`,
-      '0.0.0.0:16686': `127.0.0.1:${port['jaegerQuery']}`,
-      '0.0.0.0:16685': `127.0.0.1:${port['jaegerQueryGrpc']}`,
-      '0.0.0.0:13133': `127.0.0.1:${port['jaegerHealth']}`,
-      'host: 0.0.0.0': 'host: 127.0.0.1',
-      'port: 8888': `port: ${port['jaegerMetrics']}`,
-    }, 'jaeger/jaeger.yaml'),
-  );
+  writeRewritten('jaeger/jaeger.yaml', join(jaegerDir, 'jaeger.yaml'), {
+    '0.0.0.0:4317': `127.0.0.1:${port['jaegerGrpc']}`,
+    '0.0.0.0:4318': `127.0.0.1:${port['jaegerHttp']}`,
+    '0.0.0.0:16686': `127.0.0.1:${port['jaegerQuery']}`,
+    '0.0.0.0:16685': `127.0.0.1:${port['jaegerQueryGrpc']}`,
+    '0.0.0.0:13133': `127.0.0.1:${port['jaegerHealth']}`,
+    'host: 0.0.0.0': 'host: 127.0.0.1',
+    'port: 8888': `port: ${port['jaegerMetrics']}`,
+  });
   services.push(await startService('jaeger', jaeger, [`--config=${join(jaegerDir, 'jaeger.yaml')}`], `http://127.0.0.1:${port['jaegerHealth']}/status`));
 
   // The Collector with the repo's config; its trace exporter goes where docker-compose.apache.yml
   // points it (TRACES_BACKEND_ENDPOINT=jaeger:4317, rewritten to Jaeger's port here).
   const dir = tempDir('stack');
   const collectorConfig = join(dir, 'otel-collector.yaml');
-  writeFileSync(
-    collectorConfig,
-    rewriteHostsAndPorts(readFileSync(join(root, 'otel-collector.yaml'), 'utf8'), {
-      '0.0.0.0:4317': `127.0.0.1:${port['otlpGrpc']}`,
-      '0.0.0.0:4318': `127.0.0.1:${port['otlpHttp']}`,
-      '0.0.0.0:8889': `127.0.0.1:${port['spanMetrics']}`,
-      '0.0.0.0:13133': `127.0.0.1:${port['health']}`,
-      'host: 0.0.0.0': 'host: 127.0.0.1',
-      'port: 8888': `port: ${port['collectorMetrics']}`,
-    }, 'otel-collector.yaml'),
-  );
+  writeRewritten('otel-collector.yaml', collectorConfig, {
+    '0.0.0.0:4317': `127.0.0.1:${port['otlpGrpc']}`,
+    '0.0.0.0:4318': `127.0.0.1:${port['otlpHttp']}`,
+    '0.0.0.0:8889': `127.0.0.1:${port['spanMetrics']}`,
+    '0.0.0.0:13133': `127.0.0.1:${port['health']}`,
+    'host: 0.0.0.0': 'host: 127.0.0.1',
+    'port: 8888': `port: ${port['collectorMetrics']}`,
+  });
   const tracesBackend = rewriteHostsAndPorts(compose['otel-collector']!.environment!['TRACES_BACKEND_ENDPOINT']!, {
     'jaeger:4317': `127.0.0.1:${port['jaegerGrpc']}`,
   }, 'docker-compose.apache.yml otel-collector.environment');
@@ -139,18 +130,15 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
 
   const promDir = tempDir('prometheus');
   copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
-  writeFileSync(
-    join(promDir, 'prometheus.yml'),
-    rewriteHostsAndPorts(readFileSync(join(root, 'prometheus/prometheus.apache.yml'), 'utf8'), {
-      'relay:9464': `127.0.0.1:${relay.metricsPort}`,
-      'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
-      'otel-collector:8889': `127.0.0.1:${port['spanMetrics']}`,
-      'jaeger:8888': `127.0.0.1:${port['jaegerMetrics']}`,
-      'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
-      'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
-      'localhost:9090': `127.0.0.1:${port['prometheus']}`,
-    }, 'prometheus/prometheus.apache.yml'),
-  );
+  writeRewritten('prometheus/prometheus.apache.yml', join(promDir, 'prometheus.yml'), {
+    'relay:9464': `127.0.0.1:${relay.metricsPort}`,
+    'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
+    'otel-collector:8889': `127.0.0.1:${port['spanMetrics']}`,
+    'jaeger:8888': `127.0.0.1:${port['jaegerMetrics']}`,
+    'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
+    'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
+    'localhost:9090': `127.0.0.1:${port['prometheus']}`,
+  });
   // The flags docker-compose.apache.yml gives Prometheus, but for the paths and the listen address.
   const promFlags = compose['prometheus']!.command!.filter((a) => !/^--(config\.file|storage\.tsdb\.path)=/.test(a));
   services.push(
