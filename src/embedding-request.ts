@@ -2,9 +2,12 @@
 // (no re-serialisation); this only decides whether to forward and describes the request.
 import { z } from 'zod';
 import { RelayError } from './errors.ts';
+import { requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
 
 export type InputType = 'string' | 'string_array' | 'tokens' | 'token_arrays';
-export type EncodingFormat = 'float' | 'base64';
+/** 'float' and 'base64' (OpenAI), 'bytes' and 'bytes_only' (vLLM: a binary body), or whatever
+ *  else the client named: the upstream decides what it accepts. */
+export type EncodingFormat = string;
 
 export interface EmbeddingRequest {
   model: string;
@@ -18,6 +21,12 @@ export interface EmbeddingRequest {
   /** True when the client named encoding_format (telemetry reports what was asked). */
   encodingFormatExplicit: boolean;
   dimensions: number | undefined;
+  /** Layout of encoded vectors (vLLM's embed_dtype / endianness); undefined when the request names
+   *  one the relay does not know (its vectors are then relayed, not inspected). */
+  vectorEncoding: VectorEncoding | undefined;
+  /** False when the client asked for raw, unnormalised vectors (vLLM's `use_activation: false`,
+   *  or the older `normalize: false`): the norm check does not judge them. */
+  normalized: boolean;
   /** The texts themselves, only for opt-in input logging. */
   texts: readonly string[];
 }
@@ -25,7 +34,7 @@ export interface EmbeddingRequest {
 const envelope = z.object({
   model: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
   input: z.unknown(),
-  encoding_format: z.enum(['float', 'base64'], { error: 'must be "float" or "base64"' }).optional(),
+  encoding_format: z.string({ error: 'must be a string' }).optional(),
   dimensions: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).optional(),
   user: z.string({ error: 'must be a string' }).optional(),
 });
@@ -41,8 +50,8 @@ function tooLong(param: string, chars: number, max: number): RelayError {
 }
 
 function classifyInput(input: unknown, maxBatch: number, maxInputChars: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
+  // Empty strings are forwarded: vLLM embeds them, OpenAI and TEI refuse them; the upstream decides.
   if (typeof input === 'string') {
-    if (input.length === 0) throw invalid('input', "'input' must not be an empty string.");
     if (input.length > maxInputChars) throw tooLong('input', input.length, maxInputChars);
     return { inputType: 'string', inputCount: 1, inputChars: input.length, inputTokenIds: undefined, texts: [input] };
   }
@@ -56,14 +65,13 @@ function classifyInput(input: unknown, maxBatch: number, maxInputChars: number):
     return { inputType: 'tokens', inputCount: 1, inputChars: 0, inputTokenIds: input.length, texts: [] };
   }
   if (input.length > maxBatch) {
-    throw new RelayError('batch_too_large', `'input' has ${input.length} items; this relay accepts at most ${maxBatch} per request.`, { param: 'input' });
+    throw new RelayError('batch_too_large', `'input' has ${input.length} items; this relay accepts at most ${maxBatch} per request (RELAY_MAX_BATCH).`, { param: 'input' });
   }
   if (typeof first === 'string') {
     let chars = 0;
     for (let i = 0; i < input.length; i++) {
       const item: unknown = input[i];
       if (typeof item !== 'string') throw invalid(`input[${i}]`, `'input[${i}]' must be a string like the other items.`);
-      if (item.length === 0) throw invalid(`input[${i}]`, `'input[${i}]' must not be an empty string.`);
       if (item.length > maxInputChars) throw tooLong(`input[${i}]`, item.length, maxInputChars);
       chars += item.length;
     }
@@ -125,12 +133,15 @@ export function validateEmbeddingRequest(json: unknown, maxBatch: number, maxInp
     throw new RelayError('invalid_request', `'${param}' ${issue.message}.`, { param });
   }
   const { model, input, encoding_format, dimensions } = result.data;
+  const extra = json as Record<string, unknown>;
   return {
     model,
     ...classifyInput(input, maxBatch, maxInputChars),
     encodingFormat: encoding_format ?? 'float',
     encodingFormatExplicit: encoding_format !== undefined,
     dimensions,
+    vectorEncoding: requestedEncoding(extra['embed_dtype'], extra['endianness']),
+    normalized: extra['use_activation'] !== false && extra['normalize'] !== false,
   };
 }
 

@@ -36,6 +36,8 @@ export interface RequestRecord {
   /** Low-cardinality failure class: a RelayError code or the upstream HTTP status. */
   errorType: string | undefined;
   errorMessage: string | undefined;
+  /** The reason the upstream gave with a 4xx/5xx (bounded, inputs redacted; upstream-error.ts). */
+  upstreamMessage: string | undefined;
 
   /** process.hrtime.bigint() when the answer was complete, set only when telemetry is recorded
    *  later than that (a 413 whose upload is still being discarded); the request ends here. */
@@ -70,6 +72,7 @@ export function newRecord(init: {
     httpStatus: 0,
     errorType: undefined,
     errorMessage: undefined,
+    upstreamMessage: undefined,
     answeredNs: undefined,
     upstreamS: undefined,
     durationS: 0,

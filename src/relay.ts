@@ -7,17 +7,20 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, isSpanContextVal
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
 import { BodyTooLargeError, readBody } from './body.ts';
-import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './embedding-request.ts';
+import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest, type EmbeddingRequest } from './embedding-request.ts';
 import { RelayError, toRelayError, writeError } from './errors.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
 import type { InboundAuth } from './inbound-auth.ts';
 import { ModelLabels } from './model-labels.ts';
 import { estimateTokens, newRecord, secondsSince, type RequestRecord } from './record.ts';
+import { BytesInspector } from './bytes-response.ts';
 import { ResponseScanner } from './response-scanner.ts';
 import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
 import { endAttributes, spanName, startAttributes } from './span-attributes.ts';
 import { forwardResponseHeaders, type Upstream } from './upstream.ts';
+import { ErrorBodyCapture } from './upstream-error.ts';
+import { ROUNDING_ERROR } from './vector-encoding.ts';
 import { addAnomaly, DimensionExpectations, duplicateSummaries, summaryAnomalies, type AnomalyKind, type NormBand } from './vector-health.ts';
 
 export interface RelayOptions {
@@ -65,6 +68,14 @@ function errorHeaders(err: RelayError): Record<string, string> {
   return {};
 }
 
+/** The norm band for one request's vectors: none for raw vectors the client asked for
+ *  (use_activation: false), widened by the rounding of a low-precision embed_dtype. */
+function normBandFor(req: EmbeddingRequest, band: NormBand): NormBand {
+  if (!req.normalized) return { ...band, check: false };
+  const e = req.vectorEncoding === undefined ? 0 : ROUNDING_ERROR[req.vectorEncoding.dtype];
+  return e < 2 ** -20 ? band : { check: band.check, min: band.min * (1 - e), max: band.max * (1 + e) };
+}
+
 export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const tracer = trace.getTracer(TRACER_NAME);
   const labels = new ModelLabels(opts.maxModelLabels);
@@ -84,7 +95,8 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
     }
     if (health) {
-      for (const v of res.vectors) for (const kind of summaryAnomalies(v, opts.normBand)) addAnomaly(anomalies, kind);
+      const band = normBandFor(req, opts.normBand);
+      for (const v of res.vectors) for (const kind of summaryAnomalies(v, band)) addAnomaly(anomalies, kind);
       addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.inputType === 'string_array' ? req.texts : undefined));
     }
     if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
@@ -206,8 +218,10 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     // re-serialised (response-scanner.ts; measured against JSON.parse in bench/inspect.ts).
     // Whether this response's vectors get the health check is decided up front (sampling).
     const health = random() < opts.vectorCheckRate;
-    const scanner = up.statusCode >= 200 && up.statusCode < 300 && opts.inspectMaxBytes > 0 ? new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes }) : undefined;
+    const scanner = up.statusCode >= 200 && up.statusCode < 300 ? inspector(rec, up.headers, health) : undefined;
     if (scanner) up.body.on('data', (chunk: Buffer) => scanner.push(chunk));
+    const errorBody = up.statusCode >= 400 ? new ErrorBodyCapture() : undefined;
+    if (errorBody) up.body.on('data', (chunk: Buffer) => errorBody.push(chunk));
     try {
       await pipeline(up.body, res);
     } catch (err) {
@@ -219,9 +233,10 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
     }
     rec.upstreamS = secondsSince(sentAt);
 
-    if (up.statusCode >= 400) {
+    if (errorBody) {
       rec.errorType = String(up.statusCode);
-      rec.errorMessage = `The upstream answered HTTP ${up.statusCode}.`;
+      rec.upstreamMessage = errorBody.message(rec.request?.texts ?? []);
+      rec.errorMessage = rec.upstreamMessage === undefined ? `The upstream answered HTTP ${up.statusCode}.` : `The upstream answered HTTP ${up.statusCode}: ${rec.upstreamMessage}`;
       return;
     }
     if (!scanner || scanner.overflowed) return;
@@ -242,6 +257,17 @@ export function createRelayHandler(opts: RelayOptions): (req: IncomingMessage, r
       rec.inputTokens = estimateTokens(rec.request);
       rec.tokensEstimated = true;
     }
+  }
+
+  /** What reads a 2xx body as it passes: JSON (ResponseScanner) or vLLM's binary vectors
+   *  (BytesInspector); none when inspection is off or the vectors' layout is unknown. */
+  function inspector(rec: RequestRecord, headers: Record<string, string | string[] | undefined>, health: boolean): ResponseScanner | BytesInspector | undefined {
+    const req = rec.request;
+    if (opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined) return undefined;
+    const type = String(headers['content-type'] ?? '');
+    if (!type.startsWith('application/octet-stream')) return new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes, encoding: req.vectorEncoding });
+    const metadata = headers['metadata'];
+    return new BytesInspector({ health, maxBytes: opts.inspectMaxBytes, metadata: typeof metadata === 'string' ? metadata : undefined, encoding: req.vectorEncoding, inputCount: req.inputCount });
   }
 
   async function passThroughModels(req: IncomingMessage, res: ServerResponse): Promise<void> {

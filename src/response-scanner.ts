@@ -28,9 +28,10 @@ import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
 import type { ResponseFacts as ParsedFacts } from './response-inspect.ts';
 import { decodeBase64Floats } from './vector-health.ts';
+import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, type VectorEncoding } from './vector-encoding.ts';
 
 export interface VectorSummary {
-  /** Element count (float array) or float32 count (base64). */
+  /** Element count (float array) or, base64, the components the bytes hold (ScannerOptions.encoding). */
   dimension: number;
   /** Sum of squares of the finite components (health on only). */
   sumSq: number;
@@ -43,7 +44,7 @@ export interface VectorSummary {
    *  NaN and ±Infinity bare or quoted are one value each), so identical vectors share a key and
    *  vectors that differ anywhere, even by one ulp, do not. Unlike Array#join, one double written
    *  two ways (0.6 / 0.60) is two keys: servers write each double one way. Base64: the dimension,
-   *  the text length and a 64-bit hash of the decoded float32 bytes. */
+   *  the text length and a 64-bit hash of the decoded components (as float32). */
   key: string | undefined;
 }
 
@@ -67,6 +68,8 @@ export interface ScannerOptions {
    *  overflowing numbers) instead of counting them (the relaxation noted at the top). Default false;
    *  bench/inspect.ts uses it as the before of the counting fast path. */
   exactFloats?: boolean;
+  /** Layout of base64 vectors (vLLM's embed_dtype / endianness); default little-endian float32. */
+  encoding?: VectorEncoding;
 }
 
 // Parser states.
@@ -192,15 +195,42 @@ function describe(c: number | undefined): string {
   return c >= 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
-/** Float32 count of a base64 text of `length` characters ending in `padding` '=' (as base64FloatCount). */
-function b64FloatCount(length: number, padding: number): number {
-  return Math.floor((Math.floor((length * 3) / 4) - padding) / 4);
+/** Components in a base64 text of `length` characters ending in `padding` '=' (as base64FloatCount). */
+function b64ElementCount(length: number, padding: number, bytesPerElement: number): number {
+  return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
+}
+
+/**
+ * Health facts of one decoded vector. The key is `tag`, then a 64-bit hash of the components'
+ * float32 bit patterns: identical vectors share it, vectors differing anywhere do not.
+ */
+export function decodedSummary(floats: Float32Array, tag: string): VectorSummary {
+  const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
+  let sumSq = 0;
+  let nan = false;
+  let inf = false;
+  let h1 = 0x243f6a88;
+  let h2 = 0x13198a2e;
+  for (let k = 0; k < floats.length; k++) {
+    const v = floats[k]!;
+    if (v !== v) nan = true;
+    else if (v === Infinity || v === -Infinity) inf = true;
+    else sumSq += v * v;
+    const w = words[k]!;
+    h1 = Math.imul(h1 ^ w, 0x9e3779b1);
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h2 = Math.imul(h2 ^ w, 0x85ebca77) ^ h1;
+    h2 = (h2 << 17) | (h2 >>> 15);
+  }
+  const n = floats.length;
+  return { dimension: n, sumSq, nulls: false, nan, inf, key: `${tag}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}` };
 }
 
 export class ResponseScanner {
   readonly #health: boolean;
   readonly #count: boolean; // health off and not exactFloats: #countFloats
   readonly #maxBytes: number;
+  readonly #encoding: VectorEncoding;
   #bytes = 0;
   #base = 0; // absolute offset of index 0 of the buffer being scanned (error messages)
   #overflow = false;
@@ -256,6 +286,7 @@ export class ResponseScanner {
     this.#health = opts.health;
     this.#count = !opts.health && opts.exactFloats !== true;
     this.#maxBytes = opts.maxBytes ?? Infinity;
+    this.#encoding = opts.encoding ?? FLOAT32_LE;
   }
 
   /** Whether more than maxBytes were pushed (scanning stopped; finish() throws). */
@@ -1070,31 +1101,13 @@ export class ResponseScanner {
     let padding = 0;
     if (text === undefined) while (padding < len && cap[len - 1 - padding] === 61) padding++;
     else while (padding < length && text.charCodeAt(length - 1 - padding) === 61) padding++;
-    const dimension = b64FloatCount(length, padding);
+    const dimension = b64ElementCount(length, padding, BYTES_PER_ELEMENT[this.#encoding.dtype]);
     if (!this.#health) return { dimension, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined };
-    const floats = this.#decodeFloats(text ?? cap.toString('latin1', 0, len));
-    const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
-    let sumSq = 0;
-    let nan = false;
-    let inf = false;
-    let h1 = 0x243f6a88;
-    let h2 = 0x13198a2e;
-    for (let k = 0; k < floats.length; k++) {
-      const v = floats[k]!;
-      if (v !== v) nan = true;
-      else if (v === Infinity || v === -Infinity) inf = true;
-      else sumSq += v * v;
-      const w = words[k]!;
-      h1 = Math.imul(h1 ^ w, 0x9e3779b1);
-      h1 = (h1 << 13) | (h1 >>> 19);
-      h2 = Math.imul(h2 ^ w, 0x85ebca77) ^ h1;
-      h2 = (h2 << 17) | (h2 >>> 15);
-    }
-    // The key hashes the decoded float32 bytes (the element bytes) and the text length: texts that
-    // differ in padding or stray characters the decoder skips still get different keys.
-    const n = floats.length;
-    const key = `b${dimension}.${length}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}`;
-    return { dimension, sumSq, nulls: false, nan, inf, key };
+    const b64 = text ?? cap.toString('latin1', 0, len);
+    const floats = this.#encoding === FLOAT32_LE ? this.#decodeFloats(b64) : decodeElements(Buffer.from(b64, 'base64'), this.#encoding);
+    // The key also covers the text length: texts that differ in padding or stray characters the
+    // decoder skips still get different keys.
+    return { ...decodedSummary(floats, `b${dimension}.${length}`), dimension };
   }
 
   /** decodeBase64Floats into a reused aligned buffer (the same decoder, no allocation per vector). */

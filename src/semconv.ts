@@ -47,6 +47,9 @@ export const ATTR_EMBEDDING_USAGE_ESTIMATED = 'embedding.usage.estimated';
 export const ATTR_EMBEDDING_VECTOR_COUNT = 'embedding.vector.count';
 export const ATTR_EMBEDDING_DIMENSION = 'embedding.dimension';
 export const ATTR_EMBEDDING_UPSTREAM_DURATION = 'embedding.upstream.duration';
+/** The reason the upstream gave with its 4xx/5xx (semconv deprecates a generic error.message in
+ *  favour of domain-specific ones; a 4xx leaves a SERVER span's status unset, so this carries it). */
+export const ATTR_EMBEDDING_UPSTREAM_ERROR_MESSAGE = 'embedding.upstream.error.message';
 export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
 export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
 /** Span: the anomaly kinds seen in the response's vectors (string[]). */

@@ -126,6 +126,10 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
     const fault = String(req.headers[FAULT_HEADER] ?? '');
     const body = await readBody(req, 256 * 1024 * 1024);
     const request = parseEmbeddingRequest(body, 1_000_000);
+    // As OpenAI: the relay forwards any encoding_format, and the upstream refuses what it lacks.
+    if (request.encodingFormat !== 'float' && request.encodingFormat !== 'base64') {
+      throw new RelayError('invalid_request', `SIMULATOR: 'encoding_format' must be "float" or "base64".`, { param: 'encoding_format' });
+    }
     const dims = request.dimensions ?? opts.dimensions;
     if (dims > opts.dimensions) {
       throw new RelayError('invalid_request', `SIMULATOR: 'dimensions' must be at most ${opts.dimensions} for ${opts.model}.`, { param: 'dimensions' });

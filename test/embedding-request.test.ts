@@ -31,6 +31,24 @@ describe('parseEmbeddingRequest', () => {
     });
   });
 
+  it('forwards what only the upstream can judge: empty strings, any encoding_format (vLLM embeds or refuses them itself)', () => {
+    expect(parse({ model: 'm', input: '' })).toMatchObject({ inputCount: 1, inputChars: 0 });
+    expect(parse({ model: 'm', input: ['a', ''] })).toMatchObject({ inputCount: 2, inputChars: 1 });
+    expect(parse({ model: 'm', input: 'x', encoding_format: 'bytes' }).encodingFormat).toBe('bytes');
+    expect(parse({ model: 'm', input: 'x', encoding_format: 'flaot' }).encodingFormat).toBe('flaot');
+  });
+
+  it('reads vLLM’s embed_dtype, endianness and use_activation', () => {
+    expect(parse({ model: 'm', input: 'x' })).toMatchObject({ vectorEncoding: { dtype: 'float32', bigEndian: false }, normalized: true });
+    expect(parse({ model: 'm', input: 'x', embed_dtype: 'float16', endianness: 'big' }).vectorEncoding).toEqual({ dtype: 'float16', bigEndian: true });
+    expect(parse({ model: 'm', input: 'x', embed_dtype: 'fp8_e4m3', endianness: 'native' }).vectorEncoding).toEqual({ dtype: 'fp8_e4m3', bigEndian: false });
+    expect(parse({ model: 'm', input: 'x', embed_dtype: 'int4' }).vectorEncoding).toBeUndefined();
+    expect(parse({ model: 'm', input: 'x', endianness: 'middle' }).vectorEncoding).toBeUndefined();
+    expect(parse({ model: 'm', input: 'x', use_activation: false }).normalized).toBe(false);
+    expect(parse({ model: 'm', input: 'x', normalize: false }).normalized).toBe(false);
+    expect(parse({ model: 'm', input: 'x', use_activation: true }).normalized).toBe(true);
+  });
+
   it('lets unknown vendor fields through (the original bytes are forwarded)', () => {
     expect(parse({ model: 'm', input: 'x', truncate_prompt_tokens: 512 }).model).toBe('m');
   });
@@ -42,16 +60,14 @@ describe('parseEmbeddingRequest', () => {
     [{ model: 7, input: 'x' }, 'invalid_request', 'model'],
     [{ model: '', input: 'x' }, 'invalid_request', 'model'],
     [{ model: 'm' }, 'invalid_request', 'input'],
-    [{ model: 'm', input: '' }, 'invalid_request', 'input'],
     [{ model: 'm', input: [] }, 'invalid_request', 'input'],
-    [{ model: 'm', input: ['a', ''] }, 'invalid_request', 'input[1]'],
     [{ model: 'm', input: ['a', 3] }, 'invalid_request', 'input[1]'],
     [{ model: 'm', input: [1, -2] }, 'invalid_request', 'input'],
     [{ model: 'm', input: [1.5] }, 'invalid_request', 'input'],
     [{ model: 'm', input: [[1], []] }, 'invalid_request', 'input[1]'],
     [{ model: 'm', input: { text: 'x' } }, 'invalid_request', 'input'],
     [{ model: 'm', input: [null] }, 'invalid_request', 'input'],
-    [{ model: 'm', input: 'x', encoding_format: 'int8' }, 'invalid_request', 'encoding_format'],
+    [{ model: 'm', input: 'x', encoding_format: 8 }, 'invalid_request', 'encoding_format'],
     [{ model: 'm', input: 'x', dimensions: 0 }, 'invalid_request', 'dimensions'],
     [{ model: 'm', input: 'x', dimensions: '64' }, 'invalid_request', 'dimensions'],
     [{ model: 'm', input: 'x', user: 5 }, 'invalid_request', 'user'],
@@ -64,7 +80,7 @@ describe('parseEmbeddingRequest', () => {
   it('names the missing field exactly', () => {
     expect(rejection({ input: 'x' }).message).toBe("Missing required parameter: 'model'.");
     expect(rejection({ model: 'm' }).message).toBe("Missing required parameter: 'input'.");
-    expect(rejection({ model: 'm', input: 'x', encoding_format: 'int8' }).message).toBe("'encoding_format' must be \"float\" or \"base64\".");
+    expect(rejection({ model: 'm', input: 'x', encoding_format: 8 }).message).toBe("'encoding_format' must be a string.");
   });
 
   it('never echoes the body in a JSON error (input text stays out of logs)', () => {
@@ -80,7 +96,7 @@ describe('parseEmbeddingRequest', () => {
       code: 'batch_too_large',
       status: 400,
       param: 'input',
-      message: "'input' has 3 items; this relay accepts at most 2 per request.",
+      message: "'input' has 3 items; this relay accepts at most 2 per request (RELAY_MAX_BATCH).",
     });
     expect(parse({ model: 'm', input: ['a', 'b'] }, 2).inputCount).toBe(2);
   });

@@ -244,7 +244,9 @@ describe('failures are recorded like any other request', () => {
     const body = { model, input: 'x', dimensions: 4000 };
     const [direct, via] = await Promise.all([post(sim.url, body), post(main.url, body)]);
     expect(via.status).toBe(400);
-    expect(await via.text()).toBe(await direct.text());
+    const text = await via.text();
+    expect(text).toBe(await direct.text());
+    const reason = (JSON.parse(text) as { error: { message: string } }).error.message;
 
     const span = onlySpan(`embeddings ${model}`);
     expect(span.status.code).toBe(SpanStatusCode.UNSET); // a client error is not a server failure
@@ -254,11 +256,13 @@ describe('failures are recorded like any other request', () => {
       ...timing,
       'http.response.status_code': 400,
       'error.type': '400',
+      // The upstream's reason, kept (a 4xx leaves the status unset, so it rides on an attribute).
+      'embedding.upstream.error.message': reason,
     });
     const m = await scrape();
     expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '400', http_response_status_code: '400' })).toBe(1);
     expect(find(m, 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
-    expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 40, status: 'error', http_status: 400, error_type: '400' });
+    expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 40, status: 'error', http_status: 400, error_type: '400', error_message: `The upstream answered HTTP 400: ${reason}` });
   });
 
   it('upstream 5xx passes through and marks the span as an error', async () => {
@@ -268,7 +272,8 @@ describe('failures are recorded like any other request', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('simulated_fault');
     const span = onlySpan(`embeddings ${model}`);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes).toEqual({ ...base(simPort), ...textRequest(model, 'x'), ...timing, 'http.response.status_code': 503, 'error.type': '503' });
+    expect(span.status.message).toBe('The upstream answered HTTP 503: SIMULATOR: injected fault (HTTP 503).');
+    expect(span.attributes).toEqual({ ...base(simPort), ...textRequest(model, 'x'), ...timing, 'http.response.status_code': 503, 'error.type': '503', 'embedding.upstream.error.message': 'SIMULATOR: injected fault (HTTP 503).' });
     expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '503' })).toBe(1);
     expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 50, status: 'error', http_status: 503, error_type: '503' });
   });
