@@ -20,9 +20,19 @@ export function rewriteHostsAndPorts(text: string, replacements: Record<string, 
   return out;
 }
 
+const VLLM_DISCOVERY = "dns_sd_configs:\n      - names: ['vllm']\n        type: A\n        port: 8000";
+
+/** The one change that is not a host or port: the vllm scrape job finds vLLM by DNS (the compose
+ *  service name), which has no answer here, so it gets the test's vLLM as a static target. */
+export function vllmStaticTarget(text: string, target: string, file: string): string {
+  if (!text.includes(VLLM_DISCOVERY)) throw new Error(`${file}: expected the vllm job's DNS discovery to rewrite`);
+  return text.replace(VLLM_DISCOVERY, `static_configs:\n      - targets: ['${target}']`);
+}
+
 /** The repository's `file`, rewritten as above, written to `to` (for the program to read). */
-export function writeRewritten(file: string, to: string, replacements: Record<string, string>): void {
-  writeFileSync(to, rewriteHostsAndPorts(readFileSync(join(root, file), 'utf8'), replacements, file));
+export function writeRewritten(file: string, to: string, replacements: Record<string, string>, vllmTarget?: string): void {
+  const text = rewriteHostsAndPorts(readFileSync(join(root, file), 'utf8'), replacements, file);
+  writeFileSync(to, vllmTarget === undefined ? text : vllmStaticTarget(text, vllmTarget, file));
 }
 
 /**

@@ -40,7 +40,12 @@ export const apacheCompose = (): Record<string, ComposeService> =>
 
 const PORTS = ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'spanMetrics', 'jaegerGrpc', 'jaegerHttp', 'jaegerQuery', 'jaegerQueryGrpc', 'jaegerHealth', 'jaegerMetrics', 'victorialogs', 'prometheus', 'alertmanager'];
 
-export async function startStack(relayEnv: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** host:port of a running vLLM: Prometheus scrapes its /metrics (the vllm job). */
+  vllmMetrics?: string;
+}
+
+export async function startStack(relayEnv: Record<string, string> = {}, opts: StackOptions = {}): Promise<Stack> {
   const services: Service[] = [];
   const port: Record<string, number> = {};
   const alertsReceived: unknown[] = [];
@@ -138,7 +143,7 @@ export async function startStack(relayEnv: Record<string, string> = {}): Promise
     'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
     'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
     'localhost:9090': `127.0.0.1:${port['prometheus']}`,
-  });
+  }, opts.vllmMetrics);
   // The flags docker-compose.apache.yml gives Prometheus, but for the paths and the listen address.
   const promFlags = compose['prometheus']!.command!.filter((a) => !/^--(config\.file|storage\.tsdb\.path)=/.test(a));
   services.push(
