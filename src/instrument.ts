@@ -1,10 +1,10 @@
 // Telemetry bootstrap, loaded before the app: `node --import ./dist/instrument.js dist/main.js`.
 // It starts the SDK for the relay command and flushes it when the process has drained
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
-import './node-version.ts';
+import './server/node-version.ts';
 import { loadConfig } from './config.ts';
-import { exitOnStartupFailure } from './startup-failure.ts';
-import { startTelemetry } from './telemetry.ts';
+import { exitOnStartupFailure } from './server/startup-failure.ts';
+import { startTelemetry } from './telemetry/sdk.ts';
 
 try {
   const { command, config } = loadConfig(process.argv.slice(2), process.env);

@@ -1,12 +1,12 @@
 // CLI entry: `embedding-relay [options]`, `embedding-relay simulator [options]`, `--help`, `--version`.
 // Human-facing text goes to stderr; stdout carries only the JSON log lines (and --help/--version).
-import './node-version.ts';
-import { startRelay } from './app.ts';
-import { banner, upstreamWarning, VERSION } from './banner.ts';
+import './server/node-version.ts';
+import { startRelay } from './server/app.ts';
+import { banner, upstreamWarning, VERSION } from './server/banner.ts';
 import { helpText, loadConfig, settingNames } from './config.ts';
-import { simulatorOptions, startSimulator } from './simulator.ts';
-import { exitOnStartupFailure } from './startup-failure.ts';
-import { activeTelemetry } from './telemetry.ts';
+import { simulatorOptions, startSimulator } from './simulator/simulator.ts';
+import { exitOnStartupFailure } from './server/startup-failure.ts';
+import { activeTelemetry } from './telemetry/sdk.ts';
 
 async function main(): Promise<void> {
   const { command, config } = loadConfig(process.argv.slice(2), process.env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BytesInspector } from '../src/bytes-response.ts';
-import { ResponseScanner } from '../src/response-scanner.ts';
+import { BytesInspector } from '../src/inspect/bytes-body.ts';
+import { ResponseScanner } from '../src/inspect/scanner.ts';
 
 const unitF32 = (dim: number, big = false) => {
   const b = Buffer.alloc(dim * 4);

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { RunningRelay } from '../src/app.ts';
-import { CANARY_TEXTS, cosine } from '../src/canary.ts';
-import type { RunningServer } from '../src/listen.ts';
-import { simulatedVector } from '../src/simulator.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import { CANARY_TEXTS, cosine } from '../src/monitors/canary.ts';
+import type { RunningServer } from '../src/server/listen.ts';
+import { simulatedVector } from '../src/simulator/simulator.ts';
 import { LogCapture, relay, scrape, SIM_DEFAULTS, simulator, spansNamed } from './harness.ts';
 import { find } from './prometheus-text.ts';
 

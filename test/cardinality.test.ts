@@ -3,8 +3,8 @@
 // RELAY_MAX_MODEL_LABELS + 1 model label values (the first N names, then _OTHER); `user` and other
 // request fields never become labels.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import type { RunningServer } from '../src/listen.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import type { RunningServer } from '../src/server/listen.ts';
 import { relay, scrape, simulator } from './harness.ts';
 import { find } from './prometheus-text.ts';
 

@@ -3,8 +3,8 @@
 // connection past its timeout.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import type { RunningServer } from '../src/listen.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import type { RunningServer } from '../src/server/listen.ts';
 import { loadConfig } from '../src/config.ts';
 import { relay, simulator } from './harness.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEmbeddingRequest } from '../src/embedding-request.ts';
+import { parseEmbeddingRequest } from '../src/relay/request.ts';
 import { RelayError } from '../src/errors.ts';
 
 const parse = (body: unknown, maxBatch = 8) => parseEmbeddingRequest(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), maxBatch);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportFailureReason, exportFailureReporter } from '../src/export-warnings.ts';
+import { exportFailureReason, exportFailureReporter } from '../src/telemetry/export-warnings.ts';
 
 describe('export failure warnings', () => {
   it('one line at once, then at most one a minute with the count of the others', () => {

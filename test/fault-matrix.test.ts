@@ -3,8 +3,8 @@
 // JSON with status 200, and a burst of 5xx.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import { listen, type RunningServer } from '../src/listen.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import { listen, type RunningServer } from '../src/server/listen.ts';
 import { relay, scrape, spansNamed } from './harness.ts';
 import { total } from './prometheus-text.ts';
 

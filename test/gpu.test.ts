@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuMonitor } from '../src/gpu-monitor.ts';
-import { commandExists, GPU_QUERY_ARGS, parseNvidiaSmiCsv, queryNvidiaSmi } from '../src/nvidia-smi.ts';
-import { createLogger } from '../src/logger.ts';
+import { GpuMonitor } from '../src/monitors/gpu.ts';
+import { commandExists, GPU_QUERY_ARGS, parseNvidiaSmiCsv, queryNvidiaSmi } from '../src/monitors/nvidia-smi.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
 import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText } from './harness.ts';
 import { find, parsePrometheusText, total } from './prometheus-text.ts';
 import { embed, root, startRelayProcess } from './relay-process.ts';

@@ -3,12 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { startRelay, type RunningRelay } from '../src/app.ts';
+import { startRelay, type RunningRelay } from '../src/server/app.ts';
 import { DEFAULTS, type Config } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
-import { startSimulator, type SimulatorOptions } from '../src/simulator.ts';
-import type { RunningServer } from '../src/listen.ts';
-import { startTelemetry, type Telemetry } from '../src/telemetry.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
+import { startSimulator, type SimulatorOptions } from '../src/simulator/simulator.ts';
+import type { RunningServer } from '../src/server/listen.ts';
+import { startTelemetry, type Telemetry } from '../src/telemetry/sdk.ts';
 import { parsePrometheusText, type Sample } from './prometheus-text.ts';
 import { toolPath } from './tools/tools.ts';
 

@@ -5,9 +5,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import { listen, type RunningServer } from '../src/listen.ts';
-import { createSimulatorHandler } from '../src/simulator.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import { listen, type RunningServer } from '../src/server/listen.ts';
+import { createSimulatorHandler } from '../src/simulator/simulator.ts';
 import { relay, scrape, SIM_DEFAULTS } from './harness.ts';
 import { total } from './prometheus-text.ts';
 

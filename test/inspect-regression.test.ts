@@ -13,7 +13,7 @@
 // spikes only slow one attempt.
 import { expect, it } from 'vitest';
 import { benchBody, chunked } from '../bench/inspect.ts';
-import { ResponseScanner } from '../src/response-scanner.ts';
+import { ResponseScanner } from '../src/inspect/scanner.ts';
 
 const WARMUP = 8;
 const ROUNDS = 15;

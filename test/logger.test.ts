@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
 import { LogCapture } from './harness.ts';
 
 describe('logger', () => {

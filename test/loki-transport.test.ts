@@ -1,9 +1,9 @@
 // The Loki transport in-process (no worker): retry rules, the byte bound, and the src/ (.ts)
 // transport target that createLogger hands to pino when run under vitest.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogDropBuffer, readLogDrops } from '../src/log-drops.ts';
-import { createLogger } from '../src/logger.ts';
-import { lokiPushUrl, LokiQueue, type LokiTransportOptions } from '../src/loki-transport.ts';
+import { createLogDropBuffer, readLogDrops } from '../src/telemetry/loki/drops.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
+import { lokiPushUrl, LokiQueue, type LokiTransportOptions } from '../src/telemetry/loki/transport.ts';
 import { FakeLoki, sleep, until } from './fake-loki.ts';
 import { LogCapture } from './harness.ts';
 
@@ -87,7 +87,7 @@ describe('Loki transport', () => {
 
   it('close() is bounded even when Loki accepts the push and never answers (the push under way is aborted)', async () => {
     const { createServer } = await import('node:http');
-    const { listen } = await import('../src/listen.ts');
+    const { listen } = await import('../src/server/listen.ts');
     const blackhole = await listen(createServer(() => {}), '127.0.0.1', 0); // accepts, never answers
     try {
       const { q, drops } = queue({ host: blackhole.url, timeoutMs: 10_000, shutdownFlushMs: 300 });

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLOOR } from '../src/node-version.ts';
+import { NODE_FLOOR } from '../src/server/node-version.ts';
 import { root } from './relay-process.ts';
 
 const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean; engines?: { node?: string }; name?: string }> };

@@ -1,9 +1,9 @@
 // Embedding quality end to end: the simulator returns broken vectors on request
 // (x-simulator-fault), and each anomaly shows up in the span, the metrics and the log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import type { RunningServer } from '../src/listen.ts';
-import { FAULT_HEADER } from '../src/simulator.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import type { RunningServer } from '../src/server/listen.ts';
+import { FAULT_HEADER } from '../src/simulator/simulator.ts';
 import { LogCapture, relay, scrape, simulator, spansNamed } from './harness.ts';
 import { total } from './prometheus-text.ts';
 

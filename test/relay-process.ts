@@ -2,7 +2,7 @@
 // configured only by environment variables.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { listen } from '../src/listen.ts';
+import { listen } from '../src/server/listen.ts';
 
 export const root = new URL('..', import.meta.url).pathname;
 export const node = process.execPath;

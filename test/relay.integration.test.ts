@@ -5,9 +5,9 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../src/app.ts';
-import { listen, type RunningServer } from '../src/listen.ts';
-import { createSimulatorHandler, FAULT_HEADER, simulatedTokens } from '../src/simulator.ts';
+import type { RunningRelay } from '../src/server/app.ts';
+import { listen, type RunningServer } from '../src/server/listen.ts';
+import { createSimulatorHandler, FAULT_HEADER, simulatedTokens } from '../src/simulator/simulator.ts';
 import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from './harness.ts';
 import { find, total } from './prometheus-text.ts';
 

@@ -3,9 +3,9 @@
 // must throw wherever that path throws.
 import { describe, expect, it } from 'vitest';
 import { inspectEmbeddingsResponse, vectorDimension } from '../src/response-inspect.ts';
-import { ResponseScanner, type VectorSummary } from '../src/response-scanner.ts';
-import { simulatedVector, toBase64 } from '../src/simulator.ts';
-import { decodeBase64Floats, duplicateSummaries, duplicateVectors, summaryAnomalies, vectorAnomalies } from '../src/vector-health.ts';
+import { ResponseScanner, type VectorSummary } from '../src/inspect/scanner.ts';
+import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
+import { decodeBase64Floats, duplicateSummaries, duplicateVectors, summaryAnomalies, vectorAnomalies } from '../src/inspect/vector-health.ts';
 
 const band = { check: true, min: 0.98, max: 1.02 };
 

@@ -5,7 +5,7 @@
 // against what the process itself reports.
 import { getHeapStatistics } from 'node:v8';
 import { expect, it } from 'vitest';
-import { RUNTIME_METRIC_SPECS, METRIC_PROCESS_MEMORY_USAGE } from '../src/semconv.ts';
+import { RUNTIME_METRIC_SPECS, METRIC_PROCESS_MEMORY_USAGE } from '../src/telemetry/semconv.ts';
 import { makeGarbage, scrape, scrapeText } from './harness.ts';
 import { find, total } from './prometheus-text.ts';
 

@@ -2,7 +2,7 @@
 // relay sends (path, content type, body) and answers 200. Protobuf posts get an empty protobuf
 // body (what an OTLP receiver returns), anything else `{}`.
 import { createServer } from 'node:http';
-import { listen, type RunningServer } from '../src/listen.ts';
+import { listen, type RunningServer } from '../src/server/listen.ts';
 
 export interface SinkExport {
   path: string;

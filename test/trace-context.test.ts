@@ -4,7 +4,7 @@
 // server's spans join the client's trace directly.
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../src/listen.ts';
+import { listen, type RunningServer } from '../src/server/listen.ts';
 import { startRelayProcess } from './relay-process.ts';
 
 const CLIENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_BODY_MAX_BYTES, ERROR_MESSAGE_MAX_CHARS, ErrorBodyCapture, upstreamErrorMessage } from '../src/upstream-error.ts';
+import { ERROR_BODY_MAX_BYTES, ERROR_MESSAGE_MAX_CHARS, ErrorBodyCapture, upstreamErrorMessage } from '../src/relay/upstream-error.ts';
 
 const msg = (body: unknown, inputs: string[] = []) => upstreamErrorMessage(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), inputs);
 

@@ -4,7 +4,7 @@
 // a connection error. `npm run test:clients` builds the venv (test/clients/setup.sh) first.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatedVector } from '../../src/simulator.ts';
+import { simulatedVector } from '../../src/simulator/simulator.ts';
 import { until } from '../fake-loki.ts';
 import { jsonLines, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
 

@@ -9,13 +9,13 @@
 // (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES), retries with capped backoff until Loki answers 2xx, and
 // counts what it has to drop in embedding_relay_log_dropped_total (log-drops.ts, metrics.ts).
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { DEFAULTS } from './config.ts';
-import { createLogDropBuffer, readLogDrops } from './log-drops.ts';
-import type { LokiTransportOptions } from './loki-transport.ts';
+import { DEFAULTS } from '../config.ts';
+import { createLogDropBuffer, readLogDrops } from './loki/drops.ts';
+import type { LokiTransportOptions } from './loki/transport.ts';
 import { observeLogDrops } from './metrics.ts';
 
 /** The transport module next to this one: loki-transport.ts under vitest/src, loki-transport.js in dist/. */
-const LOKI_TRANSPORT = new URL(`./loki-transport${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const LOKI_TRANSPORT = new URL(`./loki/transport${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** Never logged, whatever object carries them. */
 export const REDACT_PATHS = [

@@ -7,21 +7,21 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, isSpanContextVal
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
 import { BodyTooLargeError, readBody } from './body.ts';
-import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest, type EmbeddingRequest } from './embedding-request.ts';
-import { RelayError, toRelayError, writeError } from './errors.ts';
-import { logLevel, logLine } from './log-line.ts';
-import type { RelayMetrics } from './metrics.ts';
-import type { InboundAuth } from './inbound-auth.ts';
-import { ModelLabels } from './model-labels.ts';
+import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest, type EmbeddingRequest } from './request.ts';
+import { RelayError, toRelayError, writeError } from '../errors.ts';
+import { logLevel, logLine } from '../telemetry/log-line.ts';
+import type { RelayMetrics } from '../telemetry/metrics.ts';
+import type { InboundAuth } from './auth.ts';
+import { ModelLabels } from '../telemetry/model-labels.ts';
 import { estimateTokens, newRecord, secondsSince, type RequestRecord } from './record.ts';
-import { BytesInspector } from './bytes-response.ts';
-import { ResponseScanner } from './response-scanner.ts';
-import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
-import { endAttributes, spanName, startAttributes } from './span-attributes.ts';
+import { BytesInspector } from '../inspect/bytes-body.ts';
+import { ResponseScanner } from '../inspect/scanner.ts';
+import { OTHER_VALUE, TRACER_NAME } from '../telemetry/semconv.ts';
+import { endAttributes, spanName, startAttributes } from '../telemetry/span.ts';
 import { forwardResponseHeaders, type Upstream } from './upstream.ts';
 import { ErrorBodyCapture } from './upstream-error.ts';
-import { ROUNDING_ERROR } from './vector-encoding.ts';
-import { addAnomaly, DimensionExpectations, duplicateSummaries, summaryAnomalies, type AnomalyKind, type NormBand } from './vector-health.ts';
+import { ROUNDING_ERROR } from '../inspect/vector-encoding.ts';
+import { addAnomaly, DimensionExpectations, duplicateSummaries, summaryAnomalies, type AnomalyKind, type NormBand } from '../inspect/vector-health.ts';
 
 export interface RelayOptions {
   upstream: Upstream;

@@ -2,20 +2,20 @@
 // HTTP server. Used by main.ts and by the tests, so both run the same wiring.
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
-import { Canary } from './canary.ts';
-import { settingNames, type Config } from './config.ts';
-import { activeTelemetry } from './telemetry.ts';
+import { Canary } from '../monitors/canary.ts';
+import { settingNames, type Config } from '../config.ts';
+import { activeTelemetry } from '../telemetry/sdk.ts';
 import { setHealthHandler } from './admin-routes.ts';
-import { clientErrorToRelayError, rawErrorResponse } from './errors.ts';
-import { createLogger } from './logger.ts';
-import { GpuMonitor } from './gpu-monitor.ts';
-import { InboundAuth } from './inbound-auth.ts';
-import { RelayMetrics } from './metrics.ts';
-import { createRelayHandler } from './relay.ts';
-import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from './semconv.ts';
+import { clientErrorToRelayError, rawErrorResponse } from '../errors.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { GpuMonitor } from '../monitors/gpu.ts';
+import { InboundAuth } from '../relay/auth.ts';
+import { RelayMetrics } from '../telemetry/metrics.ts';
+import { createRelayHandler } from '../relay/handler.ts';
+import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
-import { simulatorOptions, startSimulator } from './simulator.ts';
-import { Upstream } from './upstream.ts';
+import { simulatorOptions, startSimulator } from '../simulator/simulator.ts';
+import { Upstream } from '../relay/upstream.ts';
 import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
 
 export interface RunningRelay {

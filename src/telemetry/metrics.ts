@@ -1,7 +1,7 @@
 // Metric projection of the request record. Instruments come from @opentelemetry/api only; the
 // SDK (views, readers, the Prometheus endpoint) is wired in telemetry.ts.
 import { metrics, type Attributes, type Counter, type Histogram, type UpDownCounter } from '@opentelemetry/api';
-import { overheadS, type RequestRecord } from './record.ts';
+import { overheadS, type RequestRecord } from '../relay/record.ts';
 import * as sc from './semconv.ts';
 
 /** embedding.relay.log.dropped: read at collection time from the Loki transport's shared counters

@@ -1,8 +1,8 @@
 // Parses and validates a /v1/embeddings request body. The original bytes are what gets forwarded
 // (no re-serialisation); this only decides whether to forward and describes the request.
 import { z } from 'zod';
-import { RelayError } from './errors.ts';
-import { requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
+import { RelayError } from '../errors.ts';
+import { requestedEncoding, type VectorEncoding } from '../inspect/vector-encoding.ts';
 
 export type InputType = 'string' | 'string_array' | 'tokens' | 'token_arrays';
 /** 'float' and 'base64' (OpenAI), 'bytes' and 'bytes_only' (vLLM: a binary body), or whatever

@@ -2,11 +2,11 @@
 // does not answer. Kept apart from main.ts, whose import runs the CLI.
 import { readFileSync } from 'node:fs';
 import type { RunningRelay } from './app.ts';
-import type { Config } from './config.ts';
+import type { Config } from '../config.ts';
 import type { UpstreamCheck } from './upstream-check.ts';
 
-/** The package version (package.json sits one level above both src/ and dist/). */
-export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package version (package.json sits two levels above src/server/ and dist/server/). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const WILDCARD = new Set(['0.0.0.0', '::']);
 const LOOPBACK = /^(127\.|::1$|localhost$)/;

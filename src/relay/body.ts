@@ -5,7 +5,7 @@
 // (AsyncOpenAI reported APIConnectionError, openai-node `fetch failed`). While it discards, it
 // looks for the "model" the body names, so the 413 is still recorded against its model.
 import type { IncomingMessage } from 'node:http';
-import { RelayError } from './errors.ts';
+import { RelayError } from '../errors.ts';
 
 /** How much more of an oversized body is read and discarded after the 413, at most. */
 export const LINGER = {

@@ -1,8 +1,8 @@
 // The one request record. Everything telemetry reports about a request is a field here, computed
 // once; spans, metrics and the log line are projections of it and can never disagree.
-import type { EmbeddingRequest } from './embedding-request.ts';
-import type { ResponseFacts } from './response-scanner.ts';
-import type { AnomalyKind } from './vector-health.ts';
+import type { EmbeddingRequest } from './request.ts';
+import type { ResponseFacts } from '../inspect/scanner.ts';
+import type { AnomalyKind } from '../inspect/vector-health.ts';
 
 export interface RequestRecord {
   /** process.hrtime.bigint() at arrival. */

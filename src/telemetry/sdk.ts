@@ -19,11 +19,11 @@ import { detectResources, envDetector, hostDetector, osDetector, resourceFromAtt
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sdkDisabled, settingNames } from './config.ts';
+import { sdkDisabled, settingNames } from '../config.ts';
 import { exportFailureReporter } from './export-warnings.ts';
-import { listen } from './listen.ts';
-import { PROBE_HEADER } from './relay.ts';
-import { ADMIN_PATHS, serveHealth } from './admin-routes.ts';
+import { listen } from '../server/listen.ts';
+import { PROBE_HEADER } from '../relay/handler.ts';
+import { ADMIN_PATHS, serveHealth } from '../server/admin-routes.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 

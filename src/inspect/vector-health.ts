@@ -3,7 +3,7 @@
 // vectors for different inputs, and dimensions that differ from what the model is expected to
 // return. Pure functions plus one small learned-expectations map; the relay records the result.
 import { endianness } from 'node:os';
-import type { VectorSummary } from './response-scanner.ts';
+import type { VectorSummary } from './scanner.ts';
 
 export type AnomalyKind =
   | 'dimension_mismatch'

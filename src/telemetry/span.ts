@@ -1,6 +1,6 @@
 // Span projection of the request record: GenAI semantic conventions plus `embedding.*`.
 import type { Attributes } from '@opentelemetry/api';
-import { overheadS, type RequestRecord } from './record.ts';
+import { overheadS, type RequestRecord } from '../relay/record.ts';
 import * as sc from './semconv.ts';
 
 export const spanName = (rec: RequestRecord): string =>

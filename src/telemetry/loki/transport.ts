@@ -18,7 +18,7 @@
 import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { addLogDrops, type LogDropReason } from './log-drops.ts';
+import { addLogDrops, type LogDropReason } from './drops.ts';
 
 export interface LokiTransportOptions {
   /** Loki base URL (path prefix kept); lines go to `lokiPushUrl(host)`. */

@@ -4,11 +4,11 @@
 // `seed` (another seed behaves like another model), L2-normalised, truncated MRL-style when a
 // request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readBody } from './body.ts';
-import { parseEmbeddingRequest } from './embedding-request.ts';
-import type { Config } from './config.ts';
-import { RelayError, toRelayError, writeError } from './errors.ts';
-import { listen, type RunningServer } from './listen.ts';
+import { readBody } from '../relay/body.ts';
+import { parseEmbeddingRequest } from '../relay/request.ts';
+import type { Config } from '../config.ts';
+import { RelayError, toRelayError, writeError } from '../errors.ts';
+import { listen, type RunningServer } from '../server/listen.ts';
 
 export interface SimulatorOptions {
   model: string;

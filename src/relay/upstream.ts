@@ -3,7 +3,7 @@
 // telemetry.ts) makes each call a CLIENT span and injects `traceparent`.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { RelayError } from './errors.ts';
+import { RelayError } from '../errors.ts';
 
 export interface UpstreamOptions {
   url: string;

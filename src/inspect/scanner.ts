@@ -26,7 +26,7 @@
 // bench/inspect.ts measures it against the JSON.parse path; test/inspect-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
-import type { ResponseFacts as ParsedFacts } from './response-inspect.ts';
+import type { ResponseFacts as ParsedFacts } from '../response-inspect.ts';
 import { decodeBase64Floats } from './vector-health.ts';
 import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, type VectorEncoding } from './vector-encoding.ts';
 

@@ -9,10 +9,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Counter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { inspectEmbeddingsResponse } from './response-inspect.ts';
-import * as sc from './semconv.ts';
-import type { Upstream } from './upstream.ts';
-import { decodeBase64Floats } from './vector-health.ts';
+import { inspectEmbeddingsResponse } from '../response-inspect.ts';
+import * as sc from '../telemetry/semconv.ts';
+import type { Upstream } from '../relay/upstream.ts';
+import { decodeBase64Floats } from '../inspect/vector-health.ts';
 
 export const CANARY_TEXTS: readonly { id: string; text: string }[] = [
   { id: 'en', text: 'The quick brown fox jumps over the lazy dog near the river bank.' },

@@ -6,7 +6,7 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter, type ObservableGauge } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { commandExists, parseNvidiaSmiCsv, queryNvidiaSmi, type GpuReading } from './nvidia-smi.ts';
-import * as sc from './semconv.ts';
+import * as sc from '../telemetry/semconv.ts';
 
 export type GpuMode = 'auto' | 'on' | 'off';
 
