@@ -1,6 +1,7 @@
 // Typed failures with a stable `code`. `code` is what error.type carries in telemetry, so it must
 // stay low-cardinality: never put a message, a model name or a value in it.
 // `writeError` is the one place a failure becomes an OpenAI-style JSON body.
+import { sendJson } from './send-json.ts';
 import type { ServerResponse } from 'node:http';
 
 export type ErrorCode =
@@ -74,21 +75,29 @@ export function errorBody(err: RelayError): OpenAIErrorBody {
   };
 }
 
-/** Writes the error if the response has not started; otherwise the only honest move is to cut it. */
-/** `endAfter`: the whole response is written at once, but the response (and, with
- *  `connection: close`, the socket) ends only when it settles (the 413's lingering close). */
+/** Headers an error's response carries because of what it is. */
+export function errorHeaders(err: RelayError): Record<string, string> {
+  if (err.code === 'body_too_large') return { connection: 'close' };
+  if (err.code === 'method_not_allowed') return { allow: 'POST' };
+  if (err.code === 'invalid_api_key') return { 'www-authenticate': 'Bearer realm="embedding-relay"' };
+  return {};
+}
+
+/**
+ * Writes the error (with errorHeaders, then `extraHeaders`) if the response has not started;
+ * otherwise the only honest move is to cut it. `endAfter`: the whole response is written at once,
+ * but the response (and, with `connection: close`, the socket) ends only when it settles (the
+ * 413's lingering close).
+ */
 export function writeError(res: ServerResponse, err: RelayError, extraHeaders: Record<string, string> = {}, endAfter?: Promise<unknown>): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
   }
+  const headers = { ...errorHeaders(err), ...extraHeaders };
+  if (endAfter === undefined) return sendJson(res, err.status, errorBody(err), headers);
   const body = JSON.stringify(errorBody(err));
-  res.writeHead(err.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    ...extraHeaders,
-  });
-  if (endAfter === undefined) return void res.end(body);
+  res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.write(body);
   void endAfter.finally(() => res.end());
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../src/server/app.ts';
 import type { RunningServer } from '../src/server/listen.ts';
-import { FAULT_HEADER } from '../src/simulator/simulator.ts';
+import { FAULT_HEADER } from '../src/headers.ts';
 import { until } from './fake-loki.ts';
 import { relay, scrapeText, simulator, spans } from './harness.ts';
 import { root, startRelayProcess } from './relay-process.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FAULT_HEADER } from '../src/simulator/simulator.ts';
+import { FAULT_HEADER } from '../src/headers.ts';
 import { makeGarbage, relay, scrapeText, simulator } from './harness.ts';
 import { toolPath, type ToolName } from './tools/tools.ts';
 

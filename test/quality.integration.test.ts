@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../src/server/app.ts';
 import type { RunningServer } from '../src/server/listen.ts';
-import { FAULT_HEADER } from '../src/simulator/simulator.ts';
+import { FAULT_HEADER } from '../src/headers.ts';
 import { LogCapture, relay, scrape, simulator, spansNamed } from './harness.ts';
 import { total } from './prometheus-text.ts';
 

@@ -7,7 +7,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../src/server/app.ts';
 import { listen, type RunningServer } from '../src/server/listen.ts';
-import { createSimulatorHandler, FAULT_HEADER, simulatedTokens } from '../src/simulator/simulator.ts';
+import { FAULT_HEADER } from '../src/headers.ts';
+import { createSimulatorHandler, simulatedTokens } from '../src/simulator/simulator.ts';
 import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from './harness.ts';
 import { find, total } from './prometheus-text.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64FloatCount, inspectEmbeddingsResponse } from '../src/response-inspect.ts';
+import { base64FloatCount, inspectEmbeddingsResponse } from './support/reference-inspect.ts';
 import { toBase64 } from '../src/simulator/simulator.ts';
 
 const body = (v: unknown) => Buffer.from(JSON.stringify(v));

@@ -2,10 +2,11 @@
 // (inspectEmbeddingsResponse + vectorAnomalies + duplicateVectors), whatever the chunking, and
 // must throw wherever that path throws.
 import { describe, expect, it } from 'vitest';
-import { inspectEmbeddingsResponse, vectorDimension } from '../src/response-inspect.ts';
-import { ResponseScanner, type VectorSummary } from '../src/inspect/scanner.ts';
+import { ResponseScanner } from '../src/inspect/scanner.ts';
+import type { VectorSummary } from '../src/inspect/types.ts';
 import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
-import { decodeBase64Floats, duplicateSummaries, duplicateVectors, summaryAnomalies, vectorAnomalies } from '../src/inspect/vector-health.ts';
+import { duplicateSummaries, summaryAnomalies } from '../src/inspect/vector-health.ts';
+import { decodeBase64Floats, duplicateVectors, inspectEmbeddingsResponse, vectorAnomalies, vectorDimension } from './support/reference-inspect.ts';
 
 const band = { check: true, min: 0.98, max: 1.02 };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64 } from '../src/simulator/simulator.ts';
-import { decodeBase64Floats, DimensionExpectations, duplicateVectors, vectorAnomalies } from '../src/inspect/vector-health.ts';
+import { DimensionExpectations } from '../src/inspect/vector-health.ts';
+import { decodeBase64Floats, duplicateVectors, vectorAnomalies } from './support/reference-inspect.ts';
 
 const band = { check: true, min: 0.98, max: 1.02 };
 const unit = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0));

@@ -5,8 +5,8 @@
 // endianness and input count say how to cut the body (equal parts). The body is kept only when the
 // vector health check was sampled for this response, and never beyond maxBytes.
 import { z } from 'zod';
-import type { ResponseFacts, VectorSummary } from './scanner.ts';
 import { decodedSummary } from './scanner.ts';
+import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
 
 export interface BytesInspectorOptions {

@@ -26,32 +26,8 @@
 // bench/inspect.ts measures it against the JSON.parse path; test/inspect-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import { endianness } from 'node:os';
-import type { ResponseFacts as ParsedFacts } from '../response-inspect.ts';
-import { decodeBase64Floats } from './vector-health.ts';
+import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, type VectorEncoding } from './vector-encoding.ts';
-
-export interface VectorSummary {
-  /** Element count (float array) or, base64, the components the bytes hold (ScannerOptions.encoding). */
-  dimension: number;
-  /** Sum of squares of the finite components (health on only). */
-  sumSq: number;
-  /** A null (or other non-number) component; NaN (bare or "NaN"); ±Infinity (bare, string or overflow). */
-  nulls: boolean;
-  nan: boolean;
-  inf: boolean;
-  /** Duplicate-detection key, undefined when health is off. Float arrays: the dimension and a
-   *  64-bit hash of every component's text (its decimal digits and exponent; zero in any spelling,
-   *  NaN and ±Infinity bare or quoted are one value each), so identical vectors share a key and
-   *  vectors that differ anywhere, even by one ulp, do not. Unlike Array#join, one double written
-   *  two ways (0.6 / 0.60) is two keys: servers write each double one way. Base64: the dimension,
-   *  the text length and a 64-bit hash of the decoded components (as float32). */
-  key: string | undefined;
-}
-
-export interface ResponseFacts extends Omit<ParsedFacts, 'embeddings'> {
-  /** One summary per vector (data[*].embedding), in order. */
-  vectors: VectorSummary[];
-}
 
 /** Longest number or literal carried across a chunk boundary. No JSON number a model server
  *  writes comes near it; a longer run of digits is hostile, and re-copying it on every chunk would
@@ -195,7 +171,7 @@ function describe(c: number | undefined): string {
   return c >= 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
-/** Components in a base64 text of `length` characters ending in `padding` '=' (as base64FloatCount). */
+/** Components in a base64 text of `length` characters ending in `padding` '='. */
 function b64ElementCount(length: number, padding: number, bytesPerElement: number): number {
   return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
 }
@@ -1110,9 +1086,9 @@ export class ResponseScanner {
     return { ...decodedSummary(floats, `b${dimension}.${length}`), dimension };
   }
 
-  /** decodeBase64Floats into a reused aligned buffer (the same decoder, no allocation per vector). */
+  /** Base64 float32 into a reused aligned buffer (no allocation per vector). */
   #decodeFloats(text: string): Float32Array {
-    if (!LITTLE_ENDIAN) return decodeBase64Floats(text);
+    if (!LITTLE_ENDIAN) return decodeElements(Buffer.from(text, 'base64'), FLOAT32_LE);
     const need = Math.ceil((text.length * 3) / 4) + 8;
     if (this.#f32.length < need) this.#f32 = Buffer.from(new ArrayBuffer(Math.max(need, this.#f32.length * 2)));
     const bytes = this.#f32.write(text, 0, 'base64');

@@ -2,8 +2,7 @@
 // ±Infinity), all-zero vectors, L2 norm outside the band a normalised model must keep, identical
 // vectors for different inputs, and dimensions that differ from what the model is expected to
 // return. Pure functions plus one small learned-expectations map; the relay records the result.
-import { endianness } from 'node:os';
-import type { VectorSummary } from './scanner.ts';
+import type { VectorSummary } from './types.ts';
 
 export type AnomalyKind =
   | 'dimension_mismatch'
@@ -14,67 +13,13 @@ export type AnomalyKind =
   | 'norm_out_of_range'
   | 'duplicate_vector';
 
-export const ANOMALY_KINDS: readonly AnomalyKind[] = [
-  'dimension_mismatch',
-  'null_component',
-  'nan_component',
-  'inf_component',
-  'zero_vector',
-  'norm_out_of_range',
-  'duplicate_vector',
-];
-
 export interface NormBand {
   check: boolean;
   min: number;
   max: number;
 }
 
-/** A vector as it arrives: a float array (possibly with null, or "NaN"/"Infinity" recovered from
- *  non-JSON output), a base64 string of little-endian float32, or something unusable. */
-export type RawVector = unknown;
-
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-/** Decodes base64 float32 (little-endian, as OpenAI-compatible servers send it). On a
- *  little-endian host the bytes are the floats: one aligned copy, then a view. Measured in
- *  bench/vector-health.ts: decode + check of a 2560-dim vector went from 31.5 µs (readFloatLE per
- *  element) to 18.0 µs; most of the rest is the base64 decoding itself. */
-export function decodeBase64Floats(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  const count = Math.floor(bytes.length / 4);
-  if (LITTLE_ENDIAN) {
-    const aligned = new Uint8Array(count * 4);
-    aligned.set(bytes.subarray(0, count * 4));
-    return new Float32Array(aligned.buffer);
-  }
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = bytes.readFloatLE(i * 4);
-  return out;
-}
-
-/** The anomalies of one vector (empty when healthy). */
-export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
-  const values: ArrayLike<unknown> | undefined = typeof raw === 'string' ? decodeBase64Floats(raw) : Array.isArray(raw) ? raw : undefined;
-  if (values === undefined) return ['null_component'];
-  let sumSq = 0;
-  let hasNull = false;
-  let hasNaN = false;
-  let hasInf = false;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v === 'number') {
-      if (v !== v) hasNaN = true;
-      else if (v === Infinity || v === -Infinity) hasInf = true;
-      else sumSq += v * v;
-    } else if (v === 'NaN') hasNaN = true;
-    else if (v === 'Infinity' || v === '-Infinity') hasInf = true;
-    else hasNull = true;
-  }
-  return summaryAnomalies({ dimension: values.length, sumSq, nulls: hasNull, nan: hasNaN, inf: hasInf, key: undefined }, band);
-}
-
-/** The anomalies of one summarised vector (the streaming scanner's, or vectorAnomalies' own). */
+/** The anomalies of one summarised vector (from the streaming inspectors). */
 export function summaryAnomalies(s: VectorSummary, band: NormBand): AnomalyKind[] {
   const kinds: AnomalyKind[] = [];
   if (s.nulls) kinds.push('null_component');
@@ -90,7 +35,7 @@ export function summaryAnomalies(s: VectorSummary, band: NormBand): AnomalyKind[
 }
 
 /** Vectors identical to an earlier one whose input differs (the same input may repeat), by key. */
-function countDuplicates(keys: readonly (string | undefined)[], inputs: readonly string[] | undefined): number {
+export function countDuplicates(keys: readonly (string | undefined)[], inputs: readonly string[] | undefined): number {
   if (inputs === undefined || inputs.length !== keys.length || keys.length < 2) return 0;
   const seen = new Map<string, string>();
   let duplicates = 0;
@@ -107,12 +52,6 @@ function countDuplicates(keys: readonly (string | undefined)[], inputs: readonly
 /** duplicateVectors on scanner summaries (their keys; none when health was off). */
 export function duplicateSummaries(vectors: readonly VectorSummary[], inputs: readonly string[] | undefined): number {
   return countDuplicates(vectors.map((v) => v.key), inputs);
-}
-
-/** Duplicates among parsed vectors (the JSON.parse reference path; the relay uses duplicateSummaries). */
-export function duplicateVectors(vectors: readonly RawVector[], inputs: readonly string[] | undefined): number {
-  if (inputs === undefined || vectors.length < 2) return 0;
-  return countDuplicates(vectors.map((v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined)), inputs);
 }
 
 /**
@@ -138,15 +77,6 @@ export class DimensionExpectations {
     if (this.#configured.has(model) || this.#learned.has(model) || this.#learned.size >= this.#limit) return;
     this.#learned.set(model, dimension);
   }
-}
-
-export interface HealthReport {
-  /** Vectors per anomaly kind (a vector can count under several kinds). */
-  anomalies: Map<AnomalyKind, number>;
-  /** The dimension this response should have had, when known. */
-  expectedDimension: number | undefined;
-  /** Whether the vector checks ran (sampling); dimensions are always checked. */
-  sampled: boolean;
 }
 
 export function addAnomaly(map: Map<AnomalyKind, number>, kind: AnomalyKind, n = 1): void {

@@ -9,10 +9,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Counter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { inspectEmbeddingsResponse } from '../response-inspect.ts';
+import { CANARY_HEADER } from '../headers.ts';
 import * as sc from '../telemetry/semconv.ts';
 import type { Upstream } from '../relay/upstream.ts';
-import { decodeBase64Floats } from '../inspect/vector-health.ts';
 
 export const CANARY_TEXTS: readonly { id: string; text: string }[] = [
   { id: 'en', text: 'The quick brown fox jumps over the lazy dog near the river bank.' },
@@ -50,7 +49,16 @@ export interface ProbeResult {
   baselineCreated: boolean;
 }
 
-const toNumbers = (v: unknown): number[] => (typeof v === 'string' ? Array.from(decodeBase64Floats(v)) : (v as number[]));
+/** The vectors of a float JSON response (the canary asks for encoding_format float). */
+function vectorsOf(body: Buffer): number[][] {
+  const data = (JSON.parse(body.toString('utf8')) as { data?: unknown }).data;
+  if (!Array.isArray(data)) throw new Error('the response has no data array');
+  return data.map((item: { embedding?: unknown }, i) => {
+    const v = item?.embedding;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error(`data[${i}].embedding is not an array of numbers`);
+    return v as number[];
+  });
+}
 
 export function cosine(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length || a.length === 0) return 0;
@@ -111,10 +119,10 @@ export class Canary {
     return this.#tracer.startActiveSpan('embeddings canary', { kind: SpanKind.INTERNAL, attributes: { [sc.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings', [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, [sc.ATTR_EMBEDDING_CANARY]: true } }, async (span) => {
       try {
         const body = Buffer.from(JSON.stringify({ model, input: CANARY_INPUTS, encoding_format: 'float' }));
-        const res = await upstream.request('POST', '/embeddings', { 'content-type': 'application/json', 'x-embedding-relay-canary': '1' }, body, AbortSignal.timeout(this.#opts.timeoutMs));
+        const res = await upstream.request('POST', '/embeddings', { 'content-type': 'application/json', [CANARY_HEADER]: '1' }, body, AbortSignal.timeout(this.#opts.timeoutMs));
         const text = Buffer.from(await res.body.arrayBuffer());
         if (res.statusCode !== 200) throw new Error(`upstream answered HTTP ${res.statusCode}`);
-        const vectors = inspectEmbeddingsResponse(text).embeddings.map(toNumbers);
+        const vectors = vectorsOf(text);
         if (vectors.length !== CANARY_TEXTS.length) throw new Error(`expected ${CANARY_TEXTS.length} vectors, got ${vectors.length}`);
         const byId = (id: string) => vectors[CANARY_TEXTS.findIndex((t) => t.id === id)]!;
         const margin = cosine(byId('en'), byId('en_paraphrase')) - cosine(byId('en'), byId('unrelated'));

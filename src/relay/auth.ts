@@ -3,7 +3,8 @@
 // kept only as SHA-256 digests and compared in constant time, so neither a timing difference nor
 // a heap dump gives a key away. The relay's keys are its own: they are never forwarded upstream.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { RelayError } from '../errors.ts';
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
@@ -36,4 +37,13 @@ export class InboundAuth {
     for (const known of this.#digests) match = timingSafeEqual(d, known) || match;
     return match ? 'ok' : 'invalid';
   }
+}
+
+/** Throws invalid_api_key (401) unless inbound auth is off or the client sent a configured key. */
+export function authorize(auth: InboundAuth | undefined, req: IncomingMessage): void {
+  const result = auth?.check(req.headers) ?? 'ok';
+  if (result === 'missing') {
+    throw new RelayError('invalid_api_key', 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).');
+  }
+  if (result === 'invalid') throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
 }

@@ -1,7 +1,7 @@
 // The one request record. Everything telemetry reports about a request is a field here, computed
 // once; spans, metrics and the log line are projections of it and can never disagree.
 import type { EmbeddingRequest } from './request.ts';
-import type { ResponseFacts } from '../inspect/scanner.ts';
+import type { ResponseFacts } from '../inspect/types.ts';
 import type { AnomalyKind } from '../inspect/vector-health.ts';
 
 export interface RequestRecord {

@@ -89,6 +89,9 @@ export function upstreamError(err: unknown): RelayError {
   return new RelayError('upstream_unreachable', 'The upstream embeddings server could not be reached.', { cause: err });
 }
 
+/** An upstream answer: status, headers, and the body as a stream. */
+export type UpstreamResponse = Dispatcher.ResponseData;
+
 export class Upstream {
   readonly origin: string;
   readonly basePath: string;
@@ -119,7 +122,7 @@ export class Upstream {
     headers: IncomingHttpHeaders,
     body: Buffer | undefined,
     signal: AbortSignal,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<UpstreamResponse> {
     try {
       return await this.#pool.request({
         method,

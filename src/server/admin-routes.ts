@@ -3,6 +3,7 @@
 // metrics server lives in telemetry.ts (loaded before the app, SDK side) and the probes in the
 // relay's handler (app side); this one slot joins them without either importing the other.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../send-json.ts';
 
 export const ADMIN_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -17,6 +18,5 @@ export function setHealthHandler(handler: Handler | undefined): void {
 /** The probes, or 503 while the app is not up yet or is shutting down. */
 export function serveHealth(req: IncomingMessage, res: ServerResponse): void {
   if (health) return health(req, res);
-  const body = JSON.stringify({ status: 'not_serving' });
-  res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  sendJson(res, 503, { status: 'not_serving' });
 }

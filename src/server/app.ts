@@ -11,8 +11,8 @@ import { createLogger } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
 import { RelayMetrics } from '../telemetry/metrics.ts';
-import { createRelayHandler } from '../relay/handler.ts';
-import { GEN_AI_PROVIDER_NAME_VALUE_OTHER } from '../telemetry/semconv.ts';
+import { createRelayHandler } from '../relay/router.ts';
+import { OTHER_VALUE } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { simulatorOptions, startSimulator } from '../simulator/simulator.ts';
 import { Upstream } from '../relay/upstream.ts';
@@ -37,7 +37,7 @@ export interface RunningRelay {
 
 export function defaultProviderName(upstreamUrl: string | undefined): string {
   if (upstreamUrl === undefined) return 'simulator';
-  return new URL(upstreamUrl).hostname === 'api.openai.com' ? 'openai' : GEN_AI_PROVIDER_NAME_VALUE_OTHER;
+  return new URL(upstreamUrl).hostname === 'api.openai.com' ? 'openai' : OTHER_VALUE;
 }
 
 export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {

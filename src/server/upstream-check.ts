@@ -1,6 +1,6 @@
 // One look at the upstream at start-up: is it reachable, and which models does it list? The
 // banner uses the answer for an example call that works, and warns once when nothing answers.
-import { PROBE_HEADER } from '../relay/handler.ts';
+import { PROBE_HEADER } from '../headers.ts';
 import type { Upstream } from '../relay/upstream.ts';
 
 export type UpstreamCheck =

@@ -3,6 +3,8 @@
 // tests. It is NOT a model: vectors are deterministic bag-of-words hashes, seeded by the text and
 // `seed` (another seed behaves like another model), L2-normalised, truncated MRL-style when a
 // request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
+import { FAULT_HEADER, SIMULATOR_HEADER } from '../headers.ts';
+import { sendJson } from '../send-json.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody } from '../relay/body.ts';
 import { parseEmbeddingRequest } from '../relay/request.ts';
@@ -31,17 +33,6 @@ export function simulatorOptions(config: Config): SimulatorOptions {
     failRate: config.simulatorFailRate,
   };
 }
-
-export const SIMULATOR_HEADER = 'x-embedding-simulator';
-/**
- * Per-request fault injection (simulator only): `500`/`503`/`429`/... answer that status;
- * `hang` never answers; `reset` cuts the connection after the headers; `no-usage` omits usage;
- * `garbage` answers 200 with a body that is not JSON. Broken vectors (first vector unless said):
- * `dims:N` every vector has N dimensions (a model swap); `null` a null component; `nan` a NaN
- * component (a bare NaN token in float JSON, as Python servers write it); `zero` all zeros;
- * `unnormalized` scaled ×3; `duplicate` the second vector repeats the first.
- */
-export const FAULT_HEADER = 'x-simulator-fault';
 
 const TOKEN_RE = /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}]/gu;
 const MAX_HASHED_TOKENS = 512;
@@ -116,11 +107,7 @@ const sleep = (ms: number, res: ServerResponse) =>
 export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = opts.random ?? Math.random;
   const headers = { 'content-type': 'application/json', [SIMULATOR_HEADER]: 'true' };
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
+  const send = (res: ServerResponse, status: number, body: unknown) => sendJson(res, status, body, { [SIMULATOR_HEADER]: 'true' });
 
   async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const fault = String(req.headers[FAULT_HEADER] ?? '');

@@ -22,7 +22,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { sdkDisabled, settingNames } from '../config.ts';
 import { exportFailureReporter } from './export-warnings.ts';
 import { listen } from '../server/listen.ts';
-import { PROBE_HEADER } from '../relay/handler.ts';
+import { PROBE_HEADER } from '../headers.ts';
 import { ADMIN_PATHS, serveHealth } from '../server/admin-routes.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';

@@ -35,8 +35,6 @@ export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_for
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 export const GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS = 'embeddings';
 export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input';
-/** Value semconv prescribes when no well-known provider applies. */
-export const GEN_AI_PROVIDER_NAME_VALUE_OTHER = '_OTHER';
 
 // Relay attributes: one namespace, `embedding.*`.
 export const ATTR_EMBEDDING_BATCH_SIZE = 'embedding.batch.size';
@@ -63,7 +61,8 @@ export const ATTR_EMBEDDING_CANARY_MARGIN = 'embedding.canary.margin';
 /** Metric label: one anomaly kind. */
 export const ATTR_EMBEDDING_ANOMALY_KIND = 'embedding.anomaly.kind';
 
-/** Label value that replaces model names past the configured cardinality limit. */
+/** `_OTHER`: the value semconv prescribes for gen_ai.provider.name when no well-known provider
+ *  applies, and the label value that replaces model names past the configured cardinality limit. */
 export const OTHER_VALUE = '_OTHER';
 
 /** Bucket boundaries from the GenAI metrics spec (seconds). */

@@ -1,8 +1,10 @@
-// Reads the facts telemetry needs out of an upstream embeddings response body: response model,
-// reported usage, how many vectors and of which dimension. The body has already been streamed to
-// the client unchanged; this runs on a copy and may throw (the caller counts the failure).
+// The JSON.parse reference path: what the relay did before src/inspect/scanner.ts streamed it, kept
+// as the oracle the scanner is tested against (test/response-scanner.test.ts, inspect-regression)
+// and the before of bench/inspect.ts. Not production code.
+import { decodeElements, FLOAT32_LE } from '../../src/inspect/vector-encoding.ts';
+import { countDuplicates, summaryAnomalies, type AnomalyKind, type NormBand } from '../../src/inspect/vector-health.ts';
 
-export interface ResponseFacts {
+export interface ParsedFacts {
   responseModel: string | undefined;
   /** usage.prompt_tokens, when the upstream reported it. */
   promptTokens: number | undefined;
@@ -48,14 +50,14 @@ export function vectorDimension(embedding: unknown): number | undefined {
   return undefined;
 }
 
-export function inspectEmbeddingsResponse(body: Buffer): ResponseFacts {
+export function inspectEmbeddingsResponse(body: Buffer): ParsedFacts {
   const parsed = parseLenient(body.toString('utf8'));
   const json = parsed.json as {
     model?: unknown;
     data?: unknown;
     usage?: { prompt_tokens?: unknown } | null;
   };
-  const facts: ResponseFacts = {
+  const facts: ParsedFacts = {
     responseModel: typeof json.model === 'string' ? json.model : undefined,
     promptTokens: undefined,
     vectorCount: 0,
@@ -77,4 +79,38 @@ export function inspectEmbeddingsResponse(body: Buffer): ResponseFacts {
     }
   }
   return facts;
+}
+
+/** A vector as it arrives: a float array (possibly with null, or "NaN"/"Infinity" recovered from
+ *  non-JSON output), a base64 string of little-endian float32, or something unusable. */
+export type RawVector = unknown;
+
+/** Decodes base64 little-endian float32 (as OpenAI-compatible servers send it). */
+export const decodeBase64Floats = (b64: string): Float32Array => decodeElements(Buffer.from(b64, 'base64'), FLOAT32_LE);
+
+/** The anomalies of one vector (empty when healthy). */
+export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
+  const values: ArrayLike<unknown> | undefined = typeof raw === 'string' ? decodeBase64Floats(raw) : Array.isArray(raw) ? raw : undefined;
+  if (values === undefined) return ['null_component'];
+  let sumSq = 0;
+  let hasNull = false;
+  let hasNaN = false;
+  let hasInf = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number') {
+      if (v !== v) hasNaN = true;
+      else if (v === Infinity || v === -Infinity) hasInf = true;
+      else sumSq += v * v;
+    } else if (v === 'NaN') hasNaN = true;
+    else if (v === 'Infinity' || v === '-Infinity') hasInf = true;
+    else hasNull = true;
+  }
+  return summaryAnomalies({ dimension: values.length, sumSq, nulls: hasNull, nan: hasNaN, inf: hasInf, key: undefined }, band);
+}
+
+/** Duplicates among parsed vectors (the JSON.parse reference path; the relay uses duplicateSummaries). */
+export function duplicateVectors(vectors: readonly RawVector[], inputs: readonly string[] | undefined): number {
+  if (inputs === undefined || vectors.length < 2) return 0;
+  return countDuplicates(vectors.map((v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined)), inputs);
 }

@@ -1,0 +1,18 @@
+// Header names the relay gives meaning to, in one leaf module (pino's symbols.js, for headers):
+// anything may import it, it imports nothing.
+
+/** Marks the relay's own upstream probes (/readyz, the start-up check) so telemetry leaves them out. */
+export const PROBE_HEADER = 'x-embedding-relay-probe';
+/** Marks the drift canary's upstream calls (never user traffic). */
+export const CANARY_HEADER = 'x-embedding-relay-canary';
+/** Set on every simulator response: these vectors are fake. */
+export const SIMULATOR_HEADER = 'x-embedding-simulator';
+/**
+ * Per-request fault injection (simulator only): `500`/`503`/`429`/... answer that status;
+ * `hang` never answers; `reset` cuts the connection after the headers; `no-usage` omits usage;
+ * `garbage` answers 200 with a body that is not JSON. Broken vectors (first vector unless said):
+ * `dims:N` every vector has N dimensions (a model swap); `null` a null component; `nan` a NaN
+ * component (a bare NaN token in float JSON, as Python servers write it); `zero` all zeros;
+ * `unnormalized` scaled ×3; `duplicate` the second vector repeats the first.
+ */
+export const FAULT_HEADER = 'x-simulator-fault';

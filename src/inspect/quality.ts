@@ -1,0 +1,47 @@
+// The quality verdict on one response: dimension consistency (always) and vector health (when
+// sampled), from what the request asked and what the inspectors read. Pure but for the learned
+// dimensions, which it may teach.
+import type { ResponseFacts } from './types.ts';
+import { ROUNDING_ERROR, type VectorEncoding } from './vector-encoding.ts';
+import { addAnomaly, type AnomalyKind, type DimensionExpectations, duplicateSummaries, type NormBand, summaryAnomalies } from './vector-health.ts';
+
+/** What the quality checks need to know about the request. */
+export interface QualityRequest {
+  model: string;
+  dimensions: number | undefined;
+  /** Inputs of a string-array request (duplicates count only between different inputs). */
+  texts: readonly string[] | undefined;
+  normalized: boolean;
+  vectorEncoding: VectorEncoding | undefined;
+}
+
+export interface QualityVerdict {
+  /** Vectors per anomaly kind (empty when healthy). */
+  anomalies: Map<AnomalyKind, number>;
+  /** The dimension the response should have had, when known. */
+  expectedDimension: number | undefined;
+}
+
+/** The norm band for one request's vectors: none for raw vectors the client asked for
+ *  (use_activation: false), widened by the rounding of a low-precision embed_dtype. */
+export function normBandFor(req: QualityRequest, band: NormBand): NormBand {
+  if (!req.normalized) return { ...band, check: false };
+  const e = req.vectorEncoding === undefined ? 0 : ROUNDING_ERROR[req.vectorEncoding.dtype];
+  return e < 2 ** -20 ? band : { check: band.check, min: band.min * (1 - e), max: band.max * (1 + e) };
+}
+
+/** Checks one response; a healthy response of a model without an expected dimension teaches it. */
+export function assessQuality(req: QualityRequest, res: ResponseFacts, health: boolean, dimensions: DimensionExpectations, band: NormBand): QualityVerdict {
+  const anomalies = new Map<AnomalyKind, number>();
+  const expected = dimensions.expected(req.model, req.dimensions);
+  if (expected !== undefined) {
+    for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
+  }
+  if (health) {
+    const checked = normBandFor(req, band);
+    for (const v of res.vectors) for (const kind of summaryAnomalies(v, checked)) addAnomaly(anomalies, kind);
+    addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.texts));
+  }
+  if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
+  return { anomalies, expectedDimension: expected };
+}

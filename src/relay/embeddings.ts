@@ -1,0 +1,211 @@
+// POST /v1/embeddings, as stages over one RequestRecord, in call order. Each stage fills its
+// fields of the record or throws a RelayError (its code in brackets):
+//   1. authorize   inbound key                                   [invalid_api_key]
+//   2. method      POST only                                     [method_not_allowed]
+//   3. read        the body, bounded                             [body_too_large, client_aborted]
+//   4. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
+//   5. span        the SERVER span starts (telemetry/project.ts)
+//   6. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
+//   7. relay       the body streams to the client, read on the way (inspect/)   [upstream_response_error, upstream_timeout]
+//   8. outcome     status, the upstream's error message, response facts, quality, tokens
+// Whatever happened, `fail` answers a thrown error and `finish` projects the record (span,
+// metrics, log line). The handler never throws.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { context, propagation, type Span, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { errors as undiciErrors } from 'undici';
+import { RelayError, toRelayError, writeError } from '../errors.ts';
+import { BytesInspector } from '../inspect/bytes-body.ts';
+import { assessQuality } from '../inspect/quality.ts';
+import { ResponseScanner } from '../inspect/scanner.ts';
+import type { DimensionExpectations, NormBand } from '../inspect/vector-health.ts';
+import type { RelayMetrics } from '../telemetry/metrics.ts';
+import type { ModelLabels } from '../telemetry/model-labels.ts';
+import type { Projections } from '../telemetry/project.ts';
+import { authorize, type InboundAuth } from './auth.ts';
+import { BodyTooLargeError, readBody } from './body.ts';
+import { estimateTokens, secondsSince, type RequestRecord } from './record.ts';
+import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './request.ts';
+import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { ErrorBodyCapture } from './upstream-error.ts';
+
+export interface EmbeddingsOptions {
+  upstream: Upstream;
+  metrics: RelayMetrics;
+  logger: Logger;
+  auth: InboundAuth | undefined;
+  projections: Projections;
+  labels: ModelLabels;
+  dimensions: DimensionExpectations;
+  maxBodyBytes: number;
+  maxBatch: number;
+  maxInputChars: number;
+  inspectMaxBytes: number;
+  estimateTokens: boolean;
+  vectorCheckRate: number;
+  normBand: NormBand;
+  random: () => number;
+}
+
+const clientAborted = (cause: unknown) => new RelayError('client_aborted', 'The client closed the connection.', { cause });
+
+type Inspector = ResponseScanner | BytesInspector;
+/** What reads the upstream body on its way to the client: the inspector (2xx), the error capture (4xx/5xx). */
+interface Readers {
+  scanner: Inspector | undefined;
+  errorBody: ErrorBodyCapture | undefined;
+}
+
+export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, res: ServerResponse, rec: RequestRecord) => Promise<void> {
+  const { upstream, metrics, projections } = opts;
+
+  /** Stage 4: the model as soon as the JSON names one (telemetry keeps it even when the request
+   *  is then refused), then the validated request. */
+  function parse(rec: RequestRecord, body: Buffer): void {
+    const json = parseJsonBody(body);
+    const named = requestedModel(json);
+    rec.model = named === undefined ? undefined : boundedModelName(named);
+    if (rec.model !== undefined) rec.modelLabel = opts.labels.label(rec.model);
+    rec.request = validateEmbeddingRequest(json, opts.maxBatch, opts.maxInputChars);
+  }
+
+  /** Stage 6. */
+  async function dispatch(req: IncomingMessage, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
+    try {
+      return await upstream.request('POST', '/embeddings', req.headers, body, signal);
+    } catch (err) {
+      throw signal.aborted ? clientAborted(err) : err;
+    }
+  }
+
+  /** What reads a 2xx body as it passes: JSON (ResponseScanner) or vLLM's binary vectors
+   *  (BytesInspector); none when inspection is off or the vectors' layout is unknown. */
+  function inspector(rec: RequestRecord, up: UpstreamResponse, health: boolean): Inspector | undefined {
+    const req = rec.request;
+    if (up.statusCode < 200 || up.statusCode >= 300 || opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined) return undefined;
+    const type = String(up.headers['content-type'] ?? '');
+    if (!type.startsWith('application/octet-stream')) return new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes, encoding: req.vectorEncoding });
+    const metadata = up.headers['metadata'];
+    return new BytesInspector({ health, maxBytes: opts.inspectMaxBytes, metadata: typeof metadata === 'string' ? metadata : undefined, encoding: req.vectorEncoding, inputCount: req.inputCount });
+  }
+
+  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
+  async function relay(rec: RequestRecord, up: UpstreamResponse, res: ServerResponse, signal: AbortSignal, readers: Readers, sentAt: bigint): Promise<void> {
+    rec.httpStatus = up.statusCode;
+    // Which side broke first? An upstream body error while the client is still there means the
+    // upstream broke (pipeline then destroys the client response, which also fires `signal`).
+    let upstreamBroke = false;
+    up.body.once('error', () => {
+      if (!signal.aborted) upstreamBroke = true;
+    });
+    res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
+    // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/inspect.ts).
+    const { scanner, errorBody } = readers;
+    if (scanner) up.body.on('data', (chunk: Buffer) => scanner.push(chunk));
+    if (errorBody) up.body.on('data', (chunk: Buffer) => errorBody.push(chunk));
+    try {
+      await pipeline(up.body, res);
+    } catch (err) {
+      if (signal.aborted && !upstreamBroke) throw clientAborted(err);
+      throw err instanceof undiciErrors.BodyTimeoutError
+        ? new RelayError('upstream_timeout', 'The upstream stopped sending its response.', { cause: err })
+        : new RelayError('upstream_response_error', 'The upstream response broke off.', { cause: err });
+    } finally {
+      rec.upstreamS = secondsSince(sentAt);
+    }
+  }
+
+  /** Stage 8: what the response says. Telemetry errors are counted, never thrown. */
+  function outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers, health: boolean): void {
+    const { scanner, errorBody } = readers;
+    if (errorBody) {
+      rec.errorType = String(up.statusCode);
+      rec.upstreamMessage = errorBody.message(rec.request?.texts ?? []);
+      rec.errorMessage = rec.upstreamMessage === undefined ? `The upstream answered HTTP ${up.statusCode}.` : `The upstream answered HTTP ${up.statusCode}: ${rec.upstreamMessage}`;
+      return;
+    }
+    if (!scanner || scanner.overflowed) return;
+    try {
+      rec.response = scanner.finish();
+    } catch {
+      metrics.telemetryError('inspect');
+    }
+    try {
+      const req = rec.request;
+      const res = rec.response;
+      if (req && res && res.vectorCount > 0) {
+        const texts = req.inputType === 'string_array' ? req.texts : undefined;
+        const verdict = assessQuality({ ...req, texts }, res, health, opts.dimensions, opts.normBand);
+        rec.expectedDimension = verdict.expectedDimension;
+        rec.anomalies = verdict.anomalies;
+      }
+    } catch {
+      metrics.telemetryError('quality');
+    }
+    const headerTokens = Number(up.headers['x-compute-tokens']);
+    if (rec.response?.promptTokens !== undefined) rec.inputTokens = rec.response.promptTokens;
+    else if (Number.isInteger(headerTokens) && headerTokens >= 0) rec.inputTokens = headerTokens;
+    else if (opts.estimateTokens && rec.request) {
+      rec.inputTokens = estimateTokens(rec.request);
+      rec.tokensEstimated = true;
+    }
+  }
+
+  /** Answers a thrown error. For a 413 it resolves once the rest of the upload was discarded (or
+   *  a bound was hit), so the client is never reset mid-upload; see body.ts. */
+  async function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): Promise<void> {
+    rec.errorType = err.code;
+    rec.errorMessage = err.message;
+    if (err.code === 'client_aborted') {
+      rec.httpStatus = res.headersSent ? res.statusCode : err.status;
+      res.destroy();
+      return;
+    }
+    if (!res.headersSent) rec.httpStatus = err.status;
+    if (err instanceof BodyTooLargeError) {
+      const socket = res.socket;
+      writeError(res, err, {}, err.drained);
+      // The request took as long as it took to answer it; the discarding after that is not latency.
+      rec.answeredNs = process.hrtime.bigint();
+      const drained = await err.drained;
+      rec.model ??= err.model === undefined ? undefined : boundedModelName(err.model);
+      if (rec.model !== undefined) rec.modelLabel = opts.labels.label(rec.model);
+      // The client kept sending past the bound: close now (it may see a reset, as with nginx).
+      if (drained === 'bound') res.once('finish', () => socket?.destroy());
+      return;
+    }
+    writeError(res, err);
+  }
+
+  return async function embeddings(req, res, rec) {
+    const parent = propagation.extract(context.active(), req.headers);
+    const abort = new AbortController();
+    const clientGone = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', clientGone);
+    let span: Span | undefined;
+    try {
+      authorize(opts.auth, req);
+      if (req.method !== 'POST') throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
+      const body = await readBody(req, opts.maxBodyBytes);
+      parse(rec, body);
+      span = projections.startServerSpan(rec, parent);
+      await context.with(trace.setSpan(parent, span), async () => {
+        const sentAt = process.hrtime.bigint();
+        const up = await dispatch(req, body, abort.signal);
+        // Whether this response's vectors get the health check is decided up front (sampling).
+        const health = opts.random() < opts.vectorCheckRate;
+        const readers: Readers = { scanner: inspector(rec, up, health), errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined };
+        await relay(rec, up, res, abort.signal, readers, sentAt);
+        outcome(rec, up, readers, health);
+      });
+    } catch (err) {
+      await fail(rec, toRelayError(err), res);
+    } finally {
+      res.off('close', clientGone);
+      projections.finish(rec, span, parent);
+    }
+  };
+}
