@@ -35,7 +35,16 @@ function barsOf(r: BenchResult, shape: Exclude<Shape, 'max'>): Bar[] {
       const d = direct.latencyMs;
       // Either side behind the rate: its latency is a queue, nothing to compare.
       const behind = saturated(p) || saturated(direct);
-      return [{ scenario: s.name, target: t.target, p50: p.latencyMs.p50 - d.p50, p99: p.latencyMs.p99 - d.p99, rate: p.targetRps ?? 0, saturated: behind }];
+      return [
+        {
+          scenario: s.name,
+          target: t.target,
+          p50: p.latencyMs.p50 - d.p50,
+          p99: p.latencyMs.p99 - d.p99,
+          rate: p.targetRps ?? 0,
+          saturated: behind,
+        },
+      ];
     });
   });
 }
@@ -63,7 +72,9 @@ function panel(bars: Bar[], title: string, top: number, width: number, groupW: n
   }
   svg.push(`<text transform="translate(16,${plotTop + PLOT_H / 2}) rotate(-90)" text-anchor="middle">added ms</text>`);
   if (shown.length === 0) {
-    svg.push(`<text x="${LEFT + 20}" y="${plotTop + PLOT_H / 2}" fill="#b00">every proxy fell behind this rate: no latency to compare (see the table)</text>`);
+    svg.push(
+      `<text x="${LEFT + 20}" y="${plotTop + PLOT_H / 2}" fill="#b00">every proxy fell behind this rate: no latency to compare (see the table)</text>`,
+    );
   }
   scenarios.forEach((name, g) => {
     const gx = LEFT + g * groupW + 15;
@@ -78,7 +89,9 @@ function panel(bars: Bar[], title: string, top: number, width: number, groupW: n
         if (b.saturated) {
           svg.push(
             `<rect x="${x}" y="${(y0 - 12).toFixed(1)}" width="${BAR - 2}" height="12" fill="url(#hatch)" stroke="${color}">${tip}</rect>`,
-            k === 0 ? `<text transform="translate(${x + BAR + 3},${(y0 - 16).toFixed(1)}) rotate(-90)" font-size="9" fill="#b00">saturated</text>` : '',
+            k === 0
+              ? `<text transform="translate(${x + BAR + 3},${(y0 - 16).toFixed(1)}) rotate(-90)" font-size="9" fill="#b00">saturated</text>`
+              : '',
           );
           return;
         }
@@ -118,7 +131,9 @@ export function chart(r: BenchResult): string {
   let lx = LEFT;
   const legend: string[] = [];
   for (const t of targets) {
-    legend.push(`<rect x="${lx}" y="44" width="12" height="12" fill="${COLORS[t] ?? '#888'}"/><text x="${lx + 16}" y="54">${esc(t)}</text>`);
+    legend.push(
+      `<rect x="${lx}" y="44" width="12" height="12" fill="${COLORS[t] ?? '#888'}"/><text x="${lx + 16}" y="54">${esc(t)}</text>`,
+    );
     lx += 28 + t.length * 7;
   }
   legend.push(`<text x="${LEFT}" y="74" fill="#555">solid: p50, light: p99; added = proxy − direct, same scenario, same rate</text>`);

@@ -31,7 +31,10 @@ export function startChild(name: string, command: string, args: string[], env?: 
   let gotLine = false;
   let resolveLine!: (l: string) => void;
   let rejectLine!: (e: Error) => void;
-  const firstLine = new Promise<string>((res, rej) => ((resolveLine = res), (rejectLine = rej)));
+  const firstLine = new Promise<string>((res, rej) => {
+    resolveLine = res;
+    rejectLine = rej;
+  });
   firstLine.catch(() => {});
   proc.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.length;

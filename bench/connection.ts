@@ -50,7 +50,8 @@ export class Connection {
       this.#pending = { resolve, reject };
       this.#head = [];
       this.#state = 'head';
-      (this.#socket ??= this.#open()).write(this.#request);
+      this.#socket ??= this.#open();
+      this.#socket.write(this.#request);
     });
   }
 
@@ -110,7 +111,10 @@ export class Connection {
           for (const line of lines.slice(1)) {
             const colon = line.indexOf(':');
             const name = line.slice(0, colon).trim().toLowerCase();
-            const value = line.slice(colon + 1).trim().toLowerCase();
+            const value = line
+              .slice(colon + 1)
+              .trim()
+              .toLowerCase();
             if (name === 'content-length') length = Number(value);
             else if (name === 'transfer-encoding') chunked = value.includes('chunked');
             else if (name === 'connection') this.#close = value === 'close';

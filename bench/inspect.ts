@@ -23,7 +23,9 @@ export function benchBody(encoding: 'float' | 'base64'): Buffer {
     const v = simulatedVector(text, DIM, 1);
     return { object: 'embedding', index, embedding: encoding === 'base64' ? toBase64(v) : Array.from(v) };
   });
-  return Buffer.from(JSON.stringify({ object: 'list', data, model: 'Qwen/Qwen3-Embedding-4B', usage: { prompt_tokens: 640, total_tokens: 640 } }));
+  return Buffer.from(
+    JSON.stringify({ object: 'list', data, model: 'Qwen/Qwen3-Embedding-4B', usage: { prompt_tokens: 640, total_tokens: 640 } }),
+  );
 }
 
 export function chunked(body: Buffer, size = CHUNK): Buffer[] {
@@ -93,7 +95,11 @@ function table(title: string, body: Buffer): void {
   const mb = body.length / 1e6;
   console.log(`\n### ${title}: ${(body.length / 1e6).toFixed(2)} MB, ${chunks.length} chunks of ${CHUNK / 1024} KiB\n`);
   console.log('| path | ms per body | MB/s | ratio to JSON.parse |\n|---|---|---|---|');
-  scenarios.forEach((s, k) => console.log(`| ${s.name} | ${medians[k]!.toFixed(2)} | ${(mb / (medians[k]! / 1e3)).toFixed(0)} | ${(medians[k]! / parse).toFixed(2)} |`));
+  for (const [k, s] of scenarios.entries()) {
+    console.log(
+      `| ${s.name} | ${medians[k]!.toFixed(2)} | ${(mb / (medians[k]! / 1e3)).toFixed(0)} | ${(medians[k]! / parse).toFixed(2)} |`,
+    );
+  }
 }
 
 // Number conversion (how the scanner's hot loop was chosen): the sum of squares of every number in
@@ -146,7 +152,7 @@ function conversionTable(body: Buffer): void {
   const parse = medians[3]!;
   console.log(`\n### number conversion (float body, ${(body.length / 1e6).toFixed(2)} MB)\n`);
   console.log('| conversion | ms per body | ratio to JSON.parse |\n|---|---|---|');
-  scenarios.forEach((s, k) => console.log(`| ${s.name} | ${medians[k]!.toFixed(2)} | ${(medians[k]! / parse).toFixed(2)} |`));
+  for (const [k, s] of scenarios.entries()) console.log(`| ${s.name} | ${medians[k]!.toFixed(2)} | ${(medians[k]! / parse).toFixed(2)} |`);
 }
 
 if (import.meta.main) {

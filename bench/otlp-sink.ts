@@ -10,7 +10,8 @@ type Counts = Record<string, { requests: number; bytes: number }>;
 const stats: Record<string, Counts> = {};
 
 function listenAs(name: string): Promise<number> {
-  const counts: Counts = (stats[name] = {});
+  const counts: Counts = {};
+  stats[name] = counts;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (req.method === 'GET' && path === '/stats') {
@@ -18,9 +19,12 @@ function listenAs(name: string): Promise<number> {
       return;
     }
     let bytes = 0;
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
     req.once('end', () => {
-      const c = (counts[path] ??= { requests: 0, bytes: 0 });
+      const c = counts[path] ?? { requests: 0, bytes: 0 };
+      counts[path] = c;
       c.requests++;
       c.bytes += bytes;
       if (path.endsWith('/loki/api/v1/push')) {

@@ -18,7 +18,13 @@ export interface PacedResult extends LoadResult {
   saturated: boolean;
 }
 
-export async function fixedRate(req: LoadRequest, rps: number, durationS: number, connections: number, label: string): Promise<PacedResult> {
+export async function fixedRate(
+  req: LoadRequest,
+  rps: number,
+  durationS: number,
+  connections: number,
+  label: string,
+): Promise<PacedResult> {
   const wire = wireRequest(req.origin, req.path, req.headers, req.body);
   const all = Array.from({ length: connections }, () => new Connection(req.origin, wire));
   const idle = [...all];

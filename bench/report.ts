@@ -58,18 +58,30 @@ export function report(r: BenchResult): string {
   const header = ['scenario', 'target'];
   const tail = ['p50', 'p99', '+p50', '+p99', 'non-2xx / errors', 'CPU s/1k', 'RSS MiB', 'CPU % gen/up/proxy'];
   out.push(`### (a) Max throughput: ${o.connections} keep-alive connections, closed loop (autocannon)\n`);
-  out.push(table([...header, 'req/s', ...tail], r.scenarios.flatMap((s) => phaseRows(s, 'max'))), '');
+  out.push(
+    table(
+      [...header, 'req/s', ...tail],
+      r.scenarios.flatMap((s) => phaseRows(s, 'max')),
+    ),
+    '',
+  );
   const share = `${Math.round(o.rateShare * 100)} %`;
   out.push(
     `### (b) Fixed rate: ${share} of the direct path's max req/s, paced evenly (open loop, latency from each request's due time)\n`,
-    table([...header, 'rate', 'achieved', ...tail], r.scenarios.flatMap((s) => phaseRows(s, 'rate'))),
+    table(
+      [...header, 'rate', 'achieved', ...tail],
+      r.scenarios.flatMap((s) => phaseRows(s, 'rate')),
+    ),
     '',
   );
   const low = r.scenarios.filter((s) => s.lowRateRps !== undefined);
   if (low.length > 0) {
     out.push(
       `### (c) Fixed rate: ${share} of the slowest target's max req/s (scenarios where a target fell behind (b)), paced evenly\n`,
-      table([...header, 'rate', 'achieved', ...tail], low.flatMap((s) => phaseRows(s, 'low'))),
+      table(
+        [...header, 'rate', 'achieved', ...tail],
+        low.flatMap((s) => phaseRows(s, 'low')),
+      ),
       '',
     );
   }
@@ -105,7 +117,18 @@ export function report(r: BenchResult): string {
     });
     out.push(
       table(
-        ['scenario', 'target', 'back to back: first byte p50', 'p99', '+p50', `after ${gap} ms idle: first byte p50`, 'p99', '+p50', 'whole body p50', '+p50'],
+        [
+          'scenario',
+          'target',
+          'back to back: first byte p50',
+          'p99',
+          '+p50',
+          `after ${gap} ms idle: first byte p50`,
+          'p99',
+          '+p50',
+          'whole body p50',
+          '+p50',
+        ],
         rows,
       ),
       '',
@@ -125,7 +148,9 @@ export function report(r: BenchResult): string {
         `${tel.otlpRequests} / ${per(tel.otlpBytes, t.requests)}`,
         `${tel.lokiRequests} / ${per(tel.lokiBytes, t.requests)}`,
         per(tel.stdoutBytes, t.requests),
-        tel.scrape ? `${tel.scrape.scrapes} / ${tel.scrape.failures} / ${(tel.scrape.bytes / 1024).toFixed(0)} KiB / ${tel.scrape.maxMs.toFixed(0)} ms` : '—',
+        tel.scrape
+          ? `${tel.scrape.scrapes} / ${tel.scrape.failures} / ${(tel.scrape.bytes / 1024).toFixed(0)} KiB / ${tel.scrape.maxMs.toFixed(0)} ms`
+          : '—',
         tel.self ? String(tel.self.requests) : '—',
         tel.self ? num(tel.self.meanOverheadMs, 3) : '—',
         mib(t.proxyHwmBytes),
@@ -133,7 +158,18 @@ export function report(r: BenchResult): string {
     });
     out.push(
       table(
-        ['scenario', 'target', 'requests', 'OTLP posts / B per req', 'Loki pushes / B per req', 'stdout B per req', '/metrics scrapes / failed / size / max', 'relay counted', 'relay-reported overhead ms', 'VmHWM MiB'],
+        [
+          'scenario',
+          'target',
+          'requests',
+          'OTLP posts / B per req',
+          'Loki pushes / B per req',
+          'stdout B per req',
+          '/metrics scrapes / failed / size / max',
+          'relay counted',
+          'relay-reported overhead ms',
+          'VmHWM MiB',
+        ],
         rows,
       ),
       '',

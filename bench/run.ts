@@ -38,7 +38,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const TTFB_GAP_MS = 50;
 
 /** (c) runs at a low rate: in a full run long enough for about 400 samples (at most twice the phase duration). */
-const lowDurationS = (rps: number, opts: Options) => (opts.quick ? opts.durationS : Math.min(2 * opts.durationS, Math.max(opts.durationS, 400 / rps)));
+const lowDurationS = (rps: number, opts: Options) =>
+  opts.quick ? opts.durationS : Math.min(2 * opts.durationS, Math.max(opts.durationS, 400 / rps));
 
 interface SinkCounts {
   [name: string]: { [path: string]: { requests: number; bytes: number } };
@@ -135,7 +136,9 @@ async function maxPhase(run: ScenarioRun): Promise<void> {
   const { opts } = run;
   for (const t of run.targets) {
     await onTarget(run, t, (req) => maxThroughput(req, opts.connections, opts.warmupS, label(t, 'warm-up')));
-    const max = await onTarget(run, t, (req) => measured(t, run.upstream, () => maxThroughput(req, opts.connections, opts.durationS, label(t, `max ${opts.connections} conns`))));
+    const max = await onTarget(run, t, (req) =>
+      measured(t, run.upstream, () => maxThroughput(req, opts.connections, opts.durationS, label(t, `max ${opts.connections} conns`))),
+    );
     run.results.set(t.name, { target: t.name, max, requests: 0 });
   }
 }
@@ -162,7 +165,13 @@ function lowRate(run: ScenarioRun): number | undefined {
   return Math.max(1, Math.round(Math.min(...ceilings) * run.opts.rateShare));
 }
 
-async function runScenario(scenario: Scenario, opts: Options, setup: TargetSetup, upstream: Child, sinkPort: number): Promise<ScenarioResult> {
+async function runScenario(
+  scenario: Scenario,
+  opts: Options,
+  setup: TargetSetup,
+  upstream: Child,
+  sinkPort: number,
+): Promise<ScenarioResult> {
   const body = requestBody(scenario);
   const req = { path: '/v1/embeddings', headers: { 'content-type': 'application/json', [SCENARIO_HEADER]: scenario.name }, body };
   log(`\n== ${scenario.name}: ${scenario.summary}; request body ${(body.length / 1024).toFixed(1)} KiB`);
@@ -194,7 +203,12 @@ async function runScenario(scenario: Scenario, opts: Options, setup: TargetSetup
           const x = await timeToFirstByte(r, opts.ttfbRequests, TTFB_GAP_MS, label(t, 'first byte'));
           return { ...x, sent: 2 * x.requests };
         });
-        run.results.get(t.name)!.ttfb = { requests: ttfb.requests, gapMs: ttfb.gapMs, backToBack: ttfb.backToBack, afterGap: ttfb.afterGap };
+        run.results.get(t.name)!.ttfb = {
+          requests: ttfb.requests,
+          gapMs: ttfb.gapMs,
+          backToBack: ttfb.backToBack,
+          afterGap: ttfb.afterGap,
+        };
       }
     }
 
@@ -203,7 +217,15 @@ async function runScenario(scenario: Scenario, opts: Options, setup: TargetSetup
       r.requests = run.sent.get(t.name)!;
       if (t.child) r.proxyHwmBytes = statusBytes(t.child.pid, 'VmHWM');
     }
-    return { name: scenario.name, summary: scenario.summary, requestBytes: body.length, responseBytes, rateRps, lowRateRps, targets: [...run.results.values()] };
+    return {
+      name: scenario.name,
+      summary: scenario.summary,
+      requestBytes: body.length,
+      responseBytes,
+      rateRps,
+      lowRateRps,
+      targets: [...run.results.values()],
+    };
   } finally {
     const selfReports = new Map<string, RelaySelfReport | undefined>();
     for (const t of run.targets) if (t.metricsUrl) selfReports.set(t.name, await relaySelfReport(t.metricsUrl));
@@ -229,7 +251,7 @@ async function runScenario(scenario: Scenario, opts: Options, setup: TargetSetup
 }
 
 async function main(): Promise<void> {
-  let opts;
+  let opts: ReturnType<typeof parseOptions>;
   try {
     opts = parseOptions(process.argv.slice(2));
   } catch (err) {

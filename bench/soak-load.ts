@@ -75,7 +75,10 @@ export class MixedLoad {
 
   /** Answered (any status) + failed so far. */
   get completed(): number {
-    return this.#lanes.reduce((n, l) => n + Object.values(l.counts.statuses).reduce((a, b) => a + b, 0) + l.counts.timeouts + errorCount(l.counts), 0);
+    return this.#lanes.reduce(
+      (n, l) => n + Object.values(l.counts.statuses).reduce((a, b) => a + b, 0) + l.counts.timeouts + errorCount(l.counts),
+      0,
+    );
   }
 
   get waiting(): number {

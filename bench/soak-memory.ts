@@ -16,20 +16,34 @@ export interface Fit {
 }
 
 /** Least-squares line through (x minutes, y) points. */
-export function fit(points: [number, number][], windowMin: number): Fit {
+export function linearFit(points: [number, number][], windowMin: number): Fit {
   const n = points.length;
-  if (n === 0) return { slopePerMin: Number.NaN, growth: Number.NaN, atWarmupEnd: Number.NaN, atEnd: Number.NaN, min: Number.NaN, max: Number.NaN };
+  if (n === 0)
+    return { slopePerMin: Number.NaN, growth: Number.NaN, atWarmupEnd: Number.NaN, atEnd: Number.NaN, min: Number.NaN, max: Number.NaN };
   let sx = 0;
   let sy = 0;
-  for (const [x, y] of points) (sx += x), (sy += y);
+  for (const [x, y] of points) {
+    sx += x;
+    sy += y;
+  }
   const mx = sx / n;
   const my = sy / n;
   let sxy = 0;
   let sxx = 0;
-  for (const [x, y] of points) (sxy += (x - mx) * (y - my)), (sxx += (x - mx) ** 2);
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
   const slope = sxx > 0 ? sxy / sxx : 0;
   const ys = points.map((p) => p[1]);
-  return { slopePerMin: slope, growth: slope * windowMin, atWarmupEnd: ys[0]!, atEnd: ys[n - 1]!, min: Math.min(...ys), max: Math.max(...ys) };
+  return {
+    slopePerMin: slope,
+    growth: slope * windowMin,
+    atWarmupEnd: ys[0]!,
+    atEnd: ys[n - 1]!,
+    min: Math.min(...ys),
+    max: Math.max(...ys),
+  };
 }
 
 export type MemorySample = [number, number, number, number, number, number];

@@ -28,7 +28,7 @@ import { MODEL, requestBody, SCENARIO_HEADER } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
 import { errorCount, MixedLoad, type KindCounts, type RequestKind } from './soak-load.ts';
 import { sumBy, total } from './exposition.ts';
-import { fit, floors, memorySample, type Fit, type MemorySample } from './soak-memory.ts';
+import { floors, linearFit, memorySample, type Fit, type MemorySample } from './soak-memory.ts';
 import { num, table } from './table.ts';
 import { Scraper, scrapeText } from './scraper.ts';
 import { startTarget, type Target } from './targets.ts';
@@ -124,7 +124,8 @@ function options(argv: string[]): SoakOptions | 'help' {
     return n;
   };
   const injectLeak = values['inject-leak'];
-  if (injectLeak !== undefined && !/^(heap|native):\d+$/.test(injectLeak)) throw new Error(`--inject-leak must be heap:BYTES or native:BYTES, got "${injectLeak}"`);
+  if (injectLeak !== undefined && !/^(heap|native):\d+$/.test(injectLeak))
+    throw new Error(`--inject-leak must be heap:BYTES or native:BYTES, got "${injectLeak}"`);
   return { durationS: positive('duration', values.duration, 600), rate: positive('rate', values.rate, 200), json: values.json, injectLeak };
 }
 
@@ -133,7 +134,15 @@ function requestKinds(): RequestKind[] {
   const small = scenarioNamed('small')!;
   const errors = scenarioNamed('errors')!;
   return [
-    { name: 'small', path: '/v1/embeddings', headers: json('small'), body: requestBody(small), weight: 83, expected: [200], connections: 8 },
+    {
+      name: 'small',
+      path: '/v1/embeddings',
+      headers: json('small'),
+      body: requestBody(small),
+      weight: 83,
+      expected: [200],
+      connections: 8,
+    },
     // The relay answers these itself (400 invalid_json): they never reach the upstream.
     {
       name: 'invalid-json',
@@ -145,9 +154,25 @@ function requestKinds(): RequestKind[] {
       connections: 2,
     },
     // The upstream answers 503 to exactly one in five (the rest: `typical`'s 400 KB body).
-    { name: 'upstream-503', path: '/v1/embeddings', headers: json('errors'), body: requestBody(errors), weight: 10, expected: [200, 503], connections: 4 },
+    {
+      name: 'upstream-503',
+      path: '/v1/embeddings',
+      headers: json('errors'),
+      body: requestBody(errors),
+      weight: 10,
+      expected: [200, 503],
+      connections: 4,
+    },
     // The upstream answers 404 (unknown scenario); the relay passes it on.
-    { name: 'upstream-404', path: '/v1/embeddings', headers: json('no-such-scenario'), body: requestBody(small), weight: 2, expected: [404], connections: 1 },
+    {
+      name: 'upstream-404',
+      path: '/v1/embeddings',
+      headers: json('no-such-scenario'),
+      body: requestBody(small),
+      weight: 2,
+      expected: [404],
+      connections: 1,
+    },
   ];
 }
 
@@ -244,29 +269,37 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   // SIGTERM: the relay flushes its logs and spans to the sink, then exits.
   await relay.stop();
   const exitCode = await relay.child!.exited;
-  const sinkStats = ((await (await fetch(`http://127.0.0.1:${sinkPorts['relay']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
+  const sinkStats =
+    ((await (await fetch(`http://127.0.0.1:${sinkPorts['relay']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
   await Promise.all([upstream.stop(), sink.stop()]);
 
   // Fits over the samples after the warm-up.
   const after = samples.filter(([s]) => s >= warmupS);
   const windowMin = (after.at(-1)![0] - after[0]![0]) / 60;
-  const rssFit = fit(
+  const rssFit = linearFit(
     after.map(([s, rss]) => [s / 60, rss]),
     windowMin,
   );
-  const fdFit = fit(
+  const fdFit = linearFit(
     after.map(([s, , fds]) => [s / 60, fds]),
     windowMin,
   );
   // The memory the relay reports, split: RSS = V8 heap resident + everything outside the heap.
   const mem = memorySamples.filter(([s]) => s >= warmupS);
   const memWindowMin = mem.length > 1 ? (mem.at(-1)![0] - mem[0]![0]) / 60 : 0;
-  const memFit = (pick: (m: MemorySample) => number) => fit(mem.map((m) => [m[0] / 60, pick(m)]), memWindowMin);
-  const oldFloors = floors(mem.map((m) => [m[0], m[5]]), FLOOR_BUCKET_S);
+  const memFit = (pick: (m: MemorySample) => number) =>
+    linearFit(
+      mem.map((m) => [m[0] / 60, pick(m)]),
+      memWindowMin,
+    );
+  const oldFloors = floors(
+    mem.map((m) => [m[0], m[5]]),
+    FLOOR_BUCKET_S,
+  );
   const memory = {
     outsideHeapMiB: memFit((m) => m[1] - m[3]),
     heapCommittedMiB: memFit((m) => m[2]),
-    oldGenUsedFloorMiB: fit(
+    oldGenUsedFloorMiB: linearFit(
       oldFloors.map(([s, v]) => [s / 60, v]),
       oldFloors.length > 1 ? (oldFloors.at(-1)![0] - oldFloors[0]![0]) / 60 : 0,
     ),
@@ -276,7 +309,8 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   const byKind = Object.fromEntries(kinds.map((k) => [k.name, { ...counts[k.name]!, expected: k.expected }]));
   const unexpected = unexpectedSoFar(counts, kinds);
   const received: Record<string, number> = {};
-  for (const c of Object.values(counts)) for (const [status, n] of Object.entries(c.statuses)) received[status] = (received[status] ?? 0) + n;
+  for (const c of Object.values(counts))
+    for (const [status, n] of Object.entries(c.statuses)) received[status] = (received[status] ?? 0) + n;
   const e = counts['upstream-503']!;
   const reachedUpstream = (e.statuses['200'] ?? 0) + (e.statuses['503'] ?? 0);
   const planned503 = Math.floor(reachedUpstream / 5);
@@ -310,8 +344,12 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       .sort()
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');
-  const otlp = Object.entries(sinkStats).filter(([p]) => p === '/v1/traces').reduce((n, [, c]) => n + c.requests, 0);
-  const loki = Object.entries(sinkStats).filter(([p]) => p.endsWith('/loki/api/v1/push')).reduce((n, [, c]) => n + c.requests, 0);
+  const otlp = Object.entries(sinkStats)
+    .filter(([p]) => p === '/v1/traces')
+    .reduce((n, [, c]) => n + c.requests, 0);
+  const loki = Object.entries(sinkStats)
+    .filter(([p]) => p.endsWith('/loki/api/v1/push'))
+    .reduce((n, [, c]) => n + c.requests, 0);
 
   const criteria: Criterion[] = [
     ...(longWindow
@@ -377,7 +415,12 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       threshold: '0 failed',
       pass: scrapes.failures === 0 && scrapes.scrapes >= Math.floor(durationS / 15),
     },
-    { name: 'spans and logs reached the sink', measured: `${otlp} OTLP trace exports, ${loki} Loki pushes`, threshold: '> 0 each', pass: otlp > 0 && loki > 0 },
+    {
+      name: 'spans and logs reached the sink',
+      measured: `${otlp} OTLP trace exports, ${loki} Loki pushes`,
+      threshold: '> 0 each',
+      pass: otlp > 0 && loki > 0,
+    },
     { name: 'relay exit on SIGTERM', measured: String(exitCode), threshold: '0', pass: exitCode === 0 },
   ];
 
@@ -432,15 +475,36 @@ function summary(r: SoakResult): string {
       .join('; ') || '0',
   ]);
   const fitRows = [
-    ['VmRSS (MiB)', num(r.rssMiB.atWarmupEnd, 1), num(r.rssMiB.atEnd, 1), `${num(r.rssMiB.min, 1)} – ${num(r.rssMiB.max, 1)}`, num(r.rssMiB.slopePerMin, 3), num(r.rssMiB.growth, 2)],
-    ['open fds', String(r.fds.atWarmupEnd), String(r.fds.atEnd), `${r.fds.min} – ${r.fds.max}`, num(r.fds.slopePerMin, 3), num(r.fds.growth, 2)],
+    [
+      'VmRSS (MiB)',
+      num(r.rssMiB.atWarmupEnd, 1),
+      num(r.rssMiB.atEnd, 1),
+      `${num(r.rssMiB.min, 1)} – ${num(r.rssMiB.max, 1)}`,
+      num(r.rssMiB.slopePerMin, 3),
+      num(r.rssMiB.growth, 2),
+    ],
+    [
+      'open fds',
+      String(r.fds.atWarmupEnd),
+      String(r.fds.atEnd),
+      `${r.fds.min} – ${r.fds.max}`,
+      num(r.fds.slopePerMin, 3),
+      num(r.fds.growth, 2),
+    ],
     ...(
       [
         ['outside the V8 heap (MiB)', r.memory.outsideHeapMiB],
         ['V8 heap committed (MiB)', r.memory.heapCommittedMiB],
         ['V8 old generation used, floors (MiB)', r.memory.oldGenUsedFloorMiB],
       ] as const
-    ).map(([name, f]) => [name, num(f.atWarmupEnd, 1), num(f.atEnd, 1), `${num(f.min, 1)} – ${num(f.max, 1)}`, num(f.slopePerMin, 3), num(f.growth, 2)]),
+    ).map(([name, f]) => [
+      name,
+      num(f.atWarmupEnd, 1),
+      num(f.atEnd, 1),
+      `${num(f.min, 1)} – ${num(f.max, 1)}`,
+      num(f.slopePerMin, 3),
+      num(f.growth, 2),
+    ]),
   ];
   return [
     '',

@@ -10,20 +10,24 @@ type Parser<T> = (raw: string) => T;
 
 class ParseError extends Error {}
 
-const integer = (min: number, max: number): Parser<number> => (raw) => {
-  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ParseError(`expected an integer from ${min} to ${max}`);
-  }
-  return Number(raw);
-};
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new ParseError(`expected an integer from ${min} to ${max}`);
+    }
+    return Number(raw);
+  };
 
-const decimal = (min: number, max: number): Parser<number> => (raw) => {
-  const n = Number(raw);
-  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw) || n < min || n > max) {
-    throw new ParseError(`expected a number from ${min} to ${max}`);
-  }
-  return n;
-};
+const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const n = Number(raw);
+    if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw) || n < min || n > max) {
+      throw new ParseError(`expected a number from ${min} to ${max}`);
+    }
+    return n;
+  };
 
 const boolean: Parser<boolean> = (raw) => {
   const v = raw.toLowerCase();
@@ -32,10 +36,12 @@ const boolean: Parser<boolean> = (raw) => {
   throw new ParseError('expected true or false');
 };
 
-const oneOf = <T extends string>(values: readonly T[]): Parser<T> => (raw) => {
-  if (!(values as readonly string[]).includes(raw)) throw new ParseError(`expected one of ${values.join(', ')}`);
-  return raw as T;
-};
+const oneOf =
+  <T extends string>(values: readonly T[]): Parser<T> =>
+  (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new ParseError(`expected one of ${values.join(', ')}`);
+    return raw as T;
+  };
 
 const httpUrl: Parser<string> = (raw) => {
   let url: URL;
@@ -192,52 +198,232 @@ const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     parse: nonEmptyText,
     help: 'gen_ai.provider.name (vllm, sglang, tei, ollama, openai, ...). Unset: "simulator" for the simulator, "openai" for api.openai.com, else "_OTHER".',
   },
-  maxBodyBytes: { env: 'RELAY_MAX_BODY_BYTES', flag: 'max-body-bytes', parse: integer(1, 1024 ** 3), help: 'Largest request body accepted (413 above).' },
+  maxBodyBytes: {
+    env: 'RELAY_MAX_BODY_BYTES',
+    flag: 'max-body-bytes',
+    parse: integer(1, 1024 ** 3),
+    help: 'Largest request body accepted (413 above).',
+  },
   maxBatch: { env: 'RELAY_MAX_BATCH', flag: 'max-batch', parse: integer(1, 1_000_000), help: 'Most inputs per request (400 above).' },
-  maxInputChars: { env: 'RELAY_MAX_INPUT_CHARS', flag: 'max-input-chars', parse: integer(1, 1024 ** 3), help: 'Longest string input, in characters (400 input_too_long above).' },
-  clientHeadersTimeoutMs: { env: 'RELAY_CLIENT_HEADERS_TIMEOUT_MS', flag: 'client-headers-timeout-ms', parse: integer(100, 3_600_000), help: 'A client must send its request headers within this time (408 and close otherwise: slow-client protection).' },
-  clientRequestTimeoutMs: { env: 'RELAY_CLIENT_REQUEST_TIMEOUT_MS', flag: 'client-request-timeout-ms', parse: integer(100, 3_600_000), help: 'A client must send its whole request, body included, within this time (408 and close otherwise).' },
-  maxHeaderBytes: { env: 'RELAY_MAX_HEADER_BYTES', flag: 'max-header-bytes', parse: integer(1024, 1024 * 1024), help: 'Largest request header block accepted (431 above).' },
-  connectTimeoutMs: { env: 'RELAY_CONNECT_TIMEOUT_MS', flag: 'connect-timeout-ms', parse: integer(1, 3_600_000), help: 'Upstream TCP connect timeout (502 when exceeded).' },
-  headersTimeoutMs: { env: 'RELAY_HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: integer(1, 3_600_000), help: 'Time allowed for the upstream response headers (504 when exceeded).' },
-  bodyTimeoutMs: { env: 'RELAY_BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: integer(1, 3_600_000), help: 'Longest idle gap while reading the upstream body.' },
-  upstreamConnections: { env: 'RELAY_UPSTREAM_CONNECTIONS', flag: 'upstream-connections', parse: integer(1, 100_000), help: 'Keep-alive pool size to the upstream.' },
-  shutdownGraceMs: { env: 'RELAY_SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: integer(0, 3_600_000), help: 'On SIGTERM/SIGINT: stop accepting, then wait this long for in-flight requests before closing their connections.' },
-  inspectMaxBytes: { env: 'RELAY_INSPECT_MAX_BYTES', flag: 'inspect-max-bytes', parse: integer(0, 1024 ** 3), help: 'Largest upstream response inspected for usage/dimension (larger ones are relayed, not inspected).' },
-  estimateTokens: { env: 'RELAY_ESTIMATE_TOKENS', flag: 'estimate-tokens', parse: boolean, help: 'Estimate input tokens (chars/4) when the upstream reports no usage; marked estimated.' },
-  logInputs: { env: 'RELAY_LOG_INPUTS', flag: 'log-inputs', parse: boolean, help: 'Include input text in the request log line (privacy: off by default).' },
+  maxInputChars: {
+    env: 'RELAY_MAX_INPUT_CHARS',
+    flag: 'max-input-chars',
+    parse: integer(1, 1024 ** 3),
+    help: 'Longest string input, in characters (400 input_too_long above).',
+  },
+  clientHeadersTimeoutMs: {
+    env: 'RELAY_CLIENT_HEADERS_TIMEOUT_MS',
+    flag: 'client-headers-timeout-ms',
+    parse: integer(100, 3_600_000),
+    help: 'A client must send its request headers within this time (408 and close otherwise: slow-client protection).',
+  },
+  clientRequestTimeoutMs: {
+    env: 'RELAY_CLIENT_REQUEST_TIMEOUT_MS',
+    flag: 'client-request-timeout-ms',
+    parse: integer(100, 3_600_000),
+    help: 'A client must send its whole request, body included, within this time (408 and close otherwise).',
+  },
+  maxHeaderBytes: {
+    env: 'RELAY_MAX_HEADER_BYTES',
+    flag: 'max-header-bytes',
+    parse: integer(1024, 1024 * 1024),
+    help: 'Largest request header block accepted (431 above).',
+  },
+  connectTimeoutMs: {
+    env: 'RELAY_CONNECT_TIMEOUT_MS',
+    flag: 'connect-timeout-ms',
+    parse: integer(1, 3_600_000),
+    help: 'Upstream TCP connect timeout (502 when exceeded).',
+  },
+  headersTimeoutMs: {
+    env: 'RELAY_HEADERS_TIMEOUT_MS',
+    flag: 'headers-timeout-ms',
+    parse: integer(1, 3_600_000),
+    help: 'Time allowed for the upstream response headers (504 when exceeded).',
+  },
+  bodyTimeoutMs: {
+    env: 'RELAY_BODY_TIMEOUT_MS',
+    flag: 'body-timeout-ms',
+    parse: integer(1, 3_600_000),
+    help: 'Longest idle gap while reading the upstream body.',
+  },
+  upstreamConnections: {
+    env: 'RELAY_UPSTREAM_CONNECTIONS',
+    flag: 'upstream-connections',
+    parse: integer(1, 100_000),
+    help: 'Keep-alive pool size to the upstream.',
+  },
+  shutdownGraceMs: {
+    env: 'RELAY_SHUTDOWN_GRACE_MS',
+    flag: 'shutdown-grace-ms',
+    parse: integer(0, 3_600_000),
+    help: 'On SIGTERM/SIGINT: stop accepting, then wait this long for in-flight requests before closing their connections.',
+  },
+  inspectMaxBytes: {
+    env: 'RELAY_INSPECT_MAX_BYTES',
+    flag: 'inspect-max-bytes',
+    parse: integer(0, 1024 ** 3),
+    help: 'Largest upstream response inspected for usage/dimension (larger ones are relayed, not inspected).',
+  },
+  estimateTokens: {
+    env: 'RELAY_ESTIMATE_TOKENS',
+    flag: 'estimate-tokens',
+    parse: boolean,
+    help: 'Estimate input tokens (chars/4) when the upstream reports no usage; marked estimated.',
+  },
+  logInputs: {
+    env: 'RELAY_LOG_INPUTS',
+    flag: 'log-inputs',
+    parse: boolean,
+    help: 'Include input text in the request log line (privacy: off by default).',
+  },
   logLevel: { env: 'RELAY_LOG_LEVEL', flag: 'log-level', parse: oneOf(LOG_LEVELS), help: 'pino log level.' },
-  maxModelLabels: { env: 'RELAY_MAX_MODEL_LABELS', flag: 'max-model-labels', parse: integer(1, 10_000), help: 'Distinct model names kept as metric labels; later ones become _OTHER.' },
+  maxModelLabels: {
+    env: 'RELAY_MAX_MODEL_LABELS',
+    flag: 'max-model-labels',
+    parse: integer(1, 10_000),
+    help: 'Distinct model names kept as metric labels; later ones become _OTHER.',
+  },
   expectedDimensions: {
     env: 'RELAY_EXPECTED_DIMENSIONS',
     flag: 'expected-dimensions',
     parse: dimensionMap,
-    help: 'Dimension each model must return, e.g. Qwen/Qwen3-Embedding-4B=2560. Unset models: learned from their first healthy response. A request\'s own `dimensions` always wins.',
+    help: "Dimension each model must return, e.g. Qwen/Qwen3-Embedding-4B=2560. Unset models: learned from their first healthy response. A request's own `dimensions` always wins.",
   },
-  vectorCheckRate: { env: 'RELAY_VECTOR_CHECK_RATE', flag: 'vector-check-rate', parse: decimal(0, 1), help: 'Share of responses whose vectors are checked for null/NaN/Inf/zero/norm/duplicates (dimensions are always checked).' },
-  vectorNormCheck: { env: 'RELAY_VECTOR_NORM_CHECK', flag: 'vector-norm-check', parse: boolean, help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).' },
-  vectorNormMin: { env: 'RELAY_VECTOR_NORM_MIN', flag: 'vector-norm-min', parse: decimal(0, 1_000_000), help: 'Smallest acceptable L2 norm.' },
-  vectorNormMax: { env: 'RELAY_VECTOR_NORM_MAX', flag: 'vector-norm-max', parse: decimal(0, 1_000_000), help: 'Largest acceptable L2 norm.' },
-  lokiUrl: { env: 'LOKI_URL', flag: 'loki-url', parse: httpUrlWithCredentials, help: 'Loki base URL; lines go to <LOKI_URL>/loki/api/v1/push, any path prefix kept (Loki: http://loki:3100; VictoriaLogs: http://victorialogs:9428/insert); user:password@ becomes Basic auth. Unset: logs go to stdout only.' },
-  lokiBufferMaxLines: { env: 'RELAY_LOKI_BUFFER_MAX_LINES', flag: 'loki-buffer-max-lines', parse: integer(1, 100_000_000), help: 'Log lines queued for Loki while it is slow or down (retried until it answers); past this, new lines are dropped and counted in embedding_relay_log_dropped_total.' },
-  lokiBufferMaxBytes: { env: 'RELAY_LOKI_BUFFER_MAX_BYTES', flag: 'loki-buffer-max-bytes', parse: integer(1024, 1024 ** 3), help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.' },
-  canaryIntervalMs: { env: 'RELAY_CANARY_INTERVAL_MS', flag: 'canary-interval-ms', parse: integer(0, 86_400_000), help: 'Semantic drift canary: probe every this many ms (0 = off).' },
-  canaryModel: { env: 'RELAY_CANARY_MODEL', flag: 'canary-model', parse: nonEmptyText, help: 'Semantic drift canary: model to probe (required when the canary is on).' },
-  canaryBaselineFile: { env: 'RELAY_CANARY_BASELINE_FILE', flag: 'canary-baseline-file', parse: nonEmptyText, help: 'Semantic drift canary: baseline vectors, written on the first probe (or supply your own).' },
-  gpu: { env: 'RELAY_GPU', flag: 'gpu', parse: oneOf(['auto', 'on', 'off'] as const), help: 'GPU gauges from nvidia-smi: auto = when the command is found, on = always (failures are counted), off.' },
-  gpuCommand: { env: 'RELAY_GPU_COMMAND', flag: 'gpu-command', parse: nonEmptyText, help: 'nvidia-smi executable (name on PATH or a path).' },
-  gpuIntervalMs: { env: 'RELAY_GPU_INTERVAL_MS', flag: 'gpu-interval-ms', parse: integer(1_000, 3_600_000), help: 'GPU poll interval; one nvidia-smi call may run at most min(interval, 5 s).' },
+  vectorCheckRate: {
+    env: 'RELAY_VECTOR_CHECK_RATE',
+    flag: 'vector-check-rate',
+    parse: decimal(0, 1),
+    help: 'Share of responses whose vectors are checked for null/NaN/Inf/zero/norm/duplicates (dimensions are always checked).',
+  },
+  vectorNormCheck: {
+    env: 'RELAY_VECTOR_NORM_CHECK',
+    flag: 'vector-norm-check',
+    parse: boolean,
+    help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).',
+  },
+  vectorNormMin: {
+    env: 'RELAY_VECTOR_NORM_MIN',
+    flag: 'vector-norm-min',
+    parse: decimal(0, 1_000_000),
+    help: 'Smallest acceptable L2 norm.',
+  },
+  vectorNormMax: {
+    env: 'RELAY_VECTOR_NORM_MAX',
+    flag: 'vector-norm-max',
+    parse: decimal(0, 1_000_000),
+    help: 'Largest acceptable L2 norm.',
+  },
+  lokiUrl: {
+    env: 'LOKI_URL',
+    flag: 'loki-url',
+    parse: httpUrlWithCredentials,
+    help: 'Loki base URL; lines go to <LOKI_URL>/loki/api/v1/push, any path prefix kept (Loki: http://loki:3100; VictoriaLogs: http://victorialogs:9428/insert); user:password@ becomes Basic auth. Unset: logs go to stdout only.',
+  },
+  lokiBufferMaxLines: {
+    env: 'RELAY_LOKI_BUFFER_MAX_LINES',
+    flag: 'loki-buffer-max-lines',
+    parse: integer(1, 100_000_000),
+    help: 'Log lines queued for Loki while it is slow or down (retried until it answers); past this, new lines are dropped and counted in embedding_relay_log_dropped_total.',
+  },
+  lokiBufferMaxBytes: {
+    env: 'RELAY_LOKI_BUFFER_MAX_BYTES',
+    flag: 'loki-buffer-max-bytes',
+    parse: integer(1024, 1024 ** 3),
+    help: 'UTF-8 bytes of log lines queued for Loki; past this, new lines are dropped and counted like RELAY_LOKI_BUFFER_MAX_LINES.',
+  },
+  canaryIntervalMs: {
+    env: 'RELAY_CANARY_INTERVAL_MS',
+    flag: 'canary-interval-ms',
+    parse: integer(0, 86_400_000),
+    help: 'Semantic drift canary: probe every this many ms (0 = off).',
+  },
+  canaryModel: {
+    env: 'RELAY_CANARY_MODEL',
+    flag: 'canary-model',
+    parse: nonEmptyText,
+    help: 'Semantic drift canary: model to probe (required when the canary is on).',
+  },
+  canaryBaselineFile: {
+    env: 'RELAY_CANARY_BASELINE_FILE',
+    flag: 'canary-baseline-file',
+    parse: nonEmptyText,
+    help: 'Semantic drift canary: baseline vectors, written on the first probe (or supply your own).',
+  },
+  gpu: {
+    env: 'RELAY_GPU',
+    flag: 'gpu',
+    parse: oneOf(['auto', 'on', 'off'] as const),
+    help: 'GPU gauges from nvidia-smi: auto = when the command is found, on = always (failures are counted), off.',
+  },
+  gpuCommand: {
+    env: 'RELAY_GPU_COMMAND',
+    flag: 'gpu-command',
+    parse: nonEmptyText,
+    help: 'nvidia-smi executable (name on PATH or a path).',
+  },
+  gpuIntervalMs: {
+    env: 'RELAY_GPU_INTERVAL_MS',
+    flag: 'gpu-interval-ms',
+    parse: integer(1_000, 3_600_000),
+    help: 'GPU poll interval; one nvidia-smi call may run at most min(interval, 5 s).',
+  },
   serviceName: { env: 'OTEL_SERVICE_NAME', flag: 'service-name', parse: nonEmptyText, help: 'service.name of traces, metrics and logs.' },
-  metricsHost: { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', flag: 'metrics-host', parse: nonEmptyText, help: 'Address of the Prometheus /metrics endpoint.' },
-  metricsPort: { env: 'OTEL_EXPORTER_PROMETHEUS_PORT', flag: 'metrics-port', parse: integer(0, 65535), help: 'Port of the Prometheus /metrics endpoint.' },
+  metricsHost: {
+    env: 'OTEL_EXPORTER_PROMETHEUS_HOST',
+    flag: 'metrics-host',
+    parse: nonEmptyText,
+    help: 'Address of the Prometheus /metrics endpoint.',
+  },
+  metricsPort: {
+    env: 'OTEL_EXPORTER_PROMETHEUS_PORT',
+    flag: 'metrics-port',
+    parse: integer(0, 65535),
+    help: 'Port of the Prometheus /metrics endpoint.',
+  },
   simulatorHost: { env: 'RELAY_SIMULATOR_HOST', flag: 'simulator-host', parse: nonEmptyText, help: 'SIMULATOR: listen address.' },
-  simulatorPort: { env: 'RELAY_SIMULATOR_PORT', flag: 'simulator-port', parse: integer(0, 65535), help: 'SIMULATOR: port (0 = any free port).' },
-  simulatorModel: { env: 'RELAY_SIMULATOR_MODEL', flag: 'simulator-model', parse: nonEmptyText, help: 'SIMULATOR: model id listed by /v1/models.' },
-  simulatorDimensions: { env: 'RELAY_SIMULATOR_DIMENSIONS', flag: 'simulator-dimensions', parse: integer(1, 65536), help: 'SIMULATOR: full vector dimension (requests may truncate with `dimensions`).' },
-  simulatorSeed: { env: 'RELAY_SIMULATOR_SEED', flag: 'simulator-seed', parse: integer(0, 2 ** 31 - 1), help: 'SIMULATOR: seed; another seed behaves like another model.' },
-  simulatorLatencyMs: { env: 'RELAY_SIMULATOR_LATENCY_MS', flag: 'simulator-latency-ms', parse: decimal(0, 600_000), help: 'SIMULATOR: fixed latency per request.' },
-  simulatorLatencyPerTokenMs: { env: 'RELAY_SIMULATOR_LATENCY_PER_TOKEN_MS', flag: 'simulator-latency-per-token-ms', parse: decimal(0, 1000), help: 'SIMULATOR: added latency per input token.' },
-  simulatorFailRate: { env: 'RELAY_SIMULATOR_FAIL_RATE', flag: 'simulator-fail-rate', parse: decimal(0, 1), help: 'SIMULATOR: share of requests answered 500 (fault injection).' },
+  simulatorPort: {
+    env: 'RELAY_SIMULATOR_PORT',
+    flag: 'simulator-port',
+    parse: integer(0, 65535),
+    help: 'SIMULATOR: port (0 = any free port).',
+  },
+  simulatorModel: {
+    env: 'RELAY_SIMULATOR_MODEL',
+    flag: 'simulator-model',
+    parse: nonEmptyText,
+    help: 'SIMULATOR: model id listed by /v1/models.',
+  },
+  simulatorDimensions: {
+    env: 'RELAY_SIMULATOR_DIMENSIONS',
+    flag: 'simulator-dimensions',
+    parse: integer(1, 65536),
+    help: 'SIMULATOR: full vector dimension (requests may truncate with `dimensions`).',
+  },
+  simulatorSeed: {
+    env: 'RELAY_SIMULATOR_SEED',
+    flag: 'simulator-seed',
+    parse: integer(0, 2 ** 31 - 1),
+    help: 'SIMULATOR: seed; another seed behaves like another model.',
+  },
+  simulatorLatencyMs: {
+    env: 'RELAY_SIMULATOR_LATENCY_MS',
+    flag: 'simulator-latency-ms',
+    parse: decimal(0, 600_000),
+    help: 'SIMULATOR: fixed latency per request.',
+  },
+  simulatorLatencyPerTokenMs: {
+    env: 'RELAY_SIMULATOR_LATENCY_PER_TOKEN_MS',
+    flag: 'simulator-latency-per-token-ms',
+    parse: decimal(0, 1000),
+    help: 'SIMULATOR: added latency per input token.',
+  },
+  simulatorFailRate: {
+    env: 'RELAY_SIMULATOR_FAIL_RATE',
+    flag: 'simulator-fail-rate',
+    parse: decimal(0, 1),
+    help: 'SIMULATOR: share of requests answered 500 (fault injection).',
+  },
 };
 
 export class ConfigError extends Error {
@@ -274,7 +460,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError(`Unknown command "${positionals.join(' ')}": expected no command (run the relay) or "simulator".`);
   }
   const command: Command =
-    parsed.values['help'] === true ? 'help' : parsed.values['version'] === true ? 'version' : positionals[0] === 'simulator' ? 'simulator' : 'relay';
+    parsed.values['help'] === true
+      ? 'help'
+      : parsed.values['version'] === true
+        ? 'version'
+        : positionals[0] === 'simulator'
+          ? 'simulator'
+          : 'relay';
 
   const config = { ...DEFAULTS } as Record<Key, unknown>;
   for (const key of keys) {
@@ -282,7 +474,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     const fromFlag = parsed.values[opt.flag];
     const fromEnv = env[opt.env];
     const [source, raw] =
-      typeof fromFlag === 'string' ? [`--${opt.flag}`, fromFlag] : fromEnv !== undefined && fromEnv !== '' ? [opt.env, fromEnv] : [undefined, undefined];
+      typeof fromFlag === 'string'
+        ? [`--${opt.flag}`, fromFlag]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [opt.env, fromEnv]
+          : [undefined, undefined];
     // An empty secret-bearing key list must not silently mean "no auth" (a templated secret that came out empty).
     if (key === 'apiKeys' && fromEnv === '' && typeof fromFlag !== 'string') {
       throw new ConfigError('RELAY_API_KEYS is set but empty: give at least one key, or unset it to run without inbound auth.');
@@ -300,7 +496,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
   }
   if ((config['clientHeadersTimeoutMs'] as number) > (config['clientRequestTimeoutMs'] as number)) {
-    throw new ConfigError('RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).');
+    throw new ConfigError(
+      'RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).',
+    );
   }
   // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
   if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {
@@ -347,7 +545,10 @@ export function helpText(): string {
     lines.push(`  --${opt.flag}  (${opt.env})  [${def === undefined ? 'unset' : String(def)}]`);
     lines.push(`      ${opt.help}`);
   }
-  lines.push('', 'OpenTelemetry SDK variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED, ...) apply as usual.');
+  lines.push(
+    '',
+    'OpenTelemetry SDK variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED, ...) apply as usual.',
+  );
   return lines.join('\n');
 }
 

@@ -89,13 +89,21 @@ export function errorHeaders(err: RelayError): Record<string, string> {
  * but the response (and, with `connection: close`, the socket) ends only when it settles (the
  * 413's lingering close).
  */
-export function writeError(res: ServerResponse, err: RelayError, extraHeaders: Record<string, string> = {}, endAfter?: Promise<unknown>): void {
+export function writeError(
+  res: ServerResponse,
+  err: RelayError,
+  extraHeaders: Record<string, string> = {},
+  endAfter?: Promise<unknown>,
+): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
   }
   const headers = { ...errorHeaders(err), ...extraHeaders };
-  if (endAfter === undefined) return sendJson(res, err.status, errorBody(err), headers);
+  if (endAfter === undefined) {
+    sendJson(res, err.status, errorBody(err), headers);
+    return;
+  }
   const body = JSON.stringify(errorBody(err));
   res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.write(body);

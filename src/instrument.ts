@@ -3,6 +3,7 @@
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
 import './server/node-version.ts';
 import { loadConfig } from './config.ts';
+import { startAdminServer } from './server/admin-server.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';
 import { startTelemetry } from './telemetry/sdk.ts';
 
@@ -11,8 +12,7 @@ try {
   if (command === 'relay') {
     const telemetry = await startTelemetry({
       serviceName: config.serviceName,
-      metricsHost: config.metricsHost,
-      metricsPort: config.metricsPort,
+      serveMetrics: (metrics) => startAdminServer(config.metricsHost, config.metricsPort, metrics),
     });
     process.once('beforeExit', () => {
       telemetry

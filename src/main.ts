@@ -4,7 +4,8 @@ import './server/node-version.ts';
 import { startRelay } from './server/app.ts';
 import { banner, upstreamWarning, VERSION } from './server/banner.ts';
 import { helpText, loadConfig, settingNames } from './config.ts';
-import { simulatorOptions, startSimulator } from './simulator/simulator.ts';
+import { startSimulator } from './server/simulator-server.ts';
+import { simulatorOptions } from './simulator/simulator.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';
 import { activeTelemetry } from './telemetry/sdk.ts';
 
@@ -19,7 +20,12 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'simulator') {
-    const sim = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort, settingNames('simulatorHost', 'simulatorPort'));
+    const sim = await startSimulator(
+      simulatorOptions(config),
+      config.simulatorHost,
+      config.simulatorPort,
+      settingNames('simulatorHost', 'simulatorPort'),
+    );
     console.error(`embedding-relay SIMULATOR (fake vectors, not a model) serving ${config.simulatorModel} at ${sim.url}/v1`);
     const stop = () => void sim.close();
     process.once('SIGTERM', stop);

@@ -38,29 +38,86 @@ const yamlKeys = (file: string) => [...new Set(keyPaths(parse(readFileSync(`${ro
 // https://grafana.com/docs/tempo/latest/configuration/ and its manifest page (all options).
 const TEMPO_KEYS = [
   'stream_over_http_enabled',
-  'server', 'server.http_listen_address', 'server.http_listen_port', 'server.grpc_listen_address', 'server.grpc_listen_port', 'server.log_level',
-  'distributor', 'distributor.receivers', 'distributor.receivers.otlp', 'distributor.receivers.otlp.protocols',
-  'distributor.receivers.otlp.protocols.grpc', 'distributor.receivers.otlp.protocols.grpc.endpoint',
-  'distributor.receivers.otlp.protocols.http', 'distributor.receivers.otlp.protocols.http.endpoint',
-  'ingester', 'ingester.max_block_duration',
-  'compactor', 'compactor.compaction', 'compactor.compaction.block_retention',
-  'storage', 'storage.trace', 'storage.trace.backend', 'storage.trace.wal', 'storage.trace.wal.path', 'storage.trace.local', 'storage.trace.local.path',
+  'server',
+  'server.http_listen_address',
+  'server.http_listen_port',
+  'server.grpc_listen_address',
+  'server.grpc_listen_port',
+  'server.log_level',
+  'distributor',
+  'distributor.receivers',
+  'distributor.receivers.otlp',
+  'distributor.receivers.otlp.protocols',
+  'distributor.receivers.otlp.protocols.grpc',
+  'distributor.receivers.otlp.protocols.grpc.endpoint',
+  'distributor.receivers.otlp.protocols.http',
+  'distributor.receivers.otlp.protocols.http.endpoint',
+  'ingester',
+  'ingester.max_block_duration',
+  'compactor',
+  'compactor.compaction',
+  'compactor.compaction.block_retention',
+  'storage',
+  'storage.trace',
+  'storage.trace.backend',
+  'storage.trace.wal',
+  'storage.trace.wal.path',
+  'storage.trace.local',
+  'storage.trace.local.path',
 ];
 
 // https://grafana.com/docs/loki/latest/configure/ (configuration reference).
 const LOKI_KEYS = [
   'auth_enabled',
-  'server', 'server.http_listen_address', 'server.http_listen_port', 'server.grpc_listen_address', 'server.grpc_listen_port', 'server.log_level',
-  'common', 'common.instance_addr', 'common.path_prefix', 'common.storage', 'common.storage.filesystem',
-  'common.storage.filesystem.chunks_directory', 'common.storage.filesystem.rules_directory', 'common.replication_factor',
-  'common.ring', 'common.ring.kvstore', 'common.ring.kvstore.store',
-  'schema_config', 'schema_config.configs', 'schema_config.configs[].from', 'schema_config.configs[].store', 'schema_config.configs[].object_store',
-  'schema_config.configs[].schema', 'schema_config.configs[].index', 'schema_config.configs[].index.prefix', 'schema_config.configs[].index.period',
-  'limits_config', 'limits_config.allow_structured_metadata', 'limits_config.volume_enabled', 'limits_config.retention_period',
-  'compactor', 'compactor.working_directory', 'compactor.retention_enabled', 'compactor.delete_request_store',
-  'ruler', 'ruler.storage', 'ruler.storage.type', 'ruler.storage.local', 'ruler.storage.local.directory', 'ruler.rule_path', 'ruler.alertmanager_url',
-  'ruler.enable_api', 'ruler.enable_alertmanager_v2', 'ruler.evaluation_interval', 'ruler.ring', 'ruler.ring.kvstore', 'ruler.ring.kvstore.store',
-  'analytics', 'analytics.reporting_enabled',
+  'server',
+  'server.http_listen_address',
+  'server.http_listen_port',
+  'server.grpc_listen_address',
+  'server.grpc_listen_port',
+  'server.log_level',
+  'common',
+  'common.instance_addr',
+  'common.path_prefix',
+  'common.storage',
+  'common.storage.filesystem',
+  'common.storage.filesystem.chunks_directory',
+  'common.storage.filesystem.rules_directory',
+  'common.replication_factor',
+  'common.ring',
+  'common.ring.kvstore',
+  'common.ring.kvstore.store',
+  'schema_config',
+  'schema_config.configs',
+  'schema_config.configs[].from',
+  'schema_config.configs[].store',
+  'schema_config.configs[].object_store',
+  'schema_config.configs[].schema',
+  'schema_config.configs[].index',
+  'schema_config.configs[].index.prefix',
+  'schema_config.configs[].index.period',
+  'limits_config',
+  'limits_config.allow_structured_metadata',
+  'limits_config.volume_enabled',
+  'limits_config.retention_period',
+  'compactor',
+  'compactor.working_directory',
+  'compactor.retention_enabled',
+  'compactor.delete_request_store',
+  'ruler',
+  'ruler.storage',
+  'ruler.storage.type',
+  'ruler.storage.local',
+  'ruler.storage.local.directory',
+  'ruler.rule_path',
+  'ruler.alertmanager_url',
+  'ruler.enable_api',
+  'ruler.enable_alertmanager_v2',
+  'ruler.evaluation_interval',
+  'ruler.ring',
+  'ruler.ring.kvstore',
+  'ruler.ring.kvstore.store',
+  'analytics',
+  'analytics.reporting_enabled',
 ];
 
 describe('tempo/tempo.yaml and loki/loki.yaml (structure only: no Tempo or Loki runs here)', () => {
@@ -70,7 +127,10 @@ describe('tempo/tempo.yaml and loki/loki.yaml (structure only: no Tempo or Loki 
   ])('%s uses only documented keys', (file, known) => {
     const keys = yamlKeys(file);
     expect(keys.length).toBeGreaterThan(10);
-    expect(keys.filter((k) => !known.includes(k)), `${file}: keys not on the checked list`).toEqual([]);
+    expect(
+      keys.filter((k) => !known.includes(k)),
+      `${file}: keys not on the checked list`,
+    ).toEqual([]);
   });
 
   it('tempo.yaml receives OTLP where the Collector sends it, and has no metrics-generator (span metrics come from the Collector)', () => {
@@ -78,6 +138,7 @@ describe('tempo/tempo.yaml and loki/loki.yaml (structure only: no Tempo or Loki 
     expect(tempo['metrics_generator']).toBeUndefined();
     expect(tempo['overrides']).toBeUndefined();
     expect(readFileSync(`${root}tempo/tempo.yaml`, 'utf8')).toContain('endpoint: 0.0.0.0:4317');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Collector's own ${env:…} syntax, literally
     expect(readFileSync(`${root}otel-collector.yaml`, 'utf8')).toContain('${env:TRACES_BACKEND_ENDPOINT:-tempo:4317}');
   });
 
@@ -89,7 +150,9 @@ describe('tempo/tempo.yaml and loki/loki.yaml (structure only: no Tempo or Loki 
   });
 
   it('a key that is not on the list is reported', () => {
-    expect(keyPaths(parse('server:\n  http_listen_prot: 3200\n')).filter((k) => !TEMPO_KEYS.includes(k))).toEqual(['server.http_listen_prot']);
+    expect(keyPaths(parse('server:\n  http_listen_prot: 3200\n')).filter((k) => !TEMPO_KEYS.includes(k))).toEqual([
+      'server.http_listen_prot',
+    ]);
   });
 });
 
@@ -104,7 +167,11 @@ describe('LogQL and TraceQL shipped for Loki, Tempo and Grafana, against what th
   beforeAll(async () => {
     sim = await simulator();
     ({ relay: main, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'vllm' }));
-    const res = await fetch(`${main.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm-queries', input: ['a', 'b'] }) });
+    const res = await fetch(`${main.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm-queries', input: ['a', 'b'] }),
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     line = logs.requests().find((l) => l['model'] === 'm-queries')!;
@@ -145,13 +212,17 @@ describe('LogQL and TraceQL shipped for Loki, Tempo and Grafana, against what th
     for (const c of conditions) {
       const attrs = c.scope === 'resource' ? server.resource.attributes : server.attributes;
       expect(Object.keys(attrs), `${c.where}: ${c.scope}.${c.attribute}`).toContain(c.attribute);
-      if (c.value !== undefined && c.scope === 'span') expect(String(attrs[c.attribute]), `${c.where}: ${c.scope}.${c.attribute}`).toBe(c.value);
+      if (c.value !== undefined && c.scope === 'span')
+        expect(String(attrs[c.attribute]), `${c.where}: ${c.scope}.${c.attribute}`).toBe(c.value);
     }
   });
 
   it('the query readers catch a field the log line does not have', () => {
     expect(logQlFields('{service_name="x"} | json | modle="m"').fields).toEqual(['modle']);
-    expect(logQlFields('sum by (service_name) (count_over_time({service_name="x", level="error"}[5m])) > 10').labels.sort()).toEqual(['level', 'service_name']);
+    expect(logQlFields('sum by (service_name) (count_over_time({service_name="x", level="error"}[5m])) > 10').labels.sort()).toEqual([
+      'level',
+      'service_name',
+    ]);
     expect(traceQlConditions('{resource.service.name="s" && span.gen_ai.request.model=~"$m"}')).toEqual([
       { scope: 'resource', attribute: 'service.name', value: 's' },
       { scope: 'span', attribute: 'gen_ai.request.model', value: undefined },

@@ -8,10 +8,30 @@ const unitF32 = (dim: number, big = false) => {
   return b;
 };
 const metadata = (dim: number, n: number, dtype = 'float32', size = 4) =>
-  JSON.stringify({ id: 'embd-1', created: 1, model: 'tiny', usage: { prompt_tokens: 7, total_tokens: 7 }, data: Array.from({ length: n }, (_, i) => ({ index: i, embed_dtype: dtype, endianness: 'native', start: i * dim * size, end: (i + 1) * dim * size, shape: [dim] })) });
+  JSON.stringify({
+    id: 'embd-1',
+    created: 1,
+    model: 'tiny',
+    usage: { prompt_tokens: 7, total_tokens: 7 },
+    data: Array.from({ length: n }, (_, i) => ({
+      index: i,
+      embed_dtype: dtype,
+      endianness: 'native',
+      start: i * dim * size,
+      end: (i + 1) * dim * size,
+      shape: [dim],
+    })),
+  });
 
 function inspect(body: Buffer, opts: Partial<ConstructorParameters<typeof BytesInspector>[0]>) {
-  const b = new BytesInspector({ health: true, maxBytes: 1 << 20, metadata: undefined, encoding: { dtype: 'float32', bigEndian: false }, inputCount: 1, ...opts });
+  const b = new BytesInspector({
+    health: true,
+    maxBytes: 1 << 20,
+    metadata: undefined,
+    encoding: { dtype: 'float32', bigEndian: false },
+    inputCount: 1,
+    ...opts,
+  });
   // In two chunks, split mid-component.
   b.push(body.subarray(0, 5));
   b.push(body.subarray(5));
@@ -21,13 +41,22 @@ function inspect(body: Buffer, opts: Partial<ConstructorParameters<typeof BytesI
 describe('BytesInspector (vLLM encoding_format bytes / bytes_only)', () => {
   it('bytes: model, usage, dimension and health from the metadata header', () => {
     const facts = inspect(Buffer.concat([unitF32(16), unitF32(16)]), { metadata: metadata(16, 2), inputCount: 2 });
-    expect(facts).toMatchObject({ responseModel: 'tiny', promptTokens: 7, vectorCount: 2, dimension: 16, vectorsByDimension: new Map([[16, 2]]) });
+    expect(facts).toMatchObject({
+      responseModel: 'tiny',
+      promptTokens: 7,
+      vectorCount: 2,
+      dimension: 16,
+      vectorsByDimension: new Map([[16, 2]]),
+    });
     expect(facts.vectors[0]!.sumSq).toBeCloseTo(1, 6);
     expect(facts.vectors[0]!.key).toBe(facts.vectors[1]!.key);
   });
 
   it('bytes_only: equal parts by the request’s layout and input count', () => {
-    const facts = inspect(Buffer.concat([unitF32(8, true), unitF32(8, true), unitF32(8, true)]), { encoding: { dtype: 'float32', bigEndian: true }, inputCount: 3 });
+    const facts = inspect(Buffer.concat([unitF32(8, true), unitF32(8, true), unitF32(8, true)]), {
+      encoding: { dtype: 'float32', bigEndian: true },
+      inputCount: 3,
+    });
     expect(facts).toMatchObject({ responseModel: undefined, promptTokens: undefined, vectorCount: 3, dimension: 8 });
     expect(facts.vectors.map((v) => Math.round(v.sumSq * 1e6) / 1e6)).toEqual([1, 1, 1]);
   });
@@ -44,7 +73,13 @@ describe('BytesInspector (vLLM encoding_format bytes / bytes_only)', () => {
   });
 
   it('stops keeping bytes past maxBytes', () => {
-    const b = new BytesInspector({ health: true, maxBytes: 10, metadata: undefined, encoding: { dtype: 'float32', bigEndian: false }, inputCount: 1 });
+    const b = new BytesInspector({
+      health: true,
+      maxBytes: 10,
+      metadata: undefined,
+      encoding: { dtype: 'float32', bigEndian: false },
+      inputCount: 1,
+    });
     b.push(unitF32(16));
     expect(b.overflowed).toBe(true);
     expect(() => b.finish()).toThrow(/larger than 10 bytes/);

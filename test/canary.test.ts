@@ -10,11 +10,13 @@ import type { RunningRelay } from '../src/server/app.ts';
 import { CANARY_TEXTS, cosine } from '../src/monitors/canary.ts';
 import type { RunningServer } from '../src/server/listen.ts';
 import { simulatedVector } from '../src/simulator/simulator.ts';
-import { LogCapture, relay, scrape, SIM_DEFAULTS, simulator, spansNamed } from './harness.ts';
+import { type LogCapture, relay, scrape, SIM_DEFAULTS, simulator, spansNamed } from './harness.ts';
 import { find } from './prometheus-text.ts';
 
 const INTERVAL_MS = 300;
-const rules = parse(readFileSync(new URL('../prometheus/embedding-relay.rules.yml', import.meta.url), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
+const rules = parse(readFileSync(new URL('../prometheus/embedding-relay.rules.yml', import.meta.url), 'utf8')) as {
+  groups: { rules: { alert?: string; expr: string }[] }[];
+};
 const driftExpr = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'EmbeddingSemanticDrift')!.expr;
 const threshold = Number(/<\s*([\d.]+)\s*$/.exec(driftExpr)![1]);
 
@@ -38,7 +40,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: n
 beforeAll(async () => {
   sim = await simulator({ ...SIM_DEFAULTS, seed: 1, dimensions: 256 });
   port = Number(new URL(sim.url).port);
-  ({ relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, canaryIntervalMs: INTERVAL_MS, canaryModel: 'm-canary', canaryBaselineFile: baselineFile }));
+  ({ relay: r, logs } = await relay({
+    upstreamUrl: `${sim.url}/v1`,
+    canaryIntervalMs: INTERVAL_MS,
+    canaryModel: 'm-canary',
+    canaryBaselineFile: baselineFile,
+  }));
 });
 afterAll(async () => {
   await r.close(100);
@@ -65,7 +72,11 @@ describe('semantic drift canary', () => {
 
   it('is labelled as canary and stays out of the user-traffic SLIs', async () => {
     const span = spansNamed('embeddings canary')[0]!;
-    expect(span.attributes).toMatchObject({ 'embedding.canary': true, 'gen_ai.request.model': 'm-canary', 'embedding.canary.similarity': expect.any(Number) });
+    expect(span.attributes).toMatchObject({
+      'embedding.canary': true,
+      'gen_ai.request.model': 'm-canary',
+      'embedding.canary.similarity': expect.any(Number),
+    });
     const m = await scrape();
     expect(find(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-canary' })).toEqual([]);
     expect(find(m, 'embedding_canary_probes_total', { gen_ai_request_model: 'm-canary', outcome: 'ok' })[0]!.value).toBeGreaterThan(0);
@@ -78,20 +89,28 @@ describe('semantic drift canary', () => {
     await sim.close();
     sim = await simulator({ ...SIM_DEFAULTS, seed: 2, dimensions: 256 }, port); // "another model", same address
     const swappedAt = Date.now();
-    const similarity = await until('similarity to fall', async () => {
-      const v = await gauge('embedding_canary_similarity');
-      return v !== undefined && v < threshold ? v : undefined;
-    }, 5_000);
+    const similarity = await until(
+      'similarity to fall',
+      async () => {
+        const v = await gauge('embedding_canary_similarity');
+        return v !== undefined && v < threshold ? v : undefined;
+      },
+      5_000,
+    );
     // One interval to the next probe, plus the probe itself and the scrape.
     expect(Date.now() - swappedAt).toBeLessThan(INTERVAL_MS + 1_500);
     expect(similarity).toBeLessThan(threshold);
     // The new model is sane in itself: the margin stays positive; only drift is reported.
     expect(await gauge('embedding_canary_margin')).toBeGreaterThan(0.3);
-    expect(logs.lines.some((l) => l['event'] === 'canary_probe' && l['level'] === 40 && (l['similarity'] as number) < threshold)).toBe(true);
+    expect(logs.lines.some((l) => l['event'] === 'canary_probe' && l['level'] === 40 && (l['similarity'] as number) < threshold)).toBe(
+      true,
+    );
   });
 
   it('cosine is what the simulator semantics promise', () => {
-    const [en, para, unrelated] = ['en', 'en_paraphrase', 'unrelated'].map((id) => Array.from(simulatedVector(CANARY_TEXTS.find((t) => t.id === id)!.text, 256, 1)));
+    const [en, para, unrelated] = ['en', 'en_paraphrase', 'unrelated'].map((id) =>
+      Array.from(simulatedVector(CANARY_TEXTS.find((t) => t.id === id)!.text, 256, 1)),
+    );
     expect(cosine(en!, para!)).toBeGreaterThan(cosine(en!, unrelated!) + 0.3);
   });
 });

@@ -11,9 +11,15 @@ describe('CLI', () => {
     const run = spawnSync(node, [...entry, '--port=abc'], { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe('embedding-relay: Invalid --port="abc": expected an integer from 0 to 65535.');
-    const env = spawnSync(node, entry, { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'], RELAY_UPSTREAM_URL: 'localhost:8000' } });
+    const env = spawnSync(node, entry, {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'], RELAY_UPSTREAM_URL: 'localhost:8000' },
+    });
     expect(env.status).toBe(2);
-    expect(env.stderr.trim()).toBe('embedding-relay: Invalid RELAY_UPSTREAM_URL="localhost:8000": expected an absolute http:// or https:// URL.');
+    expect(env.stderr.trim()).toBe(
+      'embedding-relay: Invalid RELAY_UPSTREAM_URL="localhost:8000": expected an absolute http:// or https:// URL.',
+    );
   });
 
   it('--help lists the options and exits 0', () => {
@@ -41,7 +47,9 @@ describe('OTEL_SDK_DISABLED=true', () => {
   it('still relays and logs, with no metrics endpoint and no trace ids', async () => {
     const p = await startRelayProcess({ OTEL_SDK_DISABLED: 'true' });
     try {
-      expect(p.out.stderr).toContain('Telemetry disabled (OTEL_SDK_DISABLED=true, or started without --import ./dist/instrument.js): no metrics, no spans.');
+      expect(p.out.stderr).toContain(
+        'Telemetry disabled (OTEL_SDK_DISABLED=true, or started without --import ./dist/instrument.js): no metrics, no spans.',
+      );
       expect((await embed(p.url, 'm-off')).status).toBe(200);
       await expect(fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 200));
@@ -93,7 +101,11 @@ describe('spans that cannot be exported are counted, not silently lost', () => {
     // Several batches failed; the operator got one concise line, not a JSON dump per batch.
     const warnings = p.out.stderr.split('\n').filter((l) => l.includes('telemetry export failed'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`^embedding-relay: warning: telemetry export failed: .*(ECONNREFUSED|${dead}).* counted in otel_sdk_processor_span_processed_total\\{error_type\\}`));
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^embedding-relay: warning: telemetry export failed: .*(ECONNREFUSED|${dead}).* counted in otel_sdk_processor_span_processed_total\\{error_type\\}`,
+      ),
+    );
     expect(p.out.stderr).not.toContain('{"stack"');
   });
 });
@@ -164,7 +176,9 @@ describe('relay process on its embedded simulator', () => {
     expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(2);
 
     const metrics = await (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
-    expect(metrics).toMatch(/gen_ai_client_operation_duration_seconds_count\{[^}]*gen_ai_provider_name="simulator"[^}]*gen_ai_request_model="m-cli"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /gen_ai_client_operation_duration_seconds_count\{[^}]*gen_ai_provider_name="simulator"[^}]*gen_ai_request_model="m-cli"[^}]*\} 1/,
+    );
     expect(metrics).toContain('service_name="relay-under-test"');
     expect(metrics).not.toContain('process_command_args');
 
@@ -179,11 +193,20 @@ describe('relay process on its embedded simulator', () => {
     while (!exports.some((e) => e.path === '/loki/api/v1/push') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const pushes = exports.filter((e) => e.path === '/loki/api/v1/push');
     expect(pushes.length).toBeGreaterThan(0);
-    const streams = pushes.flatMap((x) => (JSON.parse(x.body.toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] }).streams);
-    const entry = streams.flatMap((st) => st.values.map(([ts, text]) => ({ labels: st.stream, ts, line: JSON.parse(text) as Record<string, unknown> }))).find((e) => e.line['model'] === 'm-cli');
+    const streams = pushes.flatMap(
+      (x) => (JSON.parse(x.body.toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] }).streams,
+    );
+    const entry = streams
+      .flatMap((st) => st.values.map(([ts, text]) => ({ labels: st.stream, ts, line: JSON.parse(text) as Record<string, unknown> })))
+      .find((e) => e.line['model'] === 'm-cli');
     expect(entry).toBeDefined();
     expect(entry!.labels).toEqual({ service_name: 'relay-under-test', level: 'info' });
-    expect(entry!.line).toMatchObject({ event: 'embedding_request', trace_id: line!['trace_id'], span_id: line!['span_id'], http_status: 200 });
+    expect(entry!.line).toMatchObject({
+      event: 'embedding_request',
+      trace_id: line!['trace_id'],
+      span_id: line!['span_id'],
+      http_status: 200,
+    });
     expect(entry!.ts).toBe(`${line!['time'] as number}000000`); // nanoseconds from the pino time
 
     expect(await p.stop()).toBe(0);

@@ -51,20 +51,32 @@ function rawExchange(parts: string[], gapMs: number): Promise<{ text: string; cl
   });
 }
 
-const jsonError = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: { code: string; type: string; message: string } };
+const jsonError = (raw: string) =>
+  JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: { code: string; type: string; message: string } };
 
 it('an input longer than RELAY_MAX_INPUT_CHARS → 400 input_too_long with its param', async () => {
-  const res = await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: ['ok', 'x'.repeat(101)] }) });
+  const res = await fetch(`${r.url}/v1/embeddings`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'm', input: ['ok', 'x'.repeat(101)] }),
+  });
   expect(res.status).toBe(400);
   expect(await res.json()).toEqual({
-    error: { message: "'input[1]' has 101 characters; this relay accepts at most 100 per input.", type: 'invalid_request_error', param: 'input[1]', code: 'input_too_long' },
+    error: {
+      message: "'input[1]' has 101 characters; this relay accepts at most 100 per input.",
+      type: 'invalid_request_error',
+      param: 'input[1]',
+      code: 'input_too_long',
+    },
   });
   const ok = await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x'.repeat(100) }) });
   expect(ok.status).toBe(200);
 });
 
 it('headers larger than RELAY_MAX_HEADER_BYTES → 431 headers_too_large, as JSON', async () => {
-  const { text } = await rawExchange([`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(4096)}\r\ncontent-length: 2\r\n\r\n{}`], 0);
+  const { text } = await rawExchange(
+    [`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(4096)}\r\ncontent-length: 2\r\n\r\n{}`],
+    0,
+  );
   expect(text).toMatch(/^HTTP\/1\.1 431 /);
   expect(jsonError(text).error).toMatchObject({ code: 'headers_too_large', type: 'invalid_request_error' });
 });
@@ -79,7 +91,10 @@ it('a client trickling its headers is answered 408 request_timeout and cut at th
 
 it('a client trickling its body is cut at the request timeout', async () => {
   const body = JSON.stringify({ model: 'm', input: 'hello' });
-  const parts = [`POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`, ...body.split('')];
+  const parts = [
+    `POST /v1/embeddings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    ...body.split(''),
+  ];
   const { text, closedAfterMs } = await rawExchange(parts, 150); // would take ~4 s
   expect(text).toMatch(/^HTTP\/1\.1 408 /);
   expect(closedAfterMs).toBeLessThan(3_000);

@@ -12,7 +12,14 @@ const compose = (args: string[], files = ['docker-compose.yml']) => {
   if (run.error) throw new Error(`docker-compose could not run (${run.error.message})`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 };
-interface Service { command?: string[]; image?: string; build?: unknown; environment?: Record<string, string>; volumes?: string[]; profiles?: string[] }
+interface Service {
+  command?: string[];
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  profiles?: string[];
+}
 const file = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as { services: Record<string, Service> };
 
 describe('docker-compose.yml', () => {
@@ -24,8 +31,21 @@ describe('docker-compose.yml', () => {
 
   it('runs the whole stack, and the gpu profile adds vLLM serving Qwen3-Embedding-4B', () => {
     const listed = compose(['config', '--services']).stdout.split('\n').filter(Boolean);
-    const always = Object.entries(file.services).filter(([, s]) => s.profiles === undefined).map(([n]) => n).sort();
-    expect(always).toEqual(['alert-webhook', 'alertmanager', 'grafana', 'loki', 'otel-collector', 'prometheus', 'relay', 'simulator', 'tempo']);
+    const always = Object.entries(file.services)
+      .filter(([, s]) => s.profiles === undefined)
+      .map(([n]) => n)
+      .sort();
+    expect(always).toEqual([
+      'alert-webhook',
+      'alertmanager',
+      'grafana',
+      'loki',
+      'otel-collector',
+      'prometheus',
+      'relay',
+      'simulator',
+      'tempo',
+    ]);
     for (const name of always) expect(listed).toContain(name);
     expect(file.services['vllm']!.profiles).toEqual(['gpu']);
     expect(JSON.stringify(file.services['vllm'])).toContain('Qwen/Qwen3-Embedding-4B');
@@ -36,7 +56,9 @@ describe('docker-compose.yml', () => {
       if (svc.image === 'embedding-relay:local') continue;
       expect(svc.image, name).toMatch(/^[\w./-]+:v?\d+\.\d+(\.\d+)*$/);
     }
-    const mounts = Object.values(file.services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('./'));
+    const mounts = Object.values(file.services)
+      .flatMap((s) => s.volumes ?? [])
+      .filter((v) => v.startsWith('./'));
     expect(mounts.length).toBeGreaterThan(5);
     for (const m of mounts) expect(existsSync(`${root}${m.split(':')[0]!.slice(2)}`), m).toBe(true);
   });
@@ -62,8 +84,20 @@ describe('docker-compose.yml', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const merged = (parse(r.stdout) as { services: Record<string, Service & { depends_on?: unknown }> }).services;
-    const started = Object.entries(merged).filter(([, s]) => s.profiles === undefined).map(([n]) => n).sort();
-    expect(started).toEqual(['alert-webhook', 'alertmanager', 'jaeger', 'otel-collector', 'prometheus', 'relay', 'simulator', 'victorialogs']);
+    const started = Object.entries(merged)
+      .filter(([, s]) => s.profiles === undefined)
+      .map(([n]) => n)
+      .sort();
+    expect(started).toEqual([
+      'alert-webhook',
+      'alertmanager',
+      'jaeger',
+      'otel-collector',
+      'prometheus',
+      'relay',
+      'simulator',
+      'victorialogs',
+    ]);
     for (const agpl of ['tempo', 'loki', 'grafana']) expect(merged[agpl]!.profiles, agpl).toEqual(['agpl']);
     // Nothing that starts may wait for a service that does not.
     for (const name of started) {
@@ -78,7 +112,9 @@ describe('docker-compose.yml', () => {
     expect(merged['victorialogs']!.command).toContain('-loki.disableMessageParsing');
     const apache = parse(readFileSync(`${root}docker-compose.apache.yml`, 'utf8')) as { services: Record<string, Service> };
     for (const name of ['jaeger', 'victorialogs']) expect(apache.services[name]!.image, name).toMatch(/^[\w./-]+:v?\d+\.\d+\.\d+$/);
-    const mounts = Object.values(apache.services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('./'));
+    const mounts = Object.values(apache.services)
+      .flatMap((s) => s.volumes ?? [])
+      .filter((v) => v.startsWith('./'));
     for (const m of mounts) expect(existsSync(`${root}${m.split(':')[0]!.slice(2)}`), m).toBe(true);
   });
 

@@ -19,7 +19,11 @@ describe('config', () => {
   });
 
   it('reads env, and flags win over env', () => {
-    const { config } = load(['--port=9000', '--log-inputs', 'true'], { RELAY_PORT: '7000', RELAY_MAX_BATCH: '16', RELAY_ESTIMATE_TOKENS: 'TRUE' });
+    const { config } = load(['--port=9000', '--log-inputs', 'true'], {
+      RELAY_PORT: '7000',
+      RELAY_MAX_BATCH: '16',
+      RELAY_ESTIMATE_TOKENS: 'TRUE',
+    });
     expect(config.port).toBe(9000);
     expect(config.maxBatch).toBe(16);
     expect(config.logInputs).toBe(true);
@@ -51,8 +55,16 @@ describe('config', () => {
     [[], { RELAY_UPSTREAM_URL: 'vllm:8000' }, 'Invalid RELAY_UPSTREAM_URL="vllm:8000": expected an absolute http:// or https:// URL.'],
     [[], { RELAY_UPSTREAM_URL: 'ftp://x/v1' }, 'Invalid RELAY_UPSTREAM_URL="ftp://x/v1": expected an absolute http:// or https:// URL.'],
     [[], { LOKI_URL: 'http://loki:3100/?a=1' }, 'Invalid LOKI_URL="http://loki:3100/?a=1": expected a URL without query or fragment.'],
-    [[], { LOKI_URL: 'https://123:p%zz@logs.example/' }, 'Invalid LOKI_URL="https://123:<redacted>@logs.example/": expected the user and password to be percent-encoded (a literal % is %25).'],
-    [[], { RELAY_LOG_LEVEL: 'verbose' }, 'Invalid RELAY_LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent.'],
+    [
+      [],
+      { LOKI_URL: 'https://123:p%zz@logs.example/' },
+      'Invalid LOKI_URL="https://123:<redacted>@logs.example/": expected the user and password to be percent-encoded (a literal % is %25).',
+    ],
+    [
+      [],
+      { RELAY_LOG_LEVEL: 'verbose' },
+      'Invalid RELAY_LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent.',
+    ],
     [[], { RELAY_SIMULATOR_FAIL_RATE: '2' }, 'Invalid RELAY_SIMULATOR_FAIL_RATE="2": expected a number from 0 to 1.'],
     [[], { OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }, 'Invalid OTEL_EXPORTER_PROMETHEUS_PORT="x": expected an integer from 0 to 65535.'],
     [['--provider-name= '], {}, 'Invalid --provider-name=" ": expected a non-empty string.'],
@@ -61,13 +73,21 @@ describe('config', () => {
   });
 
   it('requires a canary model when the canary is on', () => {
-    expect(failure([], { RELAY_CANARY_INTERVAL_MS: '60000' })).toBe('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
-    expect(load([], { RELAY_CANARY_INTERVAL_MS: '60000', RELAY_CANARY_MODEL: 'm' }).config).toMatchObject({ canaryIntervalMs: 60000, canaryModel: 'm' });
+    expect(failure([], { RELAY_CANARY_INTERVAL_MS: '60000' })).toBe(
+      'RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.',
+    );
+    expect(load([], { RELAY_CANARY_INTERVAL_MS: '60000', RELAY_CANARY_MODEL: 'm' }).config).toMatchObject({
+      canaryIntervalMs: 60000,
+      canaryModel: 'm',
+    });
   });
 
   it('parses expected dimensions per model', () => {
     expect(load([], { RELAY_EXPECTED_DIMENSIONS: 'Qwen/Qwen3-Embedding-4B=2560, nomic:v1.5=768' }).config.expectedDimensions).toEqual(
-      new Map([['Qwen/Qwen3-Embedding-4B', 2560], ['nomic:v1.5', 768]]),
+      new Map([
+        ['Qwen/Qwen3-Embedding-4B', 2560],
+        ['nomic:v1.5', 768],
+      ]),
     );
     expect(failure([], { RELAY_EXPECTED_DIMENSIONS: 'qwen' })).toBe(
       'Invalid RELAY_EXPECTED_DIMENSIONS="qwen": expected model=dimension pairs separated by commas, e.g. Qwen/Qwen3-Embedding-4B=2560.',
@@ -76,11 +96,15 @@ describe('config', () => {
 
   it('never echoes a secret in its error', () => {
     expect(failure(['--upstream-api-key=  '])).toBe('Invalid --upstream-api-key=<redacted>: expected a non-empty string.');
-    expect(failure([], { RELAY_API_KEYS: 'secret-1,,secret-2' })).toBe('Invalid RELAY_API_KEYS=<redacted>: expected comma-separated keys without spaces, e.g. key-1,key-2.');
+    expect(failure([], { RELAY_API_KEYS: 'secret-1,,secret-2' })).toBe(
+      'Invalid RELAY_API_KEYS=<redacted>: expected comma-separated keys without spaces, e.g. key-1,key-2.',
+    );
   });
 
   it('refuses an empty RELAY_API_KEYS instead of silently running without auth', () => {
-    expect(failure([], { RELAY_API_KEYS: '' })).toBe('RELAY_API_KEYS is set but empty: give at least one key, or unset it to run without inbound auth.');
+    expect(failure([], { RELAY_API_KEYS: '' })).toBe(
+      'RELAY_API_KEYS is set but empty: give at least one key, or unset it to run without inbound auth.',
+    );
   });
 
   it('reads inbound API keys as a list', () => {
@@ -103,7 +127,9 @@ describe('config', () => {
     const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     for (const row of optionRows()) {
       expect(help).toContain(`${row.flag}  (${row.env})  [${row.default}]`);
-      expect(page, `docs/configuration.md lacks ${row.env}`).toContain(`| \`${row.env}\` | \`${row.flag}\` | ${row.default} | ${row.help} |`);
+      expect(page, `docs/configuration.md lacks ${row.env}`).toContain(
+        `| \`${row.env}\` | \`${row.flag}\` | ${row.default} | ${row.help} |`,
+      );
     }
   });
 });

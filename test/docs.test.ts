@@ -53,7 +53,11 @@ describe('docs/telemetry.md against a running relay', () => {
       gpuIntervalMs: 1_000,
     }));
     const post = (body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then((res) => res.arrayBuffer());
+      fetch(`${r.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }).then((res) => res.arrayBuffer());
     await post({ model: 'm-docs', input: ['a', 'b'], dimensions: 64 });
     await post({ model: 'm-docs', input: ['a', 'b'] }, { [FAULT_HEADER]: 'nan' });
     await post({ model: 'm-docs', input: 'x' }, { [FAULT_HEADER]: '503' });
@@ -87,9 +91,16 @@ describe('docs/telemetry.md against a running relay', () => {
   it('every span attribute in the span table is on a real span', () => {
     const page = read('docs/telemetry.md');
     const table = page.slice(page.indexOf('## Span'), page.indexOf('## Metrics'));
-    const attrs = [...table.matchAll(/^\| `([a-z_.]+)`(?:, `([a-z_.]+)`)? \|/gm)].flatMap((m) => [m[1]!, m[2]].filter((a): a is string => a !== undefined));
+    const attrs = [...table.matchAll(/^\| `([a-z_.]+)`(?:, `([a-z_.]+)`)? \|/gm)].flatMap((m) =>
+      [m[1]!, m[2]].filter((a): a is string => a !== undefined),
+    );
     expect(attrs.length).toBeGreaterThan(15);
-    const seen = new Set(spans.getFinishedSpans().filter((s) => s.name.startsWith('embeddings')).flatMap((s) => Object.keys(s.attributes)));
+    const seen = new Set(
+      spans
+        .getFinishedSpans()
+        .filter((s) => s.name.startsWith('embeddings'))
+        .flatMap((s) => Object.keys(s.attributes)),
+    );
     for (const a of attrs) expect(seen, `docs/telemetry.md lists ${a}`).toContain(a);
   });
 });
@@ -104,7 +115,11 @@ describe('README.md against the relay process', () => {
       const real = p.out.stderr.split('\n');
       const shape = (l: string) => l.replace(/\d+/g, 'N');
       for (const line of sample) expect(real.map(shape), line).toContain(shape(line));
-      const curls = [...readme.matchAll(/curl -s http:\/\/127\.0\.0\.1:8080(\/v1\/embeddings) -H 'content-type: application\/json' \\\n\s+-d '([^']+)'/g)];
+      const curls = [
+        ...readme.matchAll(
+          /curl -s http:\/\/127\.0\.0\.1:8080(\/v1\/embeddings) -H 'content-type: application\/json' \\\n\s+-d '([^']+)'/g,
+        ),
+      ];
       expect(curls.length).toBeGreaterThan(0);
       for (const [, path, body] of curls) {
         const res = await fetch(`${p.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

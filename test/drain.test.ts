@@ -19,7 +19,11 @@ const occurrences = (haystack: Buffer, needle: string) => {
 };
 
 const post = (url: string, model: string) =>
-  fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input: ['a', 'b'], dimensions: 16 }) }).then(
+  fetch(`${url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, input: ['a', 'b'], dimensions: 16 }),
+  }).then(
     async (res) => ({ status: res.status, length: ((await res.json()) as { data: unknown[] }).data.length }),
     (err: unknown) => ({ status: 0, length: 0, error: String((err as Error).cause ?? err) }),
   );
@@ -46,11 +50,17 @@ describe('SIGTERM under load', () => {
     expect(late.status).toBe(0); // connection refused: the listener closed at SIGTERM
     expect(p.out.stderr).toContain('SIGTERM received, draining in-flight requests');
     expect(jsonLines(p.out.stdout).filter((l) => l['model'] === 'm-drain' && l['http_status'] === 200)).toHaveLength(20);
-    expect(occurrences(Buffer.concat(sink.exports.filter((e) => e.path === '/v1/traces').map((e) => e.body)), 'embeddings m-drain')).toBe(20);
+    expect(occurrences(Buffer.concat(sink.exports.filter((e) => e.path === '/v1/traces').map((e) => e.body)), 'embeddings m-drain')).toBe(
+      20,
+    );
   }, 20_000);
 
   it('past RELAY_SHUTDOWN_GRACE_MS, requests still running are cut and shutdown completes', async () => {
-    const p = await startRelayProcess({ RELAY_SIMULATOR_LATENCY_MS: '30000', RELAY_SHUTDOWN_GRACE_MS: '500', OTEL_TRACES_EXPORTER: 'none' });
+    const p = await startRelayProcess({
+      RELAY_SIMULATOR_LATENCY_MS: '30000',
+      RELAY_SHUTDOWN_GRACE_MS: '500',
+      OTEL_TRACES_EXPORTER: 'none',
+    });
     const stuck = post(p.url, 'm-stuck');
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();

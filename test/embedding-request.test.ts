@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEmbeddingRequest } from '../src/relay/request.ts';
 import { RelayError } from '../src/errors.ts';
 
-const parse = (body: unknown, maxBatch = 8) => parseEmbeddingRequest(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), maxBatch);
+const parse = (body: unknown, maxBatch = 8) =>
+  parseEmbeddingRequest(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), maxBatch);
 const rejection = (body: unknown, maxBatch = 8) => {
   try {
     parse(body, maxBatch);
@@ -16,14 +17,23 @@ const rejection = (body: unknown, maxBatch = 8) => {
 
 describe('parseEmbeddingRequest', () => {
   it('accepts the four input shapes', () => {
-    expect(parse({ model: 'm', input: 'hello' })).toMatchObject({ inputType: 'string', inputCount: 1, inputChars: 5, inputTokenIds: undefined });
+    expect(parse({ model: 'm', input: 'hello' })).toMatchObject({
+      inputType: 'string',
+      inputCount: 1,
+      inputChars: 5,
+      inputTokenIds: undefined,
+    });
     expect(parse({ model: 'm', input: ['ab', 'cde'] })).toMatchObject({ inputType: 'string_array', inputCount: 2, inputChars: 5 });
     expect(parse({ model: 'm', input: [1, 2, 3] })).toMatchObject({ inputType: 'tokens', inputCount: 1, inputTokenIds: 3, inputChars: 0 });
     expect(parse({ model: 'm', input: [[1, 2], [3]] })).toMatchObject({ inputType: 'token_arrays', inputCount: 2, inputTokenIds: 3 });
   });
 
   it('reads encoding_format, dimensions and defaults', () => {
-    expect(parse({ model: 'm', input: 'x' })).toMatchObject({ encodingFormat: 'float', encodingFormatExplicit: false, dimensions: undefined });
+    expect(parse({ model: 'm', input: 'x' })).toMatchObject({
+      encodingFormat: 'float',
+      encodingFormatExplicit: false,
+      dimensions: undefined,
+    });
     expect(parse({ model: 'm', input: 'x', encoding_format: 'base64', dimensions: 256, user: 'u1' })).toMatchObject({
       encodingFormat: 'base64',
       encodingFormatExplicit: true,
@@ -40,8 +50,14 @@ describe('parseEmbeddingRequest', () => {
 
   it('reads vLLM’s embed_dtype, endianness and use_activation', () => {
     expect(parse({ model: 'm', input: 'x' })).toMatchObject({ vectorEncoding: { dtype: 'float32', bigEndian: false }, normalized: true });
-    expect(parse({ model: 'm', input: 'x', embed_dtype: 'float16', endianness: 'big' }).vectorEncoding).toEqual({ dtype: 'float16', bigEndian: true });
-    expect(parse({ model: 'm', input: 'x', embed_dtype: 'fp8_e4m3', endianness: 'native' }).vectorEncoding).toEqual({ dtype: 'fp8_e4m3', bigEndian: false });
+    expect(parse({ model: 'm', input: 'x', embed_dtype: 'float16', endianness: 'big' }).vectorEncoding).toEqual({
+      dtype: 'float16',
+      bigEndian: true,
+    });
+    expect(parse({ model: 'm', input: 'x', embed_dtype: 'fp8_e4m3', endianness: 'native' }).vectorEncoding).toEqual({
+      dtype: 'fp8_e4m3',
+      bigEndian: false,
+    });
     expect(parse({ model: 'm', input: 'x', embed_dtype: 'int4' }).vectorEncoding).toBeUndefined();
     expect(parse({ model: 'm', input: 'x', endianness: 'middle' }).vectorEncoding).toBeUndefined();
     expect(parse({ model: 'm', input: 'x', use_activation: false }).normalized).toBe(false);

@@ -5,7 +5,11 @@ describe('export failure warnings', () => {
   it('one line at once, then at most one a minute with the count of the others', () => {
     const lines: string[] = [];
     let t = 0;
-    const report = exportFailureReporter((l) => lines.push(l), () => t, 60_000);
+    const report = exportFailureReporter(
+      (l) => lines.push(l),
+      () => t,
+      60_000,
+    );
     const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4318'), { code: 'ECONNREFUSED' });
     report(err);
     t = 1_000;

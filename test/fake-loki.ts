@@ -41,8 +41,12 @@ export class FakeLoki {
           if (this.retryAfter !== undefined) headers['retry-after'] = this.retryAfter;
           return void res.writeHead(this.answer, headers).end('fake loki says no');
         }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
-        for (const s of body.streams) for (const [ts, text] of s.values) this.entries.push({ labels: s.stream, ts, text, line: JSON.parse(text) as Record<string, unknown> });
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          streams: { stream: Record<string, string>; values: [string, string][] }[];
+        };
+        for (const s of body.streams)
+          for (const [ts, text] of s.values)
+            this.entries.push({ labels: s.stream, ts, text, line: JSON.parse(text) as Record<string, unknown> });
         res.writeHead(204).end();
       });
     });

@@ -21,7 +21,11 @@ const BODY = JSON.stringify({
 });
 
 beforeAll(async () => {
-  upstream = await listen(createServer((req, res) => req.resume().on('end', () => behave(req, res))), '127.0.0.1', 0);
+  upstream = await listen(
+    createServer((req, res) => req.resume().on('end', () => behave(req, res))),
+    '127.0.0.1',
+    0,
+  );
   ({ relay: r } = await relay({ upstreamUrl: `${upstream.url}/v1`, providerName: 'faults', bodyTimeoutMs: 400 }));
 });
 afterAll(async () => {
@@ -32,7 +36,11 @@ afterAll(async () => {
 /** Status and body, or status 0 when the connection broke (before or during the body). */
 const call = async (model: string) => {
   try {
-    const res = await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input: ['a', 'b'] }) });
+    const res = await fetch(`${r.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: ['a', 'b'] }),
+    });
     return { status: res.status, text: await res.text() };
   } catch (err) {
     return { status: 0, text: String((err as Error).cause ?? err) };
@@ -60,7 +68,10 @@ it('a trickled body (20 pieces, 50 ms apart) is relayed whole and inspected', as
   };
   const got = await call('m-trickle');
   expect(got).toEqual({ status: 200, text: BODY });
-  expect(onlySpan('embeddings m-trickle').attributes).toMatchObject({ 'gen_ai.embeddings.dimension.count': 4, 'gen_ai.usage.input_tokens': 2 });
+  expect(onlySpan('embeddings m-trickle').attributes).toMatchObject({
+    'gen_ai.embeddings.dimension.count': 4,
+    'gen_ai.usage.input_tokens': 2,
+  });
 });
 
 it('a body that stalls longer than RELAY_BODY_TIMEOUT_MS is cut and recorded as upstream_timeout', async () => {
@@ -75,7 +86,12 @@ it('a body that stalls longer than RELAY_BODY_TIMEOUT_MS is cut and recorded as 
   const span = onlySpan('embeddings m-stall');
   expect(span.attributes['error.type']).toBe('upstream_timeout');
   expect(span.status.code).toBe(2); // ERROR
-  expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-stall', error_type: 'upstream_timeout' })).toBe(1);
+  expect(
+    total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+      gen_ai_request_model: 'm-stall',
+      error_type: 'upstream_timeout',
+    }),
+  ).toBe(1);
 });
 
 it('truncated JSON with status 200 reaches the client unchanged; the failed inspection is counted, not fatal', async () => {
@@ -91,7 +107,9 @@ it('a burst of 5xx passes through one for one, each counted under its status', a
   let n = 0;
   behave = (_req, res) => {
     const status = n++ % 2 === 0 ? 503 : 500;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null, param: null } }));
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null, param: null } }));
   };
   const results = await Promise.all(Array.from({ length: 20 }, () => call('m-burst')));
   expect(results.map((x) => x.status).sort()).toEqual([...Array(10).fill(500), ...Array(10).fill(503)]);

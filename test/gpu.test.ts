@@ -44,12 +44,25 @@ describe('nvidia-smi CSV parser', () => {
 
   it('leaves out fields nvidia-smi cannot report ([N/A], [Not Supported], [Unknown Error])', () => {
     const [a, b] = parseNvidiaSmiCsv(read('na-fields.csv'));
-    expect(a).toEqual({ index: 0, uuid: 'GPU-9f8e7d6c-5b4a-4392-8170-fedcba987654', name: 'NVIDIA GeForce GTX 960M', memoryTotalBytes: 2048 * MIB, temperatureCelsius: 54 });
-    expect(b).toEqual({ index: 1, uuid: 'GPU-9f8e7d6c-5b4a-4392-8170-fedcba987655', name: 'NVIDIA GeForce RTX 3080', memoryUsedBytes: 1211 * MIB, memoryTotalBytes: 10240 * MIB, temperatureCelsius: 47 });
+    expect(a).toEqual({
+      index: 0,
+      uuid: 'GPU-9f8e7d6c-5b4a-4392-8170-fedcba987654',
+      name: 'NVIDIA GeForce GTX 960M',
+      memoryTotalBytes: 2048 * MIB,
+      temperatureCelsius: 54,
+    });
+    expect(b).toEqual({
+      index: 1,
+      uuid: 'GPU-9f8e7d6c-5b4a-4392-8170-fedcba987655',
+      name: 'NVIDIA GeForce RTX 3080',
+      memoryUsedBytes: 1211 * MIB,
+      memoryTotalBytes: 10240 * MIB,
+      temperatureCelsius: 47,
+    });
   });
 
   it('skips warning lines, blank lines and CRLF endings', () => {
-    const gpus = parseNvidiaSmiCsv(read('with-warning.csv').replaceAll('\n', '\r\n') + '\r\n\r\n');
+    const gpus = parseNvidiaSmiCsv(`${read('with-warning.csv').replaceAll('\n', '\r\n')}\r\n\r\n`);
     expect(gpus).toHaveLength(1);
     expect(gpus[0]!.powerWatts).toBe(69.9);
   });
@@ -66,7 +79,10 @@ describe('nvidia-smi CSV parser', () => {
   });
 
   it('asks nvidia-smi for exactly the fields the parser reads (checked by the fake nvidia-smi)', () => {
-    const out = execFileSync(FAKE, GPU_QUERY_ARGS, { env: { ...process.env, NVIDIA_FAKE_SMI_OUTPUT: fixture('single.csv') }, encoding: 'utf8' });
+    const out = execFileSync(FAKE, GPU_QUERY_ARGS, {
+      env: { ...process.env, NVIDIA_FAKE_SMI_OUTPUT: fixture('single.csv') },
+      encoding: 'utf8',
+    });
     expect(parseNvidiaSmiCsv(out)).toHaveLength(1);
     expect(() => execFileSync(FAKE, ['--query-gpu=index', '--format=csv'], { stdio: 'pipe' })).toThrow();
   });
@@ -74,9 +90,13 @@ describe('nvidia-smi CSV parser', () => {
 
 describe('running nvidia-smi', () => {
   it('says why a query failed: missing command, driver error exit code, timeout', async () => {
-    await expect(queryNvidiaSmi('definitely-not-nvidia-smi-here', 1_000)).rejects.toThrow('definitely-not-nvidia-smi-here: command not found');
+    await expect(queryNvidiaSmi('definitely-not-nvidia-smi-here', 1_000)).rejects.toThrow(
+      'definitely-not-nvidia-smi-here: command not found',
+    );
     process.env['NVIDIA_FAKE_SMI_MODE'] = 'fail';
-    await expect(queryNvidiaSmi(FAKE, 5_000)).rejects.toThrow("exit code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.");
+    await expect(queryNvidiaSmi(FAKE, 5_000)).rejects.toThrow(
+      "exit code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+    );
     process.env['NVIDIA_FAKE_SMI_MODE'] = 'hang';
     const t0 = performance.now();
     await expect(queryNvidiaSmi(FAKE, 300)).rejects.toThrow('no answer within 300 ms (killed)');
@@ -153,7 +173,13 @@ describe('GPU gauges through the relay', () => {
     expect(r.gpu).toBeDefined();
     await r.gpu!.poll();
     const samples = await scrape();
-    const gpu2 = { hw_id: 'GPU-0a1b2c3d-3333-4e5f-8a9b-000000000003', hw_name: 'gpu2', hw_model: 'NVIDIA L4', hw_type: 'gpu', hw_vendor: 'NVIDIA' };
+    const gpu2 = {
+      hw_id: 'GPU-0a1b2c3d-3333-4e5f-8a9b-000000000003',
+      hw_name: 'gpu2',
+      hw_model: 'NVIDIA L4',
+      hw_type: 'gpu',
+      hw_vendor: 'NVIDIA',
+    };
     expect(total(samples, 'hw_gpu_memory_usage_bytes', gpu2)).toBe(20011 * MIB);
     expect(total(samples, 'hw_gpu_memory_limit_bytes', gpu2)).toBe(23034 * MIB);
     expect(total(samples, 'hw_gpu_utilization_ratio', { ...gpu2, hw_gpu_task: 'general' })).toBe(0.88);
@@ -172,7 +198,12 @@ describe('GPU gauges through the relay', () => {
 
 describe('a hung nvidia-smi next to live traffic (real relay process)', () => {
   it('requests stay fast, each hung call is killed at its timeout and counted, never two at once', async () => {
-    const p = await startRelayProcess({ RELAY_GPU: 'on', RELAY_GPU_COMMAND: FAKE, RELAY_GPU_INTERVAL_MS: '1000', NVIDIA_FAKE_SMI_MODE: 'hang' });
+    const p = await startRelayProcess({
+      RELAY_GPU: 'on',
+      RELAY_GPU_COMMAND: FAKE,
+      RELAY_GPU_INTERVAL_MS: '1000',
+      NVIDIA_FAKE_SMI_MODE: 'hang',
+    });
     try {
       expect(p.out.stderr).toContain('GPU gauges: polling');
       const children: number[] = [];

@@ -6,7 +6,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { startRelay, type RunningRelay } from '../src/server/app.ts';
 import { DEFAULTS, type Config } from '../src/config.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
-import { startSimulator, type SimulatorOptions } from '../src/simulator/simulator.ts';
+import { startAdminServer } from '../src/server/admin-server.ts';
+import { startSimulator } from '../src/server/simulator-server.ts';
+import type { SimulatorOptions } from '../src/simulator/simulator.ts';
 import type { RunningServer } from '../src/server/listen.ts';
 import { startTelemetry, type Telemetry } from '../src/telemetry/sdk.ts';
 import { parsePrometheusText, type Sample } from './prometheus-text.ts';
@@ -18,8 +20,7 @@ let telemetry: Telemetry | undefined;
 export async function setupTelemetry(): Promise<Telemetry> {
   telemetry ??= await startTelemetry({
     serviceName: 'embedding-relay-test',
-    metricsHost: '127.0.0.1',
-    metricsPort: 0,
+    serveMetrics: (metrics) => startAdminServer('127.0.0.1', 0, metrics),
     spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
     env: {},
   });

@@ -11,7 +11,19 @@ import { createSimulatorHandler } from '../src/simulator/simulator.ts';
 import { relay, scrape, SIM_DEFAULTS } from './harness.ts';
 import { total } from './prometheus-text.ts';
 
-const RELAY_CODES = new Set(['invalid_json', 'invalid_request', 'batch_too_large', 'input_too_long', 'body_too_large', 'method_not_allowed', 'not_found', 'upstream_unreachable', 'upstream_timeout', 'upstream_response_error', 'internal_error']);
+const RELAY_CODES = new Set([
+  'invalid_json',
+  'invalid_request',
+  'batch_too_large',
+  'input_too_long',
+  'body_too_large',
+  'method_not_allowed',
+  'not_found',
+  'upstream_unreachable',
+  'upstream_timeout',
+  'upstream_response_error',
+  'internal_error',
+]);
 
 /** What the fake upstream answers next (set by each property run). */
 let answer: ((res: ServerResponse) => void) | undefined;
@@ -52,27 +64,41 @@ const anyValue = fc.jsonValue({ maxDepth: 3 });
 const hostileBody = fc.oneof(
   anyValue.map((v) => JSON.stringify(v)),
   fc.string({ unit: 'binary', maxLength: 300 }),
-  fc.record(
-    {
-      model: fc.oneof(fc.string({ maxLength: 40 }), anyValue),
-      input: fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 20 }), fc.array(fc.integer(), { maxLength: 20 }), fc.array(fc.array(fc.integer({ min: -5, max: 200_000 }), { maxLength: 8 }), { maxLength: 4 }), anyValue),
-      dimensions: fc.oneof(fc.integer({ min: -10, max: 100_000 }), fc.double(), anyValue),
-      encoding_format: fc.oneof(fc.constantFrom('float', 'base64'), fc.string({ maxLength: 10 }), anyValue),
-      user: fc.oneof(fc.string({ maxLength: 20 }), anyValue),
-    },
-    { requiredKeys: [] },
-  ).map((o) => JSON.stringify(o)),
+  fc
+    .record(
+      {
+        model: fc.oneof(fc.string({ maxLength: 40 }), anyValue),
+        input: fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.array(fc.string({ maxLength: 20 }), { maxLength: 20 }),
+          fc.array(fc.integer(), { maxLength: 20 }),
+          fc.array(fc.array(fc.integer({ min: -5, max: 200_000 }), { maxLength: 8 }), { maxLength: 4 }),
+          anyValue,
+        ),
+        dimensions: fc.oneof(fc.integer({ min: -10, max: 100_000 }), fc.double(), anyValue),
+        encoding_format: fc.oneof(fc.constantFrom('float', 'base64'), fc.string({ maxLength: 10 }), anyValue),
+        user: fc.oneof(fc.string({ maxLength: 20 }), anyValue),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => JSON.stringify(o)),
   // Valid requests of every shape, so the success path is exercised as much as the error paths.
-  fc.record(
-    {
-      model: fc.string({ minLength: 1, maxLength: 40 }),
-      input: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 16 }), fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 20 })),
-      dimensions: fc.integer({ min: 1, max: 8 }),
-      encoding_format: fc.constantFrom('float', 'base64'),
-      user: fc.string({ maxLength: 20 }),
-    },
-    { requiredKeys: ['model', 'input'] },
-  ).map((o) => JSON.stringify(o)),
+  fc
+    .record(
+      {
+        model: fc.string({ minLength: 1, maxLength: 40 }),
+        input: fc.oneof(
+          fc.string({ minLength: 1, maxLength: 60 }),
+          fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 16 }),
+          fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 20 }),
+        ),
+        dimensions: fc.integer({ min: 1, max: 8 }),
+        encoding_format: fc.constantFrom('float', 'base64'),
+        user: fc.string({ maxLength: 20 }),
+      },
+      { requiredKeys: ['model', 'input'] },
+    )
+    .map((o) => JSON.stringify(o)),
 );
 
 describe('hostile request bodies', () => {
@@ -104,19 +130,29 @@ describe('hostile request bodies', () => {
 
 /** Upstream answers: random status, random bytes, and valid embeddings JSON damaged at random. */
 const validJson = (n: number) =>
-  JSON.stringify({ object: 'list', data: Array.from({ length: n }, (_, i) => ({ object: 'embedding', index: i, embedding: [0.6, 0.8, 0, i] })), model: 'm', usage: { prompt_tokens: 3, total_tokens: 3 } });
+  JSON.stringify({
+    object: 'list',
+    data: Array.from({ length: n }, (_, i) => ({ object: 'embedding', index: i, embedding: [0.6, 0.8, 0, i] })),
+    model: 'm',
+    usage: { prompt_tokens: 3, total_tokens: 3 },
+  });
 const hostileUpstream = fc.record({
   // 204, 205 and 304 carry no body by definition (HTTP), so they are left out; so is 407, which
   // the test's own client (fetch) turns into a network error by spec, whatever the relay sends.
-  status: fc.oneof(fc.constant(200), fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 205 && s !== 304 && s !== 407)),
+  status: fc.oneof(
+    fc.constant(200),
+    fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 205 && s !== 304 && s !== 407),
+  ),
   body: fc.oneof(
     fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
     anyValue.map((v) => Buffer.from(JSON.stringify(v))),
-    fc.tuple(fc.integer({ min: 1, max: 5 }), fc.nat(), fc.constantFrom('', 'NaN', 'null', '"x"', ']', '}', ',', '1e999', '-Infinity')).map(([n, cut, junk]) => {
-      const text = validJson(n);
-      const at = cut % text.length;
-      return Buffer.from(text.slice(0, at) + junk + text.slice(at));
-    }),
+    fc
+      .tuple(fc.integer({ min: 1, max: 5 }), fc.nat(), fc.constantFrom('', 'NaN', 'null', '"x"', ']', '}', ',', '1e999', '-Infinity'))
+      .map(([n, cut, junk]) => {
+        const text = validJson(n);
+        const at = cut % text.length;
+        return Buffer.from(text.slice(0, at) + junk + text.slice(at));
+      }),
   ),
 });
 

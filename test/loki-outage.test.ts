@@ -62,10 +62,13 @@ function watchRss(pid: number): { stop(): Promise<number> } {
   };
 }
 
-const requestLines = (p: RelayProcess, prefix: string) => jsonLines(p.out.stdout).filter((l) => l['event'] === 'embedding_request' && String(l['model']).startsWith(`${prefix}-`));
+const requestLines = (p: RelayProcess, prefix: string) =>
+  jsonLines(p.out.stdout).filter((l) => l['event'] === 'embedding_request' && String(l['model']).startsWith(`${prefix}-`));
 
 describe('Loki outage while requests flow', () => {
-  it(`every request's log line reaches Loki exactly once, in order, after a ${OUTAGE_S} s outage at ${RPS} req/s`, { timeout: (OUTAGE_S + 60) * 1000 }, async () => {
+  it(`every request's log line reaches Loki exactly once, in order, after a ${OUTAGE_S} s outage at ${RPS} req/s`, {
+    timeout: (OUTAGE_S + 60) * 1000,
+  }, async () => {
     loki = new FakeLoki();
     await loki.start();
     relay = await startRelayProcess({ LOKI_URL: loki.url, OTEL_TRACES_EXPORTER: 'none', OTEL_SERVICE_NAME: 'relay-outage' });
@@ -93,7 +96,11 @@ describe('Loki outage while requests flow', () => {
 
     // Backoff is capped at 5 s, then the backlog drains back to back.
     const l = loki;
-    await until(() => l.entries.filter((e) => String(e.line['model']).startsWith('m-out-')).length >= total, 20_000, `${total} lines in Loki`);
+    await until(
+      () => l.entries.filter((e) => String(e.line['model']).startsWith('m-out-')).length >= total,
+      20_000,
+      `${total} lines in Loki`,
+    );
     await sleep(1_500); // anything extra (duplicates) would show up now
     const peakRss = await rss.stop();
 
@@ -104,7 +111,9 @@ describe('Loki outage while requests flow', () => {
     expect(new Set(got.map((e) => e.line['model'])).size).toBe(total);
     expect(got).toHaveLength(total);
     // In order per stream, and each entry keeps its pino time as the Loki timestamp.
-    expect(new Set(got.map((e) => JSON.stringify(e.labels)))).toEqual(new Set([JSON.stringify({ service_name: 'relay-outage', level: 'info' })]));
+    expect(new Set(got.map((e) => JSON.stringify(e.labels)))).toEqual(
+      new Set([JSON.stringify({ service_name: 'relay-outage', level: 'info' })]),
+    );
     expect(got.map((e) => e.line['model'])).toEqual(sent.map((s) => s['model']));
     expect(got.map((e) => e.ts)).toEqual(sent.map((s) => `${s['time'] as number}000000`));
 
@@ -119,7 +128,9 @@ describe('Loki outage while requests flow', () => {
     // The queue holds at most a few thousand ~700-byte lines (a few MiB); the rest is V8 heap growth
     // under load (measured: +85 MiB at 8 s x 50 req/s, +139 MiB at 30 s x 100 req/s).
     expect(peakRss - baseRss).toBeLessThan(256 * 1024 * 1024);
-    console.log(`loki outage ${OUTAGE_S} s at ${RPS} req/s: ${total} lines, ${l.pushes} pushes (${l.refusedPushes} answered 503), RSS ${(baseRss / 2 ** 20).toFixed(0)} → peak ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `loki outage ${OUTAGE_S} s at ${RPS} req/s: ${total} lines, ${l.pushes} pushes (${l.refusedPushes} answered 503), RSS ${(baseRss / 2 ** 20).toFixed(0)} → peak ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+    );
 
     expect(await p.stop()).toBe(0);
     expect(p.out.stderr).not.toMatch(/warn|error/i);
@@ -127,7 +138,9 @@ describe('Loki outage while requests flow', () => {
 });
 
 describe('Loki outage past the buffer bound', () => {
-  it('drops the newest lines past RELAY_LOKI_BUFFER_MAX_LINES, counts them on /metrics, warns once, and delivers the rest', { timeout: 60_000 }, async () => {
+  it('drops the newest lines past RELAY_LOKI_BUFFER_MAX_LINES, counts them on /metrics, warns once, and delivers the rest', {
+    timeout: 60_000,
+  }, async () => {
     loki = new FakeLoki();
     await loki.start();
     const l = loki;
@@ -164,7 +177,11 @@ describe('Loki outage past the buffer bound', () => {
     );
     // The queue has room again: new lines are delivered, no further drops, no second warning.
     await traffic(p.url, 'm-bound-after', 0, 20, 50);
-    await until(() => l.entries.filter((e) => String(e.line['model']).startsWith('m-bound-after-')).length === 20, 5_000, 'lines after recovery');
+    await until(
+      () => l.entries.filter((e) => String(e.line['model']).startsWith('m-bound-after-')).length === 20,
+      5_000,
+      'lines after recovery',
+    );
     expect((await droppedLines(p.metricsPort))['buffer_full']).toBe(queuedOrDropped - maxLines);
     expect(jsonLines(p.out.stdout).filter((x) => x['event'] === 'loki_log_dropped')).toHaveLength(1);
     const peakRss = await rss.stop();

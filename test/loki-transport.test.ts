@@ -88,7 +88,11 @@ describe('Loki transport', () => {
   it('close() is bounded even when Loki accepts the push and never answers (the push under way is aborted)', async () => {
     const { createServer } = await import('node:http');
     const { listen } = await import('../src/server/listen.ts');
-    const blackhole = await listen(createServer(() => {}), '127.0.0.1', 0); // accepts, never answers
+    const blackhole = await listen(
+      createServer(() => {}),
+      '127.0.0.1',
+      0,
+    ); // accepts, never answers
     try {
       const { q, drops } = queue({ host: blackhole.url, timeoutMs: 10_000, shutdownFlushMs: 300 });
       for (let i = 0; i < 5; i++) q.add(line(i));
@@ -138,7 +142,10 @@ describe('Loki transport', () => {
     const log = createLogger({ level: 'info', serviceName: 'svc-ts', lokiUrl: l.url, destination: out });
     log.info({ event: 'via_ts_transport' }, 'hello');
     await until(() => l.entries.length === 1, 5_000, 'the line in Loki');
-    expect(l.entries[0]).toMatchObject({ labels: { service_name: 'svc-ts', level: 'info' }, line: { event: 'via_ts_transport', msg: 'hello' } });
+    expect(l.entries[0]).toMatchObject({
+      labels: { service_name: 'svc-ts', level: 'info' },
+      line: { event: 'via_ts_transport', msg: 'hello' },
+    });
     expect(l.entries[0]!.ts).toBe(`${out.lines[0]!['time'] as number}000000`);
   });
 

@@ -7,8 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { NODE_FLOOR } from '../src/server/node-version.ts';
 import { root } from './relay-process.ts';
 
-const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean; engines?: { node?: string }; name?: string }> };
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
+const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as {
+  packages: Record<string, { dev?: boolean; engines?: { node?: string }; name?: string }>;
+};
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
 
 const lowerBound = (range: string): [number, number] | undefined => {
   const m = /^>=\s*(\d+)(?:\.(\d+))?/.exec(range.trim());
@@ -32,7 +37,11 @@ describe('the Node.js floor', () => {
   it('npm scripts run on the pinned Node 24, from node_modules/.bin', () => {
     expect(pkg.devDependencies['node']).toMatch(/^\^24\./);
     expect(process.versions.node.split('.')[0]).toBe('24');
-    const viaNpm = execFileSync('npm', ['exec', '--', 'node', '--version'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `/usr/bin:/bin:/usr/local/bin` } }).trim();
+    const viaNpm = execFileSync('npm', ['exec', '--', 'node', '--version'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `/usr/bin:/bin:/usr/local/bin` },
+    }).trim();
     expect(viaNpm).toMatch(/^v24\./);
   });
 });

@@ -63,11 +63,19 @@ describe('Prometheus configuration', () => {
       'EmbeddingSuspiciousVectors',
       'EmbeddingUpstreamUnreachable',
     ]);
-    const cases = (parse(readFileSync(`${root}prometheus/tests/alerts.test.yml`, 'utf8')) as RuleTests).tests.flatMap((t) => t.alert_rule_test ?? []);
+    const cases = (parse(readFileSync(`${root}prometheus/tests/alerts.test.yml`, 'utf8')) as RuleTests).tests.flatMap(
+      (t) => t.alert_rule_test ?? [],
+    );
     for (const a of alerts) {
       const mine = cases.filter((c) => c.alertname === a.alert);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${a.alert} has no firing case`).toBe(true);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${a.alert} has no quiet case`).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${a.alert} has no firing case`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${a.alert} has no quiet case`,
+      ).toBe(true);
     }
   });
 
@@ -93,22 +101,41 @@ describe('Prometheus configuration', () => {
     try {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
       // A broken vector, so the anomaly counter exists too.
-      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'zero' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      await (
+        await fetch(`${r.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: 'zero' },
+          body: JSON.stringify({ model: 'm', input: 'x' }),
+        })
+      ).arrayBuffer();
       // A 200 that is not JSON, so the telemetry error counter exists too.
-      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: 'garbage' }, body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      await (
+        await fetch(`${r.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: 'garbage' },
+          body: JSON.stringify({ model: 'm', input: 'x' }),
+        })
+      ).arrayBuffer();
       await makeGarbage(); // so v8js_gc_duration_seconds exists too
       await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
       const exposition = await scrapeText();
       const exposed = new Set([...exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]!));
       // Metric names only: drop label matchers {...} and by/without (...) label lists first.
       const metricNames = (expr: string) =>
-        [...expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/\b((?:gen_ai|embedding|http_server|hw|process|v8js|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+        [
+          ...expr
+            .replace(/\{[^}]*\}/g, '')
+            .replace(/\b(by|without)\s*\([^)]*\)/g, '')
+            .matchAll(/\b((?:gen_ai|embedding|http_server|hw|process|v8js|nodejs)_[a-z0-9_]+)\b/g),
+        ].map((m) => m[1]!);
       const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
       expect(used).toContain('hw_gpu_memory_usage_bytes');
       expect(used).toContain('hw_temperature_celsius');
       for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
       // The dashboard's Prometheus queries too.
-      const dashboard = JSON.parse(readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8')) as { panels: { targets?: { expr?: string }[] }[] };
+      const dashboard = JSON.parse(readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8')) as {
+        panels: { targets?: { expr?: string }[] }[];
+      };
       const panelNames = new Set(dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => (t.expr ? metricNames(t.expr) : [])));
       expect(panelNames).toContain('v8js_memory_heap_space_physical_size_bytes');
       expect(panelNames).toContain('gen_ai_client_operation_duration_seconds_bucket');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../src/server/app.ts';
 import type { RunningServer } from '../src/server/listen.ts';
 import { FAULT_HEADER } from '../src/headers.ts';
-import { LogCapture, relay, scrape, simulator, spansNamed } from './harness.ts';
+import { type LogCapture, relay, scrape, simulator, spansNamed } from './harness.ts';
 import { total } from './prometheus-text.ts';
 
 let sim: RunningServer;
@@ -13,7 +13,11 @@ let logs: LogCapture;
 
 beforeAll(async () => {
   sim = await simulator({ dimensions: 64 });
-  ({ relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, providerName: 'quality', expectedDimensions: new Map([['m-configured', 64]]) }));
+  ({ relay: r, logs } = await relay({
+    upstreamUrl: `${sim.url}/v1`,
+    providerName: 'quality',
+    expectedDimensions: new Map([['m-configured', 64]]),
+  }));
 });
 afterAll(async () => {
   await r.close(100);
@@ -31,7 +35,11 @@ const call = async (model: string, body: Record<string, unknown>, fault?: string
 };
 const spans = (model: string) => spansNamed(`embeddings ${model}`);
 const anomalyCount = async (model: string, kind: string) =>
-  total(await scrape(), 'embedding_vector_anomalies_total', { gen_ai_request_model: model, embedding_anomaly_kind: kind, gen_ai_provider_name: 'quality' });
+  total(await scrape(), 'embedding_vector_anomalies_total', {
+    gen_ai_request_model: model,
+    embedding_anomaly_kind: kind,
+    gen_ai_provider_name: 'quality',
+  });
 const logsFor = (model: string) => logs.requests().filter((l) => l['model'] === model);
 
 describe('vector anomalies reach span, metrics and log', () => {
@@ -43,16 +51,30 @@ describe('vector anomalies reach span, metrics and log', () => {
     const [learn, truncated, swapped] = spans(model);
     expect(learn!.attributes).not.toHaveProperty('embedding.vector.anomaly');
     expect(truncated!.attributes).not.toHaveProperty('embedding.vector.anomaly');
-    expect(swapped!.attributes).toMatchObject({ 'embedding.vector.anomaly': ['dimension_mismatch'], 'embedding.dimension.expected': 64, 'gen_ai.embeddings.dimension.count': 48 });
+    expect(swapped!.attributes).toMatchObject({
+      'embedding.vector.anomaly': ['dimension_mismatch'],
+      'embedding.dimension.expected': 64,
+      'gen_ai.embeddings.dimension.count': 48,
+    });
     expect(await anomalyCount(model, 'dimension_mismatch')).toBe(3);
     const line = logsFor(model).at(-1)!;
-    expect(line).toMatchObject({ level: 40, status: 'ok', http_status: 200, output_dim: 48, expected_dim: 64, anomalies: { dimension_mismatch: 3 } });
+    expect(line).toMatchObject({
+      level: 40,
+      status: 'ok',
+      http_status: 200,
+      output_dim: 48,
+      expected_dim: 64,
+      anomalies: { dimension_mismatch: 3 },
+    });
     expect(logsFor(model)[0]!['level']).toBe(30);
   });
 
   it('a configured dimension is enforced from the first response', async () => {
     await call('m-configured', { input: 'x' }, 'dims:32');
-    expect(spans('m-configured')[0]!.attributes).toMatchObject({ 'embedding.vector.anomaly': ['dimension_mismatch'], 'embedding.dimension.expected': 64 });
+    expect(spans('m-configured')[0]!.attributes).toMatchObject({
+      'embedding.vector.anomaly': ['dimension_mismatch'],
+      'embedding.dimension.expected': 64,
+    });
   });
 
   it.each([
@@ -84,10 +106,18 @@ describe('vector anomalies reach span, metrics and log', () => {
 
 describe('sampling', () => {
   it('RELAY_VECTOR_CHECK_RATE=0 skips vector checks but still checks dimensions', async () => {
-    const { relay: r0 } = await relay({ upstreamUrl: `${sim.url}/v1`, vectorCheckRate: 0, expectedDimensions: new Map([['m-sampled', 64]]) });
+    const { relay: r0 } = await relay({
+      upstreamUrl: `${sim.url}/v1`,
+      vectorCheckRate: 0,
+      expectedDimensions: new Map([['m-sampled', 64]]),
+    });
     try {
       for (const fault of ['zero', 'dims:8']) {
-        const res = await fetch(`${r0.url}/v1/embeddings`, { method: 'POST', headers: { [FAULT_HEADER]: fault }, body: JSON.stringify({ model: 'm-sampled', input: 'x' }) });
+        const res = await fetch(`${r0.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: fault },
+          body: JSON.stringify({ model: 'm-sampled', input: 'x' }),
+        });
         await res.arrayBuffer();
       }
       const [zero, swapped] = spans('m-sampled');

@@ -73,4 +73,8 @@ export const embed = (url: string, model: string) =>
     body: JSON.stringify({ model, input: ['hello', 'world'], dimensions: 16 }),
   });
 
-export const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+export const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -9,7 +9,7 @@ import type { RunningRelay } from '../src/server/app.ts';
 import { listen, type RunningServer } from '../src/server/listen.ts';
 import { FAULT_HEADER } from '../src/headers.ts';
 import { createSimulatorHandler, simulatedTokens } from '../src/simulator/simulator.ts';
-import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from './harness.ts';
+import { type LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from './harness.ts';
 import { find, total } from './prometheus-text.ts';
 
 let sim: RunningServer;
@@ -48,12 +48,16 @@ const post = (base: string, body: unknown, headers: Record<string, string> = {})
 /** node:http is not instrumented in this process (fetch is, via undici), so headers set here arrive as written. */
 const rawPost = (base: string, body: unknown, headers: Record<string, string>) =>
   new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest(`${base}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = httpRequest(
+      `${base}/v1/embeddings`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -99,7 +103,17 @@ describe('the openai client sees exactly what the upstream sends', () => {
     ['batch base64', { model: 'Qwen/Qwen3-Embedding-4B', input: ['alpha', 'beta'], encoding_format: 'base64' }],
     ['SDK default (asks base64, decodes)', { model: 'Qwen/Qwen3-Embedding-4B', input: ['one', 'two'] }],
     ['dimensions', { model: 'Qwen/Qwen3-Embedding-4B', input: ['truncate me'], dimensions: 256 }],
-    ['token ids', { model: 'Qwen/Qwen3-Embedding-4B', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' }],
+    [
+      'token ids',
+      {
+        model: 'Qwen/Qwen3-Embedding-4B',
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+        encoding_format: 'float',
+      },
+    ],
   ];
   it.each(cases)('%s', async (_name, params) => {
     const direct = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
@@ -153,10 +167,14 @@ describe('success: span, metrics and log line agree', () => {
   it('records every projection of one request', async () => {
     upstreamHeaders.length = 0;
     const parentTrace = '0af7651916cd43dd8448eb211c80319c';
-    const res = await rawPost(main.url, { model, input, dimensions: 64 }, {
-      traceparent: `00-${parentTrace}-b7ad6b7169203331-01`,
-      authorization: 'Bearer sk-client',
-    });
+    const res = await rawPost(
+      main.url,
+      { model, input, dimensions: 64 },
+      {
+        traceparent: `00-${parentTrace}-b7ad6b7169203331-01`,
+        authorization: 'Bearer sk-client',
+      },
+    );
     expect(res.status).toBe(200);
 
     const span = onlySpan(`embeddings ${model}`);
@@ -183,7 +201,9 @@ describe('success: span, metrics and log line agree', () => {
     });
 
     // The upstream call is a CLIENT child span, and the upstream received its traceparent.
-    const client = spans.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === span.spanContext().spanId);
+    const client = spans
+      .getFinishedSpans()
+      .filter((s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === span.spanContext().spanId);
     expect(client).toHaveLength(1);
     expect(client[0]!.attributes['server.port']).toBe(simPort);
     expect(upstreamHeaders).toHaveLength(1);
@@ -191,10 +211,21 @@ describe('success: span, metrics and log line agree', () => {
     expect(upstreamHeaders[0]!.authorization).toBe('Bearer sk-client');
 
     const m = await scrape();
-    const labels = { gen_ai_request_model: model, gen_ai_provider_name: 'vllm', gen_ai_operation_name: 'embeddings', server_port: String(simPort) };
+    const labels = {
+      gen_ai_request_model: model,
+      gen_ai_provider_name: 'vllm',
+      gen_ai_operation_name: 'embeddings',
+      server_port: String(simPort),
+    };
     expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { ...labels, http_response_status_code: '200' })).toBe(1);
-    expect(find(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model }).every((s) => s.labels['error_type'] === undefined)).toBe(true);
-    expect(total(m, 'gen_ai_client_token_usage_sum', { ...labels, gen_ai_token_type: 'input', embedding_usage_estimated: 'false' })).toBe(tokens);
+    expect(
+      find(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model }).every(
+        (s) => s.labels['error_type'] === undefined,
+      ),
+    ).toBe(true);
+    expect(total(m, 'gen_ai_client_token_usage_sum', { ...labels, gen_ai_token_type: 'input', embedding_usage_estimated: 'false' })).toBe(
+      tokens,
+    );
     expect(total(m, 'gen_ai_client_token_usage_bucket', { ...labels, le: '64' })).toBe(1);
     expect(total(m, 'embedding_batch_size_sum', labels)).toBe(2);
     expect(total(m, 'embedding_vectors_total', { ...labels, embedding_dimension: '64' })).toBe(2);
@@ -261,9 +292,21 @@ describe('failures are recorded like any other request', () => {
       'embedding.upstream.error.message': reason,
     });
     const m = await scrape();
-    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '400', http_response_status_code: '400' })).toBe(1);
+    expect(
+      total(m, 'gen_ai_client_operation_duration_seconds_count', {
+        gen_ai_request_model: model,
+        error_type: '400',
+        http_response_status_code: '400',
+      }),
+    ).toBe(1);
     expect(find(m, 'gen_ai_client_token_usage_count', { gen_ai_request_model: model })).toHaveLength(0);
-    expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 40, status: 'error', http_status: 400, error_type: '400', error_message: `The upstream answered HTTP 400: ${reason}` });
+    expect(lastLogFor(mainLogs, model)).toMatchObject({
+      level: 40,
+      status: 'error',
+      http_status: 400,
+      error_type: '400',
+      error_message: `The upstream answered HTTP 400: ${reason}`,
+    });
   });
 
   it('upstream 5xx passes through and marks the span as an error', async () => {
@@ -274,8 +317,17 @@ describe('failures are recorded like any other request', () => {
     const span = onlySpan(`embeddings ${model}`);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.status.message).toBe('The upstream answered HTTP 503: SIMULATOR: injected fault (HTTP 503).');
-    expect(span.attributes).toEqual({ ...base(simPort), ...textRequest(model, 'x'), ...timing, 'http.response.status_code': 503, 'error.type': '503', 'embedding.upstream.error.message': 'SIMULATOR: injected fault (HTTP 503).' });
-    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '503' })).toBe(1);
+    expect(span.attributes).toEqual({
+      ...base(simPort),
+      ...textRequest(model, 'x'),
+      ...timing,
+      'http.response.status_code': 503,
+      'error.type': '503',
+      'embedding.upstream.error.message': 'SIMULATOR: injected fault (HTTP 503).',
+    });
+    expect(
+      total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, error_type: '503' }),
+    ).toBe(1);
     expect(lastLogFor(mainLogs, model)).toMatchObject({ level: 50, status: 'error', http_status: 503, error_type: '503' });
   });
 
@@ -310,7 +362,9 @@ describe('failures are recorded like any other request', () => {
       await r2.arrayBuffer();
       const est = onlySpan('embeddings m-estimated');
       expect(est.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 10, 'embedding.usage.estimated': true });
-      expect(total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-estimated', embedding_usage_estimated: 'true' })).toBe(10);
+      expect(
+        total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-estimated', embedding_usage_estimated: 'true' }),
+      ).toBe(10);
       expect(lastLogFor(logs, 'm-estimated')).toMatchObject({ input_tokens: 10, input_tokens_estimated: true });
     } finally {
       await estimating.close(100);
@@ -325,7 +379,13 @@ describe('failures are recorded like any other request', () => {
     const span = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'invalid_json');
     expect(span).toHaveLength(1);
     expect(span[0]!.attributes).toEqual({ ...base(simPort), 'http.response.status_code': 400, 'error.type': 'invalid_json' });
-    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: '_OTHER', error_type: 'invalid_json', http_response_status_code: '400' })).toBe(1);
+    expect(
+      total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+        gen_ai_request_model: '_OTHER',
+        error_type: 'invalid_json',
+        http_response_status_code: '400',
+      }),
+    ).toBe(1);
     expect(body.error['message']).toBe('The request body is not valid JSON (it ends too early).');
     const log = mainLogs.requests().filter((l) => l['error_type'] === 'invalid_json');
     expect(log).toHaveLength(1);
@@ -338,9 +398,24 @@ describe('failures are recorded like any other request', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
     const span = spansNamed('embeddings m-big');
     expect(span).toHaveLength(1);
-    expect(span[0]!.attributes).toEqual({ ...base(simPort), 'gen_ai.request.model': 'm-big', 'http.response.status_code': 413, 'error.type': 'body_too_large' });
-    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-big', error_type: 'body_too_large', http_response_status_code: '413' })).toBe(1);
-    expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({ model: 'm-big', http_status: 413, level: 40 });
+    expect(span[0]!.attributes).toEqual({
+      ...base(simPort),
+      'gen_ai.request.model': 'm-big',
+      'http.response.status_code': 413,
+      'error.type': 'body_too_large',
+    });
+    expect(
+      total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+        gen_ai_request_model: 'm-big',
+        error_type: 'body_too_large',
+        http_response_status_code: '413',
+      }),
+    ).toBe(1);
+    expect(mainLogs.requests().filter((l) => l['error_type'] === 'body_too_large')[0]).toMatchObject({
+      model: 'm-big',
+      http_status: 413,
+      level: 40,
+    });
   });
 
   it('a model name of 10,000 characters is cut to 256 (and …) in every telemetry projection', async () => {
@@ -360,7 +435,12 @@ describe('failures are recorded like any other request', () => {
     const span = spansNamed('embeddings m-refused');
     expect(span).toHaveLength(1);
     expect(span[0]!.attributes).toMatchObject({ 'gen_ai.request.model': 'm-refused', 'error.type': 'invalid_request' });
-    expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-refused', error_type: 'invalid_request' })).toBe(1);
+    expect(
+      total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+        gen_ai_request_model: 'm-refused',
+        error_type: 'invalid_request',
+      }),
+    ).toBe(1);
     expect(lastLogFor(mainLogs, 'm-refused')).toMatchObject({ model: 'm-refused', http_status: 400, error_type: 'invalid_request' });
   });
 
@@ -373,12 +453,28 @@ describe('failures are recorded like any other request', () => {
       const res = await post(r.url, { model: 'm-down', input: 'x' });
       expect(res.status).toBe(502);
       expect(await res.json()).toEqual({
-        error: { message: 'The upstream embeddings server could not be reached.', type: 'server_error', param: null, code: 'upstream_unreachable' },
+        error: {
+          message: 'The upstream embeddings server could not be reached.',
+          type: 'server_error',
+          param: null,
+          code: 'upstream_unreachable',
+        },
       });
       const span = onlySpan('embeddings m-down');
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
-      expect(span.attributes).toEqual({ ...base(deadPort), ...textRequest('m-down', 'x'), 'http.response.status_code': 502, 'error.type': 'upstream_unreachable' });
-      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-down', error_type: 'upstream_unreachable', http_response_status_code: '502' })).toBe(1);
+      expect(span.attributes).toEqual({
+        ...base(deadPort),
+        ...textRequest('m-down', 'x'),
+        'http.response.status_code': 502,
+        'error.type': 'upstream_unreachable',
+      });
+      expect(
+        total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+          gen_ai_request_model: 'm-down',
+          error_type: 'upstream_unreachable',
+          http_response_status_code: '502',
+        }),
+      ).toBe(1);
       expect(lastLogFor(logs, 'm-down')).toMatchObject({ level: 50, http_status: 502, error_type: 'upstream_unreachable' });
       expect((await fetch(`${r.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
@@ -395,8 +491,18 @@ describe('failures are recorded like any other request', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
       const span = onlySpan('embeddings m-timeout');
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
-      expect(span.attributes).toEqual({ ...base(simPort), ...textRequest('m-timeout', 'x'), 'http.response.status_code': 504, 'error.type': 'upstream_timeout' });
-      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-timeout', error_type: 'upstream_timeout' })).toBe(1);
+      expect(span.attributes).toEqual({
+        ...base(simPort),
+        ...textRequest('m-timeout', 'x'),
+        'http.response.status_code': 504,
+        'error.type': 'upstream_timeout',
+      });
+      expect(
+        total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+          gen_ai_request_model: 'm-timeout',
+          error_type: 'upstream_timeout',
+        }),
+      ).toBe(1);
       const log = lastLogFor(logs, 'm-timeout');
       expect(log).toMatchObject({ level: 50, http_status: 504, error_type: 'upstream_timeout' });
       expect(log['duration_ms']).toBeGreaterThanOrEqual(290);
@@ -434,14 +540,22 @@ describe('telemetry never breaks a request', () => {
     const slow = createSimulatorHandler({ ...SIM_DEFAULTS, latencyMs: 2_000 });
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((r) => (upstreamClosed = r));
-    const up = await listen(createServer((req, res) => {
-      res.on('close', () => upstreamClosed());
-      slow(req, res);
-    }), '127.0.0.1', 0);
+    const up = await listen(
+      createServer((req, res) => {
+        res.on('close', () => upstreamClosed());
+        slow(req, res);
+      }),
+      '127.0.0.1',
+      0,
+    );
     const { relay: r, logs } = await relay({ upstreamUrl: `${up.url}/v1`, providerName: 'vllm' });
     try {
       const ac = new AbortController();
-      const pending = fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm-abort', input: 'x' }), signal: ac.signal });
+      const pending = fetch(`${r.url}/v1/embeddings`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm-abort', input: 'x' }),
+        signal: ac.signal,
+      });
       await new Promise((res) => setTimeout(res, 200));
       ac.abort(); // the client gives up while the upstream is still working
       await expect(pending).rejects.toThrow();
@@ -451,7 +565,12 @@ describe('telemetry never breaks a request', () => {
       expect(span.attributes).toMatchObject({ 'error.type': 'client_aborted', 'http.response.status_code': 499 });
       expect(span.status.code).toBe(SpanStatusCode.UNSET);
       expect(lastLogFor(logs, 'm-abort')).toMatchObject({ error_type: 'client_aborted', http_status: 499, level: 40 });
-      expect(total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'm-abort', error_type: 'client_aborted' })).toBe(1);
+      expect(
+        total(await scrape(), 'gen_ai_client_operation_duration_seconds_count', {
+          gen_ai_request_model: 'm-abort',
+          error_type: 'client_aborted',
+        }),
+      ).toBe(1);
     } finally {
       await r.close(100);
       up.server.closeAllConnections();
@@ -468,16 +587,25 @@ describe('more of the contract', () => {
     expect(((await get.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
     const missing = await fetch(`${main.url}/v2/embed`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error).toMatchObject({ code: 'not_found', type: 'invalid_request_error' });
+    expect(((await missing.json()) as { error: { code: string } }).error).toMatchObject({
+      code: 'not_found',
+      type: 'invalid_request_error',
+    });
 
     const s405 = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'method_not_allowed');
-    expect(s405.map((s) => s.attributes)).toEqual([{ ...base(simPort), 'http.request.method': 'GET', 'http.response.status_code': 405, 'error.type': 'method_not_allowed' }]);
+    expect(s405.map((s) => s.attributes)).toEqual([
+      { ...base(simPort), 'http.request.method': 'GET', 'http.response.status_code': 405, 'error.type': 'method_not_allowed' },
+    ]);
     const s404 = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'not_found');
     const { 'http.route': _route, ...noRoute } = base(simPort);
     expect(s404.map((s) => s.attributes)).toEqual([{ ...noRoute, 'http.response.status_code': 404, 'error.type': 'not_found' }]);
     const m = await scrape();
-    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'method_not_allowed', http_response_status_code: '405' })).toBe(1);
-    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'not_found', http_response_status_code: '404' })).toBe(1);
+    expect(
+      total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'method_not_allowed', http_response_status_code: '405' }),
+    ).toBe(1);
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'not_found', http_response_status_code: '404' })).toBe(
+      1,
+    );
     expect(mainLogs.requests().filter((l) => l['error_type'] === 'not_found' || l['error_type'] === 'method_not_allowed')).toHaveLength(2);
   });
 
@@ -485,7 +613,11 @@ describe('more of the contract', () => {
     const { relay: r } = await relay({ upstreamUrl: `${sim.url}/v1`, upstreamApiKey: 'sk-relay-owned' });
     try {
       upstreamHeaders.length = 0;
-      const res = await post(r.url, { model: 'm-key', input: 'x' }, { authorization: 'Bearer sk-client', 'api-key': 'azure-style-client-key' });
+      const res = await post(
+        r.url,
+        { model: 'm-key', input: 'x' },
+        { authorization: 'Bearer sk-client', 'api-key': 'azure-style-client-key' },
+      );
       expect(res.status).toBe(200);
       await res.arrayBuffer();
       expect(upstreamHeaders).toHaveLength(1);
@@ -503,7 +635,11 @@ describe('more of the contract', () => {
       const cases: [Record<string, string>, number, string | undefined][] = [
         [{}, 401, 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).'],
         [{ authorization: 'Bearer wrong-key' }, 401, 'Incorrect API key provided.'],
-        [{ authorization: 'Basic cmVsYXkta2V5LTE=' }, 401, 'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).'],
+        [
+          { authorization: 'Basic cmVsYXkta2V5LTE=' },
+          401,
+          'You did not provide an API key: send Authorization: Bearer <key> (or api-key: <key>).',
+        ],
         [{ authorization: 'Bearer relay-key-2' }, 200, undefined],
         [{ 'api-key': 'relay-key-1' }, 200, undefined],
       ];
@@ -527,7 +663,13 @@ describe('more of the contract', () => {
       expect((await fetch(`${r.url}/healthz`)).status).toBe(200);
       // Recorded like any client error: error.type is the code, the key appears nowhere.
       const m = await scrape();
-      expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: '_OTHER', error_type: 'invalid_api_key', http_response_status_code: '401' })).toBe(3);
+      expect(
+        total(m, 'gen_ai_client_operation_duration_seconds_count', {
+          gen_ai_request_model: '_OTHER',
+          error_type: 'invalid_api_key',
+          http_response_status_code: '401',
+        }),
+      ).toBe(3);
       const exported = JSON.stringify([logs.lines, spansNamed('embeddings').map((sp) => sp.attributes), await scrapeText()]);
       for (const secret of ['relay-key-1', 'relay-key-2', 'wrong-key', 'cmVsYXkta2V5LTE=']) expect(exported).not.toContain(secret);
     } finally {
@@ -537,16 +679,25 @@ describe('more of the contract', () => {
 
   it("reads TEI's x-compute-tokens header when the body has no usage", async () => {
     const handler = createSimulatorHandler(SIM_DEFAULTS);
-    const tei = await listen(createServer((req, res) => {
-      req.headers[FAULT_HEADER] = 'no-usage';
-      res.setHeader('x-compute-tokens', '42');
-      handler(req, res);
-    }), '127.0.0.1', 0);
+    const tei = await listen(
+      createServer((req, res) => {
+        req.headers[FAULT_HEADER] = 'no-usage';
+        res.setHeader('x-compute-tokens', '42');
+        handler(req, res);
+      }),
+      '127.0.0.1',
+      0,
+    );
     const { relay: r, logs } = await relay({ upstreamUrl: `${tei.url}/v1`, providerName: 'tei' });
     try {
       await (await post(r.url, { model: 'm-tei', input: 'x' })).arrayBuffer();
-      expect(onlySpan('embeddings m-tei').attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 42, 'embedding.usage.estimated': false });
-      expect(total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-tei', gen_ai_provider_name: 'tei' })).toBe(42);
+      expect(onlySpan('embeddings m-tei').attributes).toMatchObject({
+        'gen_ai.usage.input_tokens': 42,
+        'embedding.usage.estimated': false,
+      });
+      expect(total(await scrape(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'm-tei', gen_ai_provider_name: 'tei' })).toBe(
+        42,
+      );
       expect(lastLogFor(logs, 'm-tei')).toMatchObject({ input_tokens: 42, input_tokens_estimated: false });
     } finally {
       await r.close(100);

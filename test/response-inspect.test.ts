@@ -13,7 +13,12 @@ describe('response inspection', () => {
 
   it('reads model, usage and dimensions from float vectors', () => {
     const facts = inspectEmbeddingsResponse(
-      body({ object: 'list', model: 'qwen', data: [{ embedding: [0.1, 0.2, 0.3] }, { embedding: [1, 0, 0] }], usage: { prompt_tokens: 9, total_tokens: 9 } }),
+      body({
+        object: 'list',
+        model: 'qwen',
+        data: [{ embedding: [0.1, 0.2, 0.3] }, { embedding: [1, 0, 0] }],
+        usage: { prompt_tokens: 9, total_tokens: 9 },
+      }),
     );
     expect(facts).toEqual({
       responseModel: 'qwen',
@@ -21,17 +26,31 @@ describe('response inspection', () => {
       vectorCount: 2,
       dimension: 3,
       vectorsByDimension: new Map([[3, 2]]),
-      embeddings: [[0.1, 0.2, 0.3], [1, 0, 0]],
+      embeddings: [
+        [0.1, 0.2, 0.3],
+        [1, 0, 0],
+      ],
       nonJsonNumbers: false,
     });
   });
 
   it('reads dimensions from base64 vectors and reports mixed dimensions', () => {
     const facts = inspectEmbeddingsResponse(
-      body({ data: [{ embedding: toBase64(new Float32Array(8)) }, { embedding: toBase64(new Float32Array(4)) }, { embedding: toBase64(new Float32Array(8)) }] }),
+      body({
+        data: [
+          { embedding: toBase64(new Float32Array(8)) },
+          { embedding: toBase64(new Float32Array(4)) },
+          { embedding: toBase64(new Float32Array(8)) },
+        ],
+      }),
     );
     expect(facts.dimension).toBe(8);
-    expect(facts.vectorsByDimension).toEqual(new Map([[8, 2], [4, 1]]));
+    expect(facts.vectorsByDimension).toEqual(
+      new Map([
+        [8, 2],
+        [4, 1],
+      ]),
+    );
     expect(facts.promptTokens).toBeUndefined();
     expect(facts.responseModel).toBeUndefined();
   });
@@ -42,9 +61,14 @@ describe('response inspection', () => {
   });
 
   it('recovers bare NaN/Infinity tokens (Python json.dumps) so broken vectors are still seen', () => {
-    const facts = inspectEmbeddingsResponse(Buffer.from('{"data":[{"embedding":[NaN, 0.5, -Infinity]},{"embedding":[0.1,Infinity]}],"usage":{"prompt_tokens":3}}'));
+    const facts = inspectEmbeddingsResponse(
+      Buffer.from('{"data":[{"embedding":[NaN, 0.5, -Infinity]},{"embedding":[0.1,Infinity]}],"usage":{"prompt_tokens":3}}'),
+    );
     expect(facts.nonJsonNumbers).toBe(true);
-    expect(facts.embeddings).toEqual([['NaN', 0.5, '-Infinity'], [0.1, 'Infinity']]);
+    expect(facts.embeddings).toEqual([
+      ['NaN', 0.5, '-Infinity'],
+      [0.1, 'Infinity'],
+    ]);
     expect(facts).toMatchObject({ vectorCount: 2, dimension: 3, promptTokens: 3 });
   });
 

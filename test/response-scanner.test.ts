@@ -6,7 +6,13 @@ import { ResponseScanner } from '../src/inspect/scanner.ts';
 import type { VectorSummary } from '../src/inspect/types.ts';
 import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
 import { duplicateSummaries, summaryAnomalies } from '../src/inspect/vector-health.ts';
-import { decodeBase64Floats, duplicateVectors, inspectEmbeddingsResponse, vectorAnomalies, vectorDimension } from './support/reference-inspect.ts';
+import {
+  decodeBase64Floats,
+  duplicateVectors,
+  inspectEmbeddingsResponse,
+  vectorAnomalies,
+  vectorDimension,
+} from './support/reference-inspect.ts';
 
 const band = { check: true, min: 0.98, max: 1.02 };
 
@@ -34,7 +40,10 @@ function split(body: Buffer, points: number[]): Buffer[] {
 
 function randomChunks(body: Buffer, random: () => number, maxChunks: number): Buffer[] {
   const n = Math.floor(random() * maxChunks);
-  return split(body, Array.from({ length: n }, () => Math.floor(random() * (body.length + 1))));
+  return split(
+    body,
+    Array.from({ length: n }, () => Math.floor(random() * (body.length + 1))),
+  );
 }
 
 function refSumSq(e: unknown): number {
@@ -59,7 +68,8 @@ interface Outcome {
 
 const pairs = (keys: (string | undefined)[]) => {
   const out: string[] = [];
-  for (let i = 0; i < keys.length; i++) for (let j = i + 1; j < keys.length; j++) if (keys[i] !== undefined && keys[i] === keys[j]) out.push(`${i}=${j}`);
+  for (let i = 0; i < keys.length; i++)
+    for (let j = i + 1; j < keys.length; j++) if (keys[i] !== undefined && keys[i] === keys[j]) out.push(`${i}=${j}`);
   return out;
 };
 
@@ -146,8 +156,13 @@ function expectSame(body: Buffer, chunks: Buffer[], inputs?: string[], keys = tr
   // is not decoded with health off: no flags).
   const exact = scan(chunks, false, true);
   expect({ ...exact, vectors: [] }, where).toEqual({ ...ref.facts, vectors: [] });
-  expect(exact.vectors.map(({ dimension, nulls, nan, inf }) => ({ dimension, nulls, nan, inf })), where).toEqual(
-    scan(chunks).vectors.map(({ dimension, nulls, nan, inf, key }) => (key!.startsWith('f') ? { dimension, nulls, nan, inf } : { dimension, nulls: false, nan: false, inf: false })),
+  expect(
+    exact.vectors.map(({ dimension, nulls, nan, inf }) => ({ dimension, nulls, nan, inf })),
+    where,
+  ).toEqual(
+    scan(chunks).vectors.map(({ dimension, nulls, nan, inf, key }) =>
+      key!.startsWith('f') ? { dimension, nulls, nan, inf } : { dimension, nulls: false, nan: false, inf: false },
+    ),
   );
 }
 
@@ -161,7 +176,9 @@ const simulated = (texts: string[], dims: number, encoding: 'float' | 'base64', 
   const vectors = texts.map((t) => simulatedVector(t, dims, 7));
   edit?.(vectors);
   const data = vectors.map((v, index) => ({ object: 'embedding', index, embedding: encoding === 'base64' ? toBase64(v) : Array.from(v) }));
-  return Buffer.from(JSON.stringify({ object: 'list', data, model: 'Qwen/Qwen3-Embedding-4B', usage: { prompt_tokens: 11, total_tokens: 11 } }));
+  return Buffer.from(
+    JSON.stringify({ object: 'list', data, model: 'Qwen/Qwen3-Embedding-4B', usage: { prompt_tokens: 11, total_tokens: 11 } }),
+  );
 };
 
 describe('ResponseScanner agrees with the JSON.parse path', () => {
@@ -172,7 +189,13 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
       expectSameEverySplit(body, texts);
       expectSameEverySplit(body, ['a', 'b', 'c']); // identical vectors for different inputs
       const facts = scan([body]);
-      expect(facts).toMatchObject({ responseModel: 'Qwen/Qwen3-Embedding-4B', promptTokens: 11, vectorCount: 3, dimension: 6, nonJsonNumbers: false });
+      expect(facts).toMatchObject({
+        responseModel: 'Qwen/Qwen3-Embedding-4B',
+        promptTokens: 11,
+        vectorCount: 3,
+        dimension: 6,
+        nonJsonNumbers: false,
+      });
       expect(duplicateSummaries(facts.vectors, ['a', 'b', 'c'])).toBe(1);
     }
   });
@@ -191,7 +214,14 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
       for (let o = 0; o < body.length; o += 65536) sixtyFour.push(body.subarray(o, o + 65536));
       expectSame(body, sixtyFour, texts);
       for (let k = 0; k < 6; k++) expectSame(body, randomChunks(body, random, 200), texts);
-      expectSame(body, split(body, Array.from({ length: 3000 }, (_, i) => i + 1)), texts); // 1-byte chunks, then the rest
+      expectSame(
+        body,
+        split(
+          body,
+          Array.from({ length: 3000 }, (_, i) => i + 1),
+        ),
+        texts,
+      ); // 1-byte chunks, then the rest
       const anomalies = scan(sixtyFour).vectors.map((v) => summaryAnomalies(v, band));
       expect(anomalies[5]).toEqual(['zero_vector']);
       expect(anomalies[6]).toEqual(['norm_out_of_range']);
@@ -228,16 +258,35 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
   });
 
   it('flags NaN, Infinity and zero inside base64 float32', () => {
-    for (const values of [[NaN, 1], [0.6, -Infinity], [0, 0, 0], [0.6, 0.8], [3, 4]]) {
+    for (const values of [
+      [NaN, 1],
+      [0.6, -Infinity],
+      [0, 0, 0],
+      [0.6, 0.8],
+      [3, 4],
+    ]) {
       const b64 = toBase64(new Float32Array(values));
       expectSameEverySplit(`{"data":[{"embedding":"${b64}"}]}`);
-      expect(summaryAnomalies(scan([Buffer.from(`{"data":[{"embedding":"${b64}"}]}`)]).vectors[0]!, band)).toEqual(vectorAnomalies(b64, band));
+      expect(summaryAnomalies(scan([Buffer.from(`{"data":[{"embedding":"${b64}"}]}`)]).vectors[0]!, band)).toEqual(
+        vectorAnomalies(b64, band),
+      );
     }
   });
 
   it('reads base64 with escapes, odd padding and non-ASCII as JSON.parse + Buffer.from do', () => {
     const b64 = toBase64(new Float32Array([0.6, 0.8, 0.25, -1]));
-    for (const s of [b64.replace(/\//g, '\\/'), b64.replace('=', ''), `${b64}==`, `${b64.slice(0, 8)}\\u0041${b64.slice(9)}`, `${b64.slice(0, 8)}é${b64.slice(8)}`, `${b64.slice(0, 5)} ${b64.slice(5)}`, '', '=', 'AAAA', 'AAAAAAA=']) {
+    for (const s of [
+      b64.replace(/\//g, '\\/'),
+      b64.replace('=', ''),
+      `${b64}==`,
+      `${b64.slice(0, 8)}\\u0041${b64.slice(9)}`,
+      `${b64.slice(0, 8)}é${b64.slice(8)}`,
+      `${b64.slice(0, 5)} ${b64.slice(5)}`,
+      '',
+      '=',
+      'AAAA',
+      'AAAAAAA=',
+    ]) {
       expectSameEverySplit(`{"data":[{"embedding":"${s}"},{"embedding":"${b64}"}]}`, ['x', 'y']);
     }
   });
@@ -248,7 +297,17 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
     expectSameEverySplit('[NaN]');
     expect(scan([Buffer.from('{"extra":[[-Infinity]]}')]).nonJsonNumbers).toBe(true);
     expect(scan([Buffer.from('{"data":[{"embedding":["NaN"]}]}')]).nonJsonNumbers).toBe(false);
-    for (const bad of ['{"a":NaN}', '{"data":[{"embedding":NaN}]}', 'NaN', '[-NaN]', '[+Infinity]', '[Infinit]', '[NaNa]', '[Infinity1]', '[nan]']) {
+    for (const bad of [
+      '{"a":NaN}',
+      '{"data":[{"embedding":NaN}]}',
+      'NaN',
+      '[-NaN]',
+      '[+Infinity]',
+      '[Infinit]',
+      '[NaNa]',
+      '[Infinity1]',
+      '[nan]',
+    ]) {
       expectSameEverySplit(bad);
       expect(() => scan([Buffer.from(bad)]), bad).toThrow();
     }
@@ -257,7 +316,9 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
   it('decodes escaped and unicode strings (model names, keys)', () => {
     const model = 'mødel "quoted" \\ back/slash \u2028 😀 \u0001 tab\t';
     expectSameEverySplit(JSON.stringify({ model, data: [{ embedding: [1] }] }));
-    expectSameEverySplit('{"mod\\u0065l":"\\ud83d\\ude00 \\u00e9\\/\\b\\f\\n\\r\\t","d\\u0061ta":[{"embe\\u0064ding":[0.6,0.8]}],"\\u0075sage":{"prompt_\\u0074okens":4}}');
+    expectSameEverySplit(
+      '{"mod\\u0065l":"\\ud83d\\ude00 \\u00e9\\/\\b\\f\\n\\r\\t","d\\u0061ta":[{"embe\\u0064ding":[0.6,0.8]}],"\\u0075sage":{"prompt_\\u0074okens":4}}',
+    );
     expectSameEverySplit('{"model":"\\ud800 lone surrogate","data":[]}');
     expect(scan([Buffer.from(JSON.stringify({ model, data: [] }))]).responseModel).toBe(model);
     // Invalid UTF-8 is replaced as Buffer#toString does.
@@ -297,7 +358,9 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
     expectSameEverySplit('{"model":"a","model":null,"usage":{"prompt_tokens":3},"usage":null}');
     expectSameEverySplit('{"data":[{"embedding":[1]},{"embedding":[1]}],"data":[{"embedding":[0.6,0.8]}]}');
     expectSameEverySplit('{"data":[{"embedding":[1]}],"data":{}}');
-    expectSameEverySplit('{"data":[{"embedding":[1,2],"embedding":[0.6,0.8]},{"embedding":[1],"embedding":null},{"embedding":null,"embedding":"AACAPw=="}]}');
+    expectSameEverySplit(
+      '{"data":[{"embedding":[1,2],"embedding":[0.6,0.8]},{"embedding":[1],"embedding":null},{"embedding":null,"embedding":"AACAPw=="}]}',
+    );
   });
 
   it.each([
@@ -315,12 +378,53 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
 
   it('throws on malformed or truncated bodies wherever they are cut', () => {
     const malformed = [
-      '', ' ', '{', '}', '{"data":[1,]}', '{"data":[,1]}', '{,}', '{"a":1,}', '{"a" 1}', '{"a":1 "b":2}', '{a:1}', "{'a':1}",
-      '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":-}', '{"a":1e}', '{"a":1e+}', '{"a":--1}', '{"a":1.2.3}', '{"a":0x10}',
-      '{"a":"\u0001"}', '{"a":"tab\there"}', '{"a":"\\x"}', '{"a":"\\u12G4"}', '{"a":"\\u12"}', '{"a":"\\u123"}', '{"a":"\\u123x"}', '{"\\u00e":1}', '{"a":"unterminated}',
-      '{"a":nul}', '{"a":tru}', '{"a":nulll}', '{"a":1}}', '{"a":1}]', '{"a":[1}', '{"a":{"b":1]}', '{} {}', '{}x', '\ufeff{}',
-      '{"data":[{"embedding":[0.1,0.2]}] "model":"m"}', '{"data":[{"embedding":[0.1 0.2]}]}', '{"data":[{"embedding":[0.1,-]}]}',
-      '{"data":[{"embedding":[1.5e]}]}', '{"data":[{"embedding":[00.5]}]}', '{"data":[{"embedding":[0.5x]}]}',
+      '',
+      ' ',
+      '{',
+      '}',
+      '{"data":[1,]}',
+      '{"data":[,1]}',
+      '{,}',
+      '{"a":1,}',
+      '{"a" 1}',
+      '{"a":1 "b":2}',
+      '{a:1}',
+      "{'a':1}",
+      '{"a":01}',
+      '{"a":1.}',
+      '{"a":.5}',
+      '{"a":+1}',
+      '{"a":-}',
+      '{"a":1e}',
+      '{"a":1e+}',
+      '{"a":--1}',
+      '{"a":1.2.3}',
+      '{"a":0x10}',
+      '{"a":"\u0001"}',
+      '{"a":"tab\there"}',
+      '{"a":"\\x"}',
+      '{"a":"\\u12G4"}',
+      '{"a":"\\u12"}',
+      '{"a":"\\u123"}',
+      '{"a":"\\u123x"}',
+      '{"\\u00e":1}',
+      '{"a":"unterminated}',
+      '{"a":nul}',
+      '{"a":tru}',
+      '{"a":nulll}',
+      '{"a":1}}',
+      '{"a":1}]',
+      '{"a":[1}',
+      '{"a":{"b":1]}',
+      '{} {}',
+      '{}x',
+      '\ufeff{}',
+      '{"data":[{"embedding":[0.1,0.2]}] "model":"m"}',
+      '{"data":[{"embedding":[0.1 0.2]}]}',
+      '{"data":[{"embedding":[0.1,-]}]}',
+      '{"data":[{"embedding":[1.5e]}]}',
+      '{"data":[{"embedding":[00.5]}]}',
+      '{"data":[{"embedding":[0.5x]}]}',
     ];
     for (const bad of malformed) {
       expect(() => inspectEmbeddingsResponse(Buffer.from(bad)), bad).toThrow();
@@ -352,11 +456,16 @@ describe('ResponseScanner agrees with the JSON.parse path', () => {
           ? body.subarray(0, at)
           : kind < 0.6
             ? Buffer.concat([body.subarray(0, at), body.subarray(at + 1)])
-            : Buffer.concat([body.subarray(0, at), Buffer.from([pick(random, [0x22, 0x2c, 0x5d, 0x7d, 0x5c, 0x30, 0x2e, 0x65, 0x2d, 0x20, 0x0a, 0x01, 0x4e])]), body.subarray(at)]);
+            : Buffer.concat([
+                body.subarray(0, at),
+                Buffer.from([pick(random, [0x22, 0x2c, 0x5d, 0x7d, 0x5c, 0x30, 0x2e, 0x65, 0x2d, 0x20, 0x0a, 0x01, 0x4e])]),
+                body.subarray(at),
+              ]);
       // Health off may accept a byte inserted into or removed from an embedding array's numbers
       // (the documented relaxation); only such damage.
       const byte = kind < 0.3 ? -1 : kind < 0.6 ? body[at]! : damaged[at]!;
-      const relaxed = byte >= 0 && countable(byte) && embeddingSpans(body).some(([open, close]) => open < at && (kind < 0.6 ? at < close : at <= close));
+      const relaxed =
+        byte >= 0 && countable(byte) && embeddingSpans(body).some(([open, close]) => open < at && (kind < 0.6 ? at < close : at <= close));
       for (let k = 0; k < 3; k++) expectSame(damaged, randomChunks(damaged, random, 8), undefined, false, relaxed ? body : undefined);
     }
   });
@@ -491,7 +600,13 @@ describe('ResponseScanner with health off (counting float components)', () => {
   it('leaves the numbers between counted commas unvalidated (the documented relaxation)', () => {
     const wrap = (v: string) => Buffer.from(`{"data":[{"embedding":${v}}],"model":"m"}`);
     // JSON.parse and health on reject these; health off counts commas (single chunk).
-    for (const [vector, dim] of [['[1,,2]', 3], ['[1.2.3,4]', 2], ['[1 2,3]', 2], ['[01,2]', 2], ['[0.5-,1,2]', 3]] as const) {
+    for (const [vector, dim] of [
+      ['[1,,2]', 3],
+      ['[1.2.3,4]', 2],
+      ['[1 2,3]', 2],
+      ['[01,2]', 2],
+      ['[0.5-,1,2]', 3],
+    ] as const) {
       const body = wrap(vector);
       expect(() => inspectEmbeddingsResponse(body), vector).toThrow();
       expect(() => scan([body]), vector).toThrow();
@@ -590,7 +705,11 @@ function numberText(x: number, random: () => number): string {
   const r = random();
   if (r < 0.5 || !Number.isFinite(x)) return String(x);
   if (r < 0.65) return x.toExponential(Math.floor(random() * 17));
-  if (r < 0.75) return x.toExponential(Math.floor(random() * 17)).replace('e', 'E').replace('E+', random() < 0.5 ? 'E' : 'E+');
+  if (r < 0.75)
+    return x
+      .toExponential(Math.floor(random() * 17))
+      .replace('e', 'E')
+      .replace('E+', random() < 0.5 ? 'E' : 'E+');
   if (r < 0.85 && Math.abs(x) < 1e21) return x.toFixed(Math.floor(random() * 25));
   if (r < 0.95) return x.toPrecision(1 + Math.floor(random() * 21));
   if (Math.abs(x) < 1e14) return `${x < 0 ? '-' : ''}${Math.round(Math.abs(x) * 1e6)}e-6`;
@@ -607,7 +726,12 @@ function numberFormat(random: () => number): (x: number) => string {
   const plus = random() < 0.5;
   if (r < 0.5) return String;
   if (r < 0.65) return (x) => x.toExponential(digits);
-  if (r < 0.75) return (x) => x.toExponential(digits).replace('e', 'E').replace('E+', plus ? 'E+' : 'E');
+  if (r < 0.75)
+    return (x) =>
+      x
+        .toExponential(digits)
+        .replace('e', 'E')
+        .replace('E+', plus ? 'E+' : 'E');
   if (r < 0.85) return (x) => (Math.abs(x) < 1e21 ? x.toFixed(fixed) : String(x));
   if (r < 0.95) return (x) => x.toPrecision(precision);
   return (x) => (Math.abs(x) < 1e14 ? `${x < 0 ? '-' : ''}${Math.round(Math.abs(x) * 1e6)}e-6` : String(x));
@@ -629,7 +753,16 @@ function stringText(s: string, random: () => number): string {
 
 function junk(random: () => number, depth: number): string {
   const r = random();
-  if (depth > 3 || r < 0.3) return pick(random, ['null', 'true', 'false', '0', '-1.5e3', '12', stringText(pick(random, ['', 'x', 'embedding', 'data', 'é😀"\\\n', 'model']), random)]);
+  if (depth > 3 || r < 0.3)
+    return pick(random, [
+      'null',
+      'true',
+      'false',
+      '0',
+      '-1.5e3',
+      '12',
+      stringText(pick(random, ['', 'x', 'embedding', 'data', 'é😀"\\\n', 'model']), random),
+    ]);
   if (r < 0.6) {
     const n = Math.floor(random() * 4);
     return `[${ws(random)}${Array.from({ length: n }, () => junk(random, depth + 1)).join(`${ws(random)},${ws(random)}`)}${ws(random)}]`;
@@ -668,21 +801,48 @@ function randomDocument(random: () => number): { text: string; inputs: string[] 
         embedding = stringText(toBase64(v), random);
       } else {
         const parts = Array.from(v, format);
-        if (random() < 0.25) parts[Math.floor(random() * parts.length)] = pick(random, ['null', 'NaN', 'Infinity', '-Infinity', '"NaN"', '"Infinity"', '"-Infinity"', '1e999', '-1e999', 'true', '"0.5"', '[1]', '{}']);
+        if (random() < 0.25)
+          parts[Math.floor(random() * parts.length)] = pick(random, [
+            'null',
+            'NaN',
+            'Infinity',
+            '-Infinity',
+            '"NaN"',
+            '"Infinity"',
+            '"-Infinity"',
+            '1e999',
+            '-1e999',
+            'true',
+            '"0.5"',
+            '[1]',
+            '{}',
+          ]);
         embedding = `[${ws(random)}${parts.join(`${ws(random)},${ws(random)}`)}${ws(random)}]`;
       }
       pool.push(embedding);
     }
     if (random() < 0.05) embedding = pick(random, ['null', '{}', '5', '"not base64 @@"']);
-    const members: [string, string][] = [['object', '"embedding"'], ['index', String(i)], ['embedding', embedding]];
+    const members: [string, string][] = [
+      ['object', '"embedding"'],
+      ['index', String(i)],
+      ['embedding', embedding],
+    ];
     if (random() < 0.2) members.push(['extra', junk(random, 0)]);
     if (random() < 0.05) members.pop();
     items.push(random() < 0.05 ? junk(random, 2) : object(random, members));
   }
-  const top: [string, string][] = [['object', '"list"'], ['data', `[${ws(random)}${items.join(`${ws(random)},${ws(random)}`)}${ws(random)}]`]];
-  if (random() < 0.9) top.push(['model', random() < 0.9 ? stringText(pick(random, ['Qwen/Qwen3-Embedding-4B', 'm', 'mødel 😀', 'a"b\\c']), random) : junk(random, 1)]);
+  const top: [string, string][] = [
+    ['object', '"list"'],
+    ['data', `[${ws(random)}${items.join(`${ws(random)},${ws(random)}`)}${ws(random)}]`],
+  ];
+  if (random() < 0.9)
+    top.push([
+      'model',
+      random() < 0.9 ? stringText(pick(random, ['Qwen/Qwen3-Embedding-4B', 'm', 'mødel 😀', 'a"b\\c']), random) : junk(random, 1),
+    ]);
   const usage = random();
-  if (usage < 0.7) top.push(['usage', `{"prompt_tokens":${pick(random, ['12', '0', '7.0', '-1', '"3"', 'null', '1e2', '2.5'])},"total_tokens":12}`]);
+  if (usage < 0.7)
+    top.push(['usage', `{"prompt_tokens":${pick(random, ['12', '0', '7.0', '-1', '"3"', 'null', '1e2', '2.5'])},"total_tokens":12}`]);
   else if (usage < 0.8) top.push(['usage', junk(random, 1)]);
   for (let k = 0; k < 2; k++) if (random() < 0.3) top.push([pick(random, ['meta', 'x', 'embedding', 'prompt_tokens']), junk(random, 0)]);
   if (random() < 0.05) top.push([pick(random, ['model', 'data', 'usage']), junk(random, 1)]); // a duplicate key

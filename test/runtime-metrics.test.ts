@@ -17,14 +17,20 @@ it('exposes every runtime metric under its suffixed name, and nothing runtime wi
   const samples = await scrape();
   const names = new Set(samples.map((s) => s.name));
   const expected = RUNTIME_METRIC_SPECS.map((s) =>
-    s.name === 'nodejs.eventloop.time' ? `${s.prometheusName}_total` : s.name === 'v8js.gc.duration' ? `${s.prometheusName}_count` : s.prometheusName!,
+    s.name === 'nodejs.eventloop.time'
+      ? `${s.prometheusName}_total`
+      : s.name === 'v8js.gc.duration'
+        ? `${s.prometheusName}_count`
+        : s.prometheusName!,
   ).map((n) => n.replaceAll('.', '_'));
   for (const name of [...expected, METRIC_PROCESS_MEMORY_USAGE.prometheusName!.replaceAll('.', '_')]) expect(names, name).toContain(name);
 
   const families = new Set(RUNTIME_METRIC_SPECS.map((s) => s.prometheusName!.replaceAll('.', '_')));
   families.add('v8js_resource_active'); // unit {resource}: no suffix to add, so no spec
   const family = (n: string) => n.replace(/_(total|bucket|count|sum)$/, '');
-  for (const name of names) if (/^(v8js|nodejs)_/.test(name)) expect(families, `${name} is exposed but has no spec in RUNTIME_METRIC_SPECS`).toContain(family(name));
+  for (const name of names)
+    if (/^(v8js|nodejs)_/.test(name))
+      expect(families, `${name} is exposed but has no spec in RUNTIME_METRIC_SPECS`).toContain(family(name));
 });
 
 it('reports the heap and RSS the process itself sees', async () => {

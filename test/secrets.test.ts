@@ -33,7 +33,7 @@ afterAll(async () => {
 
 it('never exports a client key, the input text or a vector: spans, Loki, stdout, stderr, /metrics, error bodies', async () => {
   const credentials = { authorization: `Bearer ${KEY}`, 'api-key': AZURE_KEY, 'content-type': 'application/json' };
-  const body = JSON.stringify({ model: 'm-secrets', input: [INPUT, INPUT + ' two'], dimensions: 8 });
+  const body = JSON.stringify({ model: 'm-secrets', input: [INPUT, `${INPUT} two`], dimensions: 8 });
   const relayBodies: string[] = [];
   const send = async (path: string, init: RequestInit & { headers?: Record<string, string> }) => {
     const res = await fetch(`${p.url}${path}`, { ...init, headers: { ...credentials, ...init.headers } });

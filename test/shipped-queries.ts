@@ -14,15 +14,25 @@ export interface ShippedQuery {
 }
 
 interface Dashboard {
-  panels: { title: string; datasource?: { type?: string }; targets?: { datasource?: { type?: string }; expr?: string; query?: string; queryType?: string }[] }[];
+  panels: {
+    title: string;
+    datasource?: { type?: string };
+    targets?: { datasource?: { type?: string }; expr?: string; query?: string; queryType?: string }[];
+  }[];
 }
 const dashboard = (): Dashboard => JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as Dashboard;
 /** grafana/provisioning/datasources/datasources.yaml, parsed. */
 export const datasources = () =>
-  (parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as { datasources: { uid: string; jsonData: Record<string, unknown> }[] }).datasources;
+  (
+    parse(readFileSync(join(root, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as {
+      datasources: { uid: string; jsonData: Record<string, unknown> }[];
+    }
+  ).datasources;
 
 const targetsOf = (type: string) =>
-  dashboard().panels.flatMap((p) => (p.targets ?? []).filter((t) => (t.datasource?.type ?? p.datasource?.type) === type).map((t) => ({ panel: p.title, target: t })));
+  dashboard().panels.flatMap((p) =>
+    (p.targets ?? []).filter((t) => (t.datasource?.type ?? p.datasource?.type) === type).map((t) => ({ panel: p.title, target: t })),
+  );
 
 /** TraceQL of the dashboard's Tempo panels. */
 export function grafanaTraceQueries(): ShippedQuery[] {
@@ -35,7 +45,9 @@ export function grafanaLogQueries(): ShippedQuery[] {
   const tempo = datasources().find((d) => d.uid === 'tempo')!.jsonData as { tracesToLogsV2: { query: string } };
   out.push({ where: 'datasource tempo: tracesToLogsV2', query: tempo.tracesToLogsV2.query });
   const rulesFile = 'loki/rules/fake/embedding-relay.yml';
-  const rules = parse(readFileSync(join(root, rulesFile), 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
+  const rules = parse(readFileSync(join(root, rulesFile), 'utf8')) as {
+    groups: { rules: { alert?: string; record?: string; expr: string }[] }[];
+  };
   for (const r of rules.groups.flatMap((g) => g.rules)) out.push({ where: `${rulesFile}: ${r.alert ?? r.record}`, query: r.expr });
   return out;
 }

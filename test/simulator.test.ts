@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server/listen.ts';
-import { simulatedTokens, simulatedVector, startSimulator, toBase64 } from '../src/simulator/simulator.ts';
+import { startSimulator } from '../src/server/simulator-server.ts';
+import { simulatedTokens, simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0) / (norm(a) * norm(b));
@@ -41,7 +42,11 @@ describe('the simulator server', () => {
   afterAll(() => sim.close());
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${sim.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${sim.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('answers like an OpenAI-compatible server and says it is a simulator', async () => {
     const res = await post({ model: 'sim', input: ['a b', 'c'], encoding_format: 'base64' });
@@ -81,10 +86,24 @@ describe('the simulator server', () => {
   });
 
   it('fails at the configured rate', async () => {
-    const flaky = await startSimulator({ model: 'sim', dimensions: 4, seed: 1, latencyMs: 0, latencyPerTokenMs: 0, failRate: 0.5, random: (() => { let i = 0; return () => (i++ % 2 === 0 ? 0.1 : 0.9); })() });
+    const flaky = await startSimulator({
+      model: 'sim',
+      dimensions: 4,
+      seed: 1,
+      latencyMs: 0,
+      latencyPerTokenMs: 0,
+      failRate: 0.5,
+      random: (() => {
+        let i = 0;
+        return () => (i++ % 2 === 0 ? 0.1 : 0.9);
+      })(),
+    });
     try {
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${flaky.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'sim', input: 'x' }) })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          (await fetch(`${flaky.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'sim', input: 'x' }) })).status,
+        );
       expect(statuses).toEqual([500, 200, 500, 200]);
     } finally {
       await flaky.close();

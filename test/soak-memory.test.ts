@@ -1,7 +1,7 @@
 // The soak's leak arithmetic (bench/soak-memory.ts): the memory split read from a real-format
 // exposition, the floors of a GC sawtooth, and fits that tell a leak from a bounded step.
 import { expect, it } from 'vitest';
-import { fit, floors, memorySample } from '../bench/soak-memory.ts';
+import { floors, linearFit, memorySample } from '../bench/soak-memory.ts';
 
 const MiB = 1024 * 1024;
 const exposition = (rss: number, spaces: Record<string, [size: number, physical: number, used: number]>) =>
@@ -29,19 +29,34 @@ it('takes the floor of a sawtooth, so allocation between GCs does not look like 
   const f = floors(flat, 120);
   expect(f).toHaveLength(5);
   expect(f.every(([, v]) => v === 20)).toBe(true);
-  expect(fit(f.map(([s, v]) => [s / 60, v]), 10).slopePerMin).toBe(0);
+  expect(
+    linearFit(
+      f.map(([s, v]) => [s / 60, v]),
+      10,
+    ).slopePerMin,
+  ).toBe(0);
   // The same sawtooth on a floor rising 2 MiB/min: the floors' slope shows it.
   const leaking = flat.map(([s, v]) => [s, v + (2 * s) / 60] as [number, number]);
-  const slope = fit(floors(leaking, 120).map(([s, v]) => [s / 60, v]), 10).slopePerMin;
+  const slope = linearFit(
+    floors(leaking, 120).map(([s, v]) => [s / 60, v]),
+    10,
+  ).slopePerMin;
   expect(slope).toBeGreaterThan(1.9);
   expect(slope).toBeLessThan(2.1);
 });
 
 it('fits a slope per minute; no points give NaN, which fails any threshold', () => {
-  const r = fit([[0, 100], [1, 101], [2, 102]], 2);
+  const r = linearFit(
+    [
+      [0, 100],
+      [1, 101],
+      [2, 102],
+    ],
+    2,
+  );
   expect(r.slopePerMin).toBeCloseTo(1, 10);
   expect(r.growth).toBeCloseTo(2, 10);
   expect([r.atWarmupEnd, r.atEnd, r.min, r.max]).toEqual([100, 102, 100, 102]);
-  const none = fit([], 0);
+  const none = linearFit([], 0);
   expect(none.slopePerMin <= 1).toBe(false);
 });

@@ -40,7 +40,12 @@ describe('a port that is taken', () => {
   });
 
   it('the metrics port: one line naming the address and the setting, exit 1', async () => {
-    const r = await runToExit([], { RELAY_HOST: '127.0.0.1', RELAY_PORT: String(await freePort()), OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(busy.port) });
+    const r = await runToExit([], {
+      RELAY_HOST: '127.0.0.1',
+      RELAY_PORT: String(await freePort()),
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(busy.port),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
       `embedding-relay: Cannot listen on 127.0.0.1:${busy.port} (OTEL_EXPORTER_PROMETHEUS_HOST/--metrics-host, OTEL_EXPORTER_PROMETHEUS_PORT/--metrics-port): the address is already in use (another process listens there; stop it or choose another port).`,
@@ -73,8 +78,14 @@ describe('the banner', () => {
   it('on all interfaces without inbound auth, it says both', async () => {
     const p = await startRelayProcess({ RELAY_HOST: '0.0.0.0', OTEL_TRACES_EXPORTER: 'none' });
     try {
-      expect(p.out.stderr).toMatch(new RegExp(`^embedding-relay ${VERSION.replaceAll('.', '\\.')} listening on 0\\.0\\.0\\.0:\\d+ \\(all interfaces; from this machine: http://127\\.0\\.0\\.1:\\d+\\)`));
-      expect(p.out.stderr).toContain('Inbound auth: none. Anyone who reaches this port can call the upstream; set RELAY_API_KEYS to require a key.');
+      expect(p.out.stderr).toMatch(
+        new RegExp(
+          `^embedding-relay ${VERSION.replaceAll('.', '\\.')} listening on 0\\.0\\.0\\.0:\\d+ \\(all interfaces; from this machine: http://127\\.0\\.0\\.1:\\d+\\)`,
+        ),
+      );
+      expect(p.out.stderr).toContain(
+        'Inbound auth: none. Anyone who reaches this port can call the upstream; set RELAY_API_KEYS to require a key.',
+      );
     } finally {
       expect(await p.stop()).toBe(0);
     }
@@ -116,7 +127,11 @@ describe('the banner', () => {
 
 describe('--version', () => {
   it('prints the package version and exits 0, from the entry point and from the installed bin', () => {
-    for (const args of [[...entry, '--version'], [...entry, '-v'], ['bin/embedding-relay.js', '--version']]) {
+    for (const args of [
+      [...entry, '--version'],
+      [...entry, '-v'],
+      ['bin/embedding-relay.js', '--version'],
+    ]) {
       const run = spawnSync(node, args, { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout.trim()).toBe(VERSION);
@@ -132,7 +147,13 @@ describe('--version', () => {
 
 describe('the banner’s facts', () => {
   const config = { ...DEFAULTS, apiKeys: undefined };
-  const relayFacts = { url: 'http://127.0.0.1:8080', upstreamUrl: 'http://vllm:8000/v1', bound: { host: '0.0.0.0', port: 8080 }, simulator: undefined, gpu: undefined };
+  const relayFacts = {
+    url: 'http://127.0.0.1:8080',
+    upstreamUrl: 'http://vllm:8000/v1',
+    bound: { host: '0.0.0.0', port: 8080 },
+    simulator: undefined,
+    gpu: undefined,
+  };
 
   it('a long model list is cut, the example prefers an embedding model, and odd names stay valid JSON and shell', () => {
     const models = ['gpt-4o', ...Array.from({ length: 98 }, (_, i) => `chat-${i}`), "text-embedding-3-small's"];
@@ -149,7 +170,14 @@ describe('the start-up look at the upstream', () => {
   /** checkUpstream (300 ms) against a server that answers with `handler`. */
   async function checkAgainst(handler: Parameters<typeof createServer>[1]) {
     const server = await listen(createServer(handler), '127.0.0.1', 0);
-    const upstream = new Upstream({ url: `${server.url}/v1`, apiKey: undefined, connections: 1, connectTimeoutMs: 1_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
+    const upstream = new Upstream({
+      url: `${server.url}/v1`,
+      apiKey: undefined,
+      connections: 1,
+      connectTimeoutMs: 1_000,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 10_000,
+    });
     try {
       return await checkUpstream(upstream, 300);
     } finally {
@@ -164,6 +192,10 @@ describe('the start-up look at the upstream', () => {
   });
 
   it('an upstream that answers and then stalls its body is reachable', async () => {
-    expect(await checkAgainst((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"data":['))).toEqual({ reachable: true, status: 200, models: [] });
+    expect(await checkAgainst((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"data":['))).toEqual({
+      reachable: true,
+      status: 200,
+      models: [],
+    });
   });
 });

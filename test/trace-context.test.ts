@@ -18,7 +18,14 @@ beforeAll(async () => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [1, 0] }], model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            data: [{ object: 'embedding', index: 0, embedding: [1, 0] }],
+            model: 'm',
+            usage: { prompt_tokens: 1, total_tokens: 1 },
+          }),
+        );
       });
     }),
     '127.0.0.1',
@@ -30,9 +37,17 @@ afterAll(async () => {
 });
 
 async function traceparentSent(env: Record<string, string>): Promise<string | undefined> {
-  const p = await startRelayProcess({ RELAY_UPSTREAM_URL: `${upstream.url}/v1`, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', ...env });
+  const p = await startRelayProcess({
+    RELAY_UPSTREAM_URL: `${upstream.url}/v1`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+    ...env,
+  });
   try {
-    const res = await fetch(`${p.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', traceparent: CLIENT }, body: JSON.stringify({ model: 'm', input: 'x' }) });
+    const res = await fetch(`${p.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: CLIENT },
+      body: JSON.stringify({ model: 'm', input: 'x' }),
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     return seen.at(-1);
@@ -48,7 +63,10 @@ describe('the trace context the model server receives', () => {
     expect(sent).not.toBe(CLIENT);
   });
 
-  it.each<Record<string, string>>([{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }])('tracing off (%o): the client’s, unchanged', async (env) => {
-    expect(await traceparentSent(env)).toBe(CLIENT);
-  });
+  it.each<Record<string, string>>([{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }])(
+    'tracing off (%o): the client’s, unchanged',
+    async (env) => {
+      expect(await traceparentSent(env)).toBe(CLIENT);
+    },
+  );
 });

@@ -6,15 +6,16 @@ import { decodeElements, requestedEncoding, type VectorEncoding } from '../src/i
 // of float32, fp8 as bit patterns from the OCP fp8 spec.
 const f32 = (values: number[], big: boolean) => {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => (big ? b.writeFloatBE(v, i * 4) : b.writeFloatLE(v, i * 4)));
+  for (const [i, v] of values.entries()) big ? b.writeFloatBE(v, i * 4) : b.writeFloatLE(v, i * 4);
   return b;
 };
 const u16 = (words: number[], big: boolean) => {
   const b = Buffer.alloc(words.length * 2);
-  words.forEach((w, i) => (big ? b.writeUInt16BE(w, i * 2) : b.writeUInt16LE(w, i * 2)));
+  for (const [i, w] of words.entries()) big ? b.writeUInt16BE(w, i * 2) : b.writeUInt16LE(w, i * 2);
   return b;
 };
-const decode = (bytes: Uint8Array, dtype: VectorEncoding['dtype'], bigEndian = false) => Array.from(decodeElements(bytes, { dtype, bigEndian }));
+const decode = (bytes: Uint8Array, dtype: VectorEncoding['dtype'], bigEndian = false) =>
+  Array.from(decodeElements(bytes, { dtype, bigEndian }));
 
 describe('decodeElements', () => {
   it('float32, both byte orders', () => {

@@ -70,7 +70,9 @@ export class BytesInspector {
     const slices = meta ? this.#slicesFromMetadata(meta.data) : this.#equalSlices();
     const body = this.#opts.health ? Buffer.concat(this.#chunks, this.#bytes) : undefined;
     const vectors: VectorSummary[] = slices.map((s) =>
-      body ? { ...decodedSummary(decodeElements(body.subarray(s.start, s.end), s.encoding), `x${s.dimension}`), dimension: s.dimension } : { dimension: s.dimension, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined },
+      body
+        ? { ...decodedSummary(decodeElements(body.subarray(s.start, s.end), s.encoding), `x${s.dimension}`), dimension: s.dimension }
+        : { dimension: s.dimension, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined },
     );
     const vectorsByDimension = new Map<number, number>();
     for (const v of vectors) vectorsByDimension.set(v.dimension, (vectorsByDimension.get(v.dimension) ?? 0) + 1);
@@ -88,7 +90,8 @@ export class BytesInspector {
   #slicesFromMetadata(items: z.infer<typeof metadataSchema>['data']): Slice[] {
     return items.map((item) => {
       const encoding = requestedEncoding(item.embed_dtype, item.endianness);
-      if (encoding === undefined) throw new TypeError(`Unknown embed_dtype/endianness in the metadata header: ${item.embed_dtype}/${item.endianness}.`);
+      if (encoding === undefined)
+        throw new TypeError(`Unknown embed_dtype/endianness in the metadata header: ${item.embed_dtype}/${item.endianness}.`);
       const dimension = item.shape.reduce((a, b) => a * b, 1);
       if (item.end > this.#bytes || item.end - item.start !== dimension * BYTES_PER_ELEMENT[encoding.dtype]) {
         throw new RangeError(`A vector's byte range ${item.start}..${item.end} does not fit its shape or the ${this.#bytes}-byte body.`);
@@ -103,7 +106,8 @@ export class BytesInspector {
     if (encoding === undefined) throw new TypeError('A bytes_only response in a layout this relay does not know.');
     const each = this.#bytes / inputCount;
     const size = BYTES_PER_ELEMENT[encoding.dtype];
-    if (!Number.isInteger(each) || each % size !== 0) throw new RangeError(`A ${this.#bytes}-byte body does not split into ${inputCount} vectors.`);
+    if (!Number.isInteger(each) || each % size !== 0)
+      throw new RangeError(`A ${this.#bytes}-byte body does not split into ${inputCount} vectors.`);
     return Array.from({ length: inputCount }, (_, i) => ({ encoding, start: i * each, end: (i + 1) * each, dimension: each / size }));
   }
 }

@@ -3,7 +3,14 @@
 // dimensions, which it may teach.
 import type { ResponseFacts } from './types.ts';
 import { ROUNDING_ERROR, type VectorEncoding } from './vector-encoding.ts';
-import { addAnomaly, type AnomalyKind, type DimensionExpectations, duplicateSummaries, type NormBand, summaryAnomalies } from './vector-health.ts';
+import {
+  addAnomaly,
+  type AnomalyKind,
+  type DimensionExpectations,
+  duplicateSummaries,
+  type NormBand,
+  summaryAnomalies,
+} from './vector-health.ts';
 
 /** What the quality checks need to know about the request. */
 export interface QualityRequest {
@@ -31,7 +38,13 @@ export function normBandFor(req: QualityRequest, band: NormBand): NormBand {
 }
 
 /** Checks one response; a healthy response of a model without an expected dimension teaches it. */
-export function assessQuality(req: QualityRequest, res: ResponseFacts, health: boolean, dimensions: DimensionExpectations, band: NormBand): QualityVerdict {
+export function assessQuality(
+  req: QualityRequest,
+  res: ResponseFacts,
+  health: boolean,
+  dimensions: DimensionExpectations,
+  band: NormBand,
+): QualityVerdict {
   const anomalies = new Map<AnomalyKind, number>();
   const expected = dimensions.expected(req.model, req.dimensions);
   if (expected !== undefined) {

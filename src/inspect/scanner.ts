@@ -189,6 +189,7 @@ export function decodedSummary(floats: Float32Array, tag: string): VectorSummary
   let h2 = 0x13198a2e;
   for (let k = 0; k < floats.length; k++) {
     const v = floats[k]!;
+    // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot loop (no call)
     if (v !== v) nan = true;
     else if (v === Infinity || v === -Infinity) inf = true;
     else sumSq += v * v;
@@ -367,7 +368,11 @@ export class ResponseScanner {
       switch (state) {
         case VALUE:
         case FIRST_VALUE: {
-          if (this.#depth > 0 && this.#stack[this.#depth - 1] === EMB && ((c >= 48 && c <= 57) || (c === 45 && (i + 1 === end || (buf[i + 1]! >= 48 && buf[i + 1]! <= 57))))) {
+          if (
+            this.#depth > 0 &&
+            this.#stack[this.#depth - 1] === EMB &&
+            ((c >= 48 && c <= 57) || (c === 45 && (i + 1 === end || (buf[i + 1]! >= 48 && buf[i + 1]! <= 57))))
+          ) {
             i = this.#count ? this.#countFloats(buf, i, end) : this.#floats(buf, i, end);
           } else {
             i = this.#value(buf, i, end, c);
@@ -444,14 +449,28 @@ export class ResponseScanner {
     }
     if (c === 123 || c === 91) {
       if (slot === ELEM) this.#nestedElement(i);
-      this.#open(c === 123 ? (slot === TOP ? ROOT : slot === USAGE_VALUE ? USAGE : slot === ITEM_VALUE ? ITEM : OBJ) : slot === DATA_VALUE ? DATA : slot === EMB_VALUE ? EMB : ARR);
+      this.#open(
+        c === 123
+          ? slot === TOP
+            ? ROOT
+            : slot === USAGE_VALUE
+              ? USAGE
+              : slot === ITEM_VALUE
+                ? ITEM
+                : OBJ
+          : slot === DATA_VALUE
+            ? DATA
+            : slot === EMB_VALUE
+              ? EMB
+              : ARR,
+      );
       return i + 1;
     }
     if (c === 93 && this.#state === FIRST_VALUE) {
       this.#close(buf, i);
       return i + 1;
     }
-    if ((c >= 48 && c <= 57) || (c === 45 && buf[i + 1] !== 73 /* I */)) {
+    if ((c >= 48 && c <= 57) || (c === 45 && buf[i + 1] !== 73) /* I */) {
       const j = this.#number(buf, i, end);
       if (j < 0) return this.#stashToken(buf, i, end);
       if (slot === PROMPT) {
@@ -664,7 +683,7 @@ export class ResponseScanner {
       this.#fpLo = 0;
       this.#fpHi = v > 0 ? INF_HI : NEG_INF_HI;
     } else {
-      this.#fpLo = fpLo(nb < 3 ? nb : 3, b1, blk, t);
+      this.#fpLo = fpLo(Math.min(nb, 3), b1, blk, t);
       this.#fpHi = fpHi(+neg, int, b2, b3, e);
     }
     return i;
@@ -700,6 +719,7 @@ export class ResponseScanner {
       let hi = 0;
       let j = -1;
       if (i + 64 <= end) {
+        // biome-ignore lint/suspicious/noConfusingLabels: a labelled block: `break fast` leaves the fast path for the exact one
         fast: {
           let p = i + sign + 1;
           c = buf[p]!;
@@ -818,6 +838,7 @@ export class ResponseScanner {
       state = AFTER;
       c = buf[i]!;
       if (c !== 44) {
+        // biome-ignore lint/suspicious/noAssignInExpressions: the byte loop reads and tests each byte once
         while (i < end && ((c = buf[i]!) === 32 || c === 10 || c === 13 || c === 9)) i++;
         if (i === end || c !== 44) break; // ']' or an error: the generic loop decides
       }
@@ -826,6 +847,7 @@ export class ResponseScanner {
       if (i === end || count) break; // counting: back to #countFloats after each element
       c = buf[i]!;
       if (c === 32 || c === 10 || c === 13 || c === 9) {
+        // biome-ignore lint/suspicious/noAssignInExpressions: the byte loop reads and tests each byte once
         while (i < end && ((c = buf[i]!) === 32 || c === 10 || c === 13 || c === 9)) i++;
         if (i === end) break;
       }
@@ -865,7 +887,7 @@ export class ResponseScanner {
       if (quote < 0 || quote > end) quote = end;
       this.#nextQuote = quote;
     }
-    let stop = quote < close ? quote : close;
+    let stop = Math.min(quote, close);
     const off = buf.byteOffset;
     let n = 0;
     let p = i;
@@ -956,6 +978,7 @@ export class ResponseScanner {
           i += 4;
         }
         let c = 0;
+        // biome-ignore lint/suspicious/noAssignInExpressions: the byte loop reads and tests each byte once
         while (i < q && (c = buf[i]!) !== 92 && c >= 32) i++;
         if (i === q) {
           if (q === end) break;

@@ -18,7 +18,13 @@ export const BYTES_PER_ELEMENT: Readonly<Record<EmbedDType, number>> = { float32
 /** Worst-case relative rounding error of one component (half an ulp: 2^-(mantissa bits + 1)).
  *  A unit vector stored this way can have a norm off by as much; the norm check widens its band
  *  by it, so fp8 vectors are not flagged for their format's rounding. */
-export const ROUNDING_ERROR: Readonly<Record<EmbedDType, number>> = { float32: 2 ** -24, float16: 2 ** -11, bfloat16: 2 ** -8, fp8_e4m3: 2 ** -4, fp8_e5m2: 2 ** -3 };
+export const ROUNDING_ERROR: Readonly<Record<EmbedDType, number>> = {
+  float32: 2 ** -24,
+  float16: 2 ** -11,
+  bfloat16: 2 ** -8,
+  fp8_e4m3: 2 ** -4,
+  fp8_e5m2: 2 ** -3,
+};
 
 /** What OpenAI and every server without `embed_dtype` send. */
 export const FLOAT32_LE: VectorEncoding = Object.freeze({ dtype: 'float32', bigEndian: false });

@@ -51,7 +51,10 @@ export function countDuplicates(keys: readonly (string | undefined)[], inputs: r
 
 /** duplicateVectors on scanner summaries (their keys; none when health was off). */
 export function duplicateSummaries(vectors: readonly VectorSummary[], inputs: readonly string[] | undefined): number {
-  return countDuplicates(vectors.map((v) => v.key), inputs);
+  return countDuplicates(
+    vectors.map((v) => v.key),
+    inputs,
+  );
 }
 
 /**

@@ -93,7 +93,10 @@ export class Canary {
     meter.createObservableGauge(mar.name, { unit: mar.unit, description: mar.description }).addCallback((r) => {
       if (this.#last !== undefined) r.observe(this.#last.margin, attrs());
     });
-    this.#probes = meter.createCounter(sc.METRIC_CANARY_PROBES.name, { unit: sc.METRIC_CANARY_PROBES.unit, description: sc.METRIC_CANARY_PROBES.description });
+    this.#probes = meter.createCounter(sc.METRIC_CANARY_PROBES.name, {
+      unit: sc.METRIC_CANARY_PROBES.unit,
+      description: sc.METRIC_CANARY_PROBES.description,
+    });
   }
 
   start(): void {
@@ -116,42 +119,67 @@ export class Canary {
   /** One probe; resolves with the result or rejects (already logged and counted). */
   probe(): Promise<ProbeResult> {
     const { model, upstream, logger } = this.#opts;
-    return this.#tracer.startActiveSpan('embeddings canary', { kind: SpanKind.INTERNAL, attributes: { [sc.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings', [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, [sc.ATTR_EMBEDDING_CANARY]: true } }, async (span) => {
-      try {
-        const body = Buffer.from(JSON.stringify({ model, input: CANARY_INPUTS, encoding_format: 'float' }));
-        const res = await upstream.request('POST', '/embeddings', { 'content-type': 'application/json', [CANARY_HEADER]: '1' }, body, AbortSignal.timeout(this.#opts.timeoutMs));
-        const text = Buffer.from(await res.body.arrayBuffer());
-        if (res.statusCode !== 200) throw new Error(`upstream answered HTTP ${res.statusCode}`);
-        const vectors = vectorsOf(text);
-        if (vectors.length !== CANARY_TEXTS.length) throw new Error(`expected ${CANARY_TEXTS.length} vectors, got ${vectors.length}`);
-        const byId = (id: string) => vectors[CANARY_TEXTS.findIndex((t) => t.id === id)]!;
-        const margin = cosine(byId('en'), byId('en_paraphrase')) - cosine(byId('en'), byId('unrelated'));
+    return this.#tracer.startActiveSpan(
+      'embeddings canary',
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          [sc.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings',
+          [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
+          [sc.ATTR_EMBEDDING_CANARY]: true,
+        },
+      },
+      async (span) => {
+        try {
+          const body = Buffer.from(JSON.stringify({ model, input: CANARY_INPUTS, encoding_format: 'float' }));
+          const res = await upstream.request(
+            'POST',
+            '/embeddings',
+            { 'content-type': 'application/json', [CANARY_HEADER]: '1' },
+            body,
+            AbortSignal.timeout(this.#opts.timeoutMs),
+          );
+          const text = Buffer.from(await res.body.arrayBuffer());
+          if (res.statusCode !== 200) throw new Error(`upstream answered HTTP ${res.statusCode}`);
+          const vectors = vectorsOf(text);
+          if (vectors.length !== CANARY_TEXTS.length) throw new Error(`expected ${CANARY_TEXTS.length} vectors, got ${vectors.length}`);
+          const byId = (id: string) => vectors[CANARY_TEXTS.findIndex((t) => t.id === id)]!;
+          const margin = cosine(byId('en'), byId('en_paraphrase')) - cosine(byId('en'), byId('unrelated'));
 
-        let baseline = await this.#readBaseline();
-        let baselineCreated = false;
-        if (baseline === undefined) {
-          baseline = { model, created: new Date().toISOString(), texts: CANARY_INPUTS, vectors };
-          await writeFile(this.#opts.baselineFile, JSON.stringify(baseline));
-          baselineCreated = true;
-          logger.info({ event: 'canary_baseline', model, file: this.#opts.baselineFile }, 'canary baseline saved');
+          let baseline = await this.#readBaseline();
+          let baselineCreated = false;
+          if (baseline === undefined) {
+            baseline = { model, created: new Date().toISOString(), texts: CANARY_INPUTS, vectors };
+            await writeFile(this.#opts.baselineFile, JSON.stringify(baseline));
+            baselineCreated = true;
+            logger.info({ event: 'canary_baseline', model, file: this.#opts.baselineFile }, 'canary baseline saved');
+          }
+          const similarity = Math.min(...vectors.map((v, i) => cosine(v, baseline!.vectors[i]!)));
+          this.#last = { similarity, margin };
+          span.setAttributes({ [sc.ATTR_EMBEDDING_CANARY_SIMILARITY]: similarity, [sc.ATTR_EMBEDDING_CANARY_MARGIN]: margin });
+          this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'ok' });
+          const { traceId, spanId } = span.spanContext();
+          const level = similarity < CANARY_WARN_SIMILARITY || margin <= 0 ? 'warn' : 'info';
+          logger[level]({
+            event: 'canary_probe',
+            model,
+            similarity,
+            margin,
+            baseline_created: baselineCreated,
+            trace_id: traceId,
+            span_id: spanId,
+          });
+          return { similarity, margin, baselineCreated };
+        } catch (err) {
+          this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'error' });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          logger.warn({ event: 'canary_probe', model, error_message: (err as Error).message });
+          throw err;
+        } finally {
+          span.end();
         }
-        const similarity = Math.min(...vectors.map((v, i) => cosine(v, baseline!.vectors[i]!)));
-        this.#last = { similarity, margin };
-        span.setAttributes({ [sc.ATTR_EMBEDDING_CANARY_SIMILARITY]: similarity, [sc.ATTR_EMBEDDING_CANARY_MARGIN]: margin });
-        this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'ok' });
-        const { traceId, spanId } = span.spanContext();
-        const level = similarity < CANARY_WARN_SIMILARITY || margin <= 0 ? 'warn' : 'info';
-        logger[level]({ event: 'canary_probe', model, similarity, margin, baseline_created: baselineCreated, trace_id: traceId, span_id: spanId });
-        return { similarity, margin, baselineCreated };
-      } catch (err) {
-        this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'error' });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-        logger.warn({ event: 'canary_probe', model, error_message: (err as Error).message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+      },
+    );
   }
 
   /** The saved baseline if it matches this model and text set; a mismatch is logged and ignored. */
@@ -163,8 +191,15 @@ export class Canary {
       return undefined;
     }
     const b = JSON.parse(raw) as Baseline;
-    if (b.model !== this.#opts.model || JSON.stringify(b.texts) !== JSON.stringify(CANARY_INPUTS) || b.vectors?.length !== CANARY_INPUTS.length) {
-      this.#opts.logger.warn({ event: 'canary_baseline', model: this.#opts.model, file: this.#opts.baselineFile }, 'canary baseline is for another model or text set; saving a new one');
+    if (
+      b.model !== this.#opts.model ||
+      JSON.stringify(b.texts) !== JSON.stringify(CANARY_INPUTS) ||
+      b.vectors?.length !== CANARY_INPUTS.length
+    ) {
+      this.#opts.logger.warn(
+        { event: 'canary_baseline', model: this.#opts.model, file: this.#opts.baselineFile },
+        'canary baseline is for another model or text set; saving a new one',
+      );
       return undefined;
     }
     return b;

@@ -74,7 +74,8 @@ export class GpuMonitor {
         const attrs = gpuAttributes(r);
         if (r.memoryUsedBytes !== undefined) result.observe(usage, r.memoryUsedBytes, attrs);
         if (r.memoryTotalBytes !== undefined) result.observe(limit, r.memoryTotalBytes, attrs);
-        if (r.utilization !== undefined) result.observe(utilization, r.utilization, { ...attrs, [sc.ATTR_HW_GPU_TASK]: sc.HW_GPU_TASK_VALUE_GENERAL });
+        if (r.utilization !== undefined)
+          result.observe(utilization, r.utilization, { ...attrs, [sc.ATTR_HW_GPU_TASK]: sc.HW_GPU_TASK_VALUE_GENERAL });
         if (r.temperatureCelsius !== undefined) result.observe(temperature, r.temperatureCelsius, attrs);
         if (r.powerWatts !== undefined) result.observe(power, r.powerWatts, attrs);
       }
@@ -106,7 +107,10 @@ export class GpuMonitor {
       if (!this.#warned) {
         this.#warned = true;
         const reason = err instanceof Error ? err.message.split('\n', 1)[0] : String(err);
-        this.#opts.logger.warn({ command: this.#opts.command, reason }, 'GPU gauges: nvidia-smi query failed; GPU metrics are missing until it works (counted in embedding_relay_telemetry_errors_total{embedding_telemetry_stage="gpu"})');
+        this.#opts.logger.warn(
+          { command: this.#opts.command, reason },
+          'GPU gauges: nvidia-smi query failed; GPU metrics are missing until it works (counted in embedding_relay_telemetry_errors_total{embedding_telemetry_stage="gpu"})',
+        );
       }
     }
   }

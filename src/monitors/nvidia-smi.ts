@@ -96,7 +96,14 @@ export function queryNvidiaSmi(command: string, timeoutMs: number): Promise<stri
         if (!err) return resolve(stdout);
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
         const said = `${stdout}${stderr}`.trim().split('\n', 1)[0];
-        const why = e.code === 'ENOENT' ? 'command not found' : e.killed ? `no answer within ${timeoutMs} ms (killed)` : e.code !== undefined ? `exit code ${e.code}${said ? `: ${said}` : ''}` : e.message;
+        const why =
+          e.code === 'ENOENT'
+            ? 'command not found'
+            : e.killed
+              ? `no answer within ${timeoutMs} ms (killed)`
+              : e.code !== undefined
+                ? `exit code ${e.code}${said ? `: ${said}` : ''}`
+                : e.message;
         reject(new Error(`${command}: ${why}`, { cause: err }));
       },
     );
@@ -105,7 +112,13 @@ export function queryNvidiaSmi(command: string, timeoutMs: number): Promise<stri
 
 /** Whether `command` names an executable file (a path, or a name found on PATH). */
 export function commandExists(command: string, pathEnv = process.env['PATH'] ?? ''): boolean {
-  const candidates = isAbsolute(command) || command.includes('/') ? [command] : pathEnv.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates =
+    isAbsolute(command) || command.includes('/')
+      ? [command]
+      : pathEnv
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
   for (const file of candidates) {
     try {
       accessSync(file, constants.X_OK);

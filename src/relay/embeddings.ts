@@ -83,15 +83,30 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
    *  (BytesInspector); none when inspection is off or the vectors' layout is unknown. */
   function inspector(rec: RequestRecord, up: UpstreamResponse, health: boolean): Inspector | undefined {
     const req = rec.request;
-    if (up.statusCode < 200 || up.statusCode >= 300 || opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined) return undefined;
+    if (up.statusCode < 200 || up.statusCode >= 300 || opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined)
+      return undefined;
     const type = String(up.headers['content-type'] ?? '');
-    if (!type.startsWith('application/octet-stream')) return new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes, encoding: req.vectorEncoding });
+    if (!type.startsWith('application/octet-stream'))
+      return new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes, encoding: req.vectorEncoding });
     const metadata = up.headers['metadata'];
-    return new BytesInspector({ health, maxBytes: opts.inspectMaxBytes, metadata: typeof metadata === 'string' ? metadata : undefined, encoding: req.vectorEncoding, inputCount: req.inputCount });
+    return new BytesInspector({
+      health,
+      maxBytes: opts.inspectMaxBytes,
+      metadata: typeof metadata === 'string' ? metadata : undefined,
+      encoding: req.vectorEncoding,
+      inputCount: req.inputCount,
+    });
   }
 
   /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
-  async function relay(rec: RequestRecord, up: UpstreamResponse, res: ServerResponse, signal: AbortSignal, readers: Readers, sentAt: bigint): Promise<void> {
+  async function relay(
+    rec: RequestRecord,
+    up: UpstreamResponse,
+    res: ServerResponse,
+    signal: AbortSignal,
+    readers: Readers,
+    sentAt: bigint,
+  ): Promise<void> {
     rec.httpStatus = up.statusCode;
     // Which side broke first? An upstream body error while the client is still there means the
     // upstream broke (pipeline then destroys the client response, which also fires `signal`).
@@ -122,7 +137,10 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
     if (errorBody) {
       rec.errorType = String(up.statusCode);
       rec.upstreamMessage = errorBody.message(rec.request?.texts ?? []);
-      rec.errorMessage = rec.upstreamMessage === undefined ? `The upstream answered HTTP ${up.statusCode}.` : `The upstream answered HTTP ${up.statusCode}: ${rec.upstreamMessage}`;
+      rec.errorMessage =
+        rec.upstreamMessage === undefined
+          ? `The upstream answered HTTP ${up.statusCode}.`
+          : `The upstream answered HTTP ${up.statusCode}: ${rec.upstreamMessage}`;
       return;
     }
     if (!scanner || scanner.overflowed) return;
@@ -188,7 +206,8 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
     let span: Span | undefined;
     try {
       authorize(opts.auth, req);
-      if (req.method !== 'POST') throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
+      if (req.method !== 'POST')
+        throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
       const body = await readBody(req, opts.maxBodyBytes);
       parse(rec, body);
       span = projections.startServerSpan(rec, parent);
@@ -197,7 +216,10 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
         const up = await dispatch(req, body, abort.signal);
         // Whether this response's vectors get the health check is decided up front (sampling).
         const health = opts.random() < opts.vectorCheckRate;
-        const readers: Readers = { scanner: inspector(rec, up, health), errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined };
+        const readers: Readers = {
+          scanner: inspector(rec, up, health),
+          errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
+        };
         await relay(rec, up, res, abort.signal, readers, sentAt);
         outcome(rec, up, readers, health);
       });

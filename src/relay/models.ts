@@ -5,7 +5,10 @@ import { toRelayError, writeError } from '../errors.ts';
 import { authorize, type InboundAuth } from './auth.ts';
 import { forwardResponseHeaders, type Upstream } from './upstream.ts';
 
-export function modelsPassThrough(upstream: Upstream, auth: InboundAuth | undefined): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function modelsPassThrough(
+  upstream: Upstream,
+  auth: InboundAuth | undefined,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     try {
       authorize(auth, req);

@@ -35,7 +35,11 @@ const envelope = z.object({
   model: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
   input: z.unknown(),
   encoding_format: z.string({ error: 'must be a string' }).optional(),
-  dimensions: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).optional(),
+  dimensions: z
+    .number({ error: 'must be a positive integer' })
+    .int({ error: 'must be a positive integer' })
+    .positive({ error: 'must be a positive integer' })
+    .optional(),
   user: z.string({ error: 'must be a string' }).optional(),
 });
 
@@ -49,7 +53,11 @@ function tooLong(param: string, chars: number, max: number): RelayError {
   return new RelayError('input_too_long', `'${param}' has ${chars} characters; this relay accepts at most ${max} per input.`, { param });
 }
 
-function classifyInput(input: unknown, maxBatch: number, maxInputChars: number): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
+function classifyInput(
+  input: unknown,
+  maxBatch: number,
+  maxInputChars: number,
+): Pick<EmbeddingRequest, 'inputType' | 'inputCount' | 'inputChars' | 'inputTokenIds' | 'texts'> {
   // Empty strings are forwarded: vLLM embeds them, OpenAI and TEI refuse them; the upstream decides.
   if (typeof input === 'string') {
     if (input.length > maxInputChars) throw tooLong('input', input.length, maxInputChars);
@@ -65,7 +73,11 @@ function classifyInput(input: unknown, maxBatch: number, maxInputChars: number):
     return { inputType: 'tokens', inputCount: 1, inputChars: 0, inputTokenIds: input.length, texts: [] };
   }
   if (input.length > maxBatch) {
-    throw new RelayError('batch_too_large', `'input' has ${input.length} items; this relay accepts at most ${maxBatch} per request (RELAY_MAX_BATCH).`, { param: 'input' });
+    throw new RelayError(
+      'batch_too_large',
+      `'input' has ${input.length} items; this relay accepts at most ${maxBatch} per request (RELAY_MAX_BATCH).`,
+      { param: 'input' },
+    );
   }
   if (typeof first === 'string') {
     let chars = 0;

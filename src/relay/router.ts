@@ -66,7 +66,13 @@ export function createRelayHandler(opts: RelayOptions): Handler {
   /** A recorded request: embeddings calls, and unknown paths (404), are telemetry like any other. */
   function recorded(req: IncomingMessage, res: ServerResponse, path: string, route: string | undefined): void {
     metrics.requestStarted(req.method ?? 'GET');
-    const rec = newRecord({ method: req.method ?? 'GET', route, providerName: opts.providerName, serverAddress: upstream.address, serverPort: upstream.port });
+    const rec = newRecord({
+      method: req.method ?? 'GET',
+      route,
+      providerName: opts.providerName,
+      serverAddress: upstream.address,
+      serverPort: upstream.port,
+    });
     const work = route !== undefined ? embeddings(req, res, rec) : notFound(req, res, rec, path);
     work.catch(() => metrics.telemetryError('handler')).finally(() => metrics.requestEnded(rec.method));
   }
@@ -95,7 +101,9 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     const read = reads.get(path);
     if (read === undefined) return recorded(req, res, path, undefined);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`), { allow: 'GET, HEAD' });
+      return writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`), {
+        allow: 'GET, HEAD',
+      });
     }
     read(req, res);
   };

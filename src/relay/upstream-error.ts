@@ -35,12 +35,17 @@ function messageOf(json: unknown): string | undefined {
   const o = json as Record<string, unknown>;
   const error = o['error'];
   if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null && typeof (error as Record<string, unknown>)['message'] === 'string') return (error as Record<string, string>)['message'];
+  if (typeof error === 'object' && error !== null && typeof (error as Record<string, unknown>)['message'] === 'string')
+    return (error as Record<string, string>)['message'];
   if (typeof o['message'] === 'string') return o['message'];
   const detail = o['detail'];
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
-    const msgs = detail.map((d: unknown) => (typeof d === 'object' && d !== null && typeof (d as Record<string, unknown>)['msg'] === 'string' ? (d as Record<string, string>)['msg'] : undefined));
+    const msgs = detail.map((d: unknown) =>
+      typeof d === 'object' && d !== null && typeof (d as Record<string, unknown>)['msg'] === 'string'
+        ? (d as Record<string, string>)['msg']
+        : undefined,
+    );
     const known = msgs.filter((m): m is string => m !== undefined);
     if (known.length > 0) return known.join('; ');
   }

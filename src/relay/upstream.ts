@@ -52,7 +52,12 @@ const TRACE_CONTEXT = new Set(['traceparent', 'tracestate']);
  * copies it here. Either way a relay that does not trace is transparent (W3C Trace Context), and the
  * model server's spans join the client's trace.
  */
-export function forwardRequestHeaders(incoming: IncomingHttpHeaders, apiKey: string | undefined, dropClientCredentials = false, forwardTraceContext = false): Record<string, string | string[]> {
+export function forwardRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  apiKey: string | undefined,
+  dropClientCredentials = false,
+  forwardTraceContext = false,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || (DROP_REQUEST.has(name) && !(forwardTraceContext && TRACE_CONTEXT.has(name)))) continue;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Canary } from '../monitors/canary.ts';
 import { settingNames, type Config } from '../config.ts';
 import { activeTelemetry } from '../telemetry/sdk.ts';
-import { setHealthHandler } from './admin-routes.ts';
+import { setHealthHandler } from './admin-server.ts';
 import { clientErrorToRelayError, rawErrorResponse } from '../errors.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
@@ -14,7 +14,8 @@ import { RelayMetrics } from '../telemetry/metrics.ts';
 import { createRelayHandler } from '../relay/router.ts';
 import { OTHER_VALUE } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
-import { simulatorOptions, startSimulator } from '../simulator/simulator.ts';
+import { simulatorOptions } from '../simulator/simulator.ts';
+import { startSimulator } from './simulator-server.ts';
 import { Upstream } from '../relay/upstream.ts';
 import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
 
@@ -53,7 +54,12 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   let simulator: RunningServer | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
-    simulator = await startSimulator(simulatorOptions(config), config.simulatorHost, config.simulatorPort, settingNames('simulatorHost', 'simulatorPort'));
+    simulator = await startSimulator(
+      simulatorOptions(config),
+      config.simulatorHost,
+      config.simulatorPort,
+      settingNames('simulatorHost', 'simulatorPort'),
+    );
     upstreamUrl = `${simulator.url}/v1`;
   }
   const upstream = new Upstream({
@@ -103,7 +109,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     if (!(Number.isFinite(declared) && declared > config.maxBodyBytes)) res.writeContinue();
     handler(req, res);
   });
-  // The probes also answer on the metrics port (admin-routes.ts).
+  // The probes also answer on the admin port (admin-server.ts).
   setHealthHandler(handler);
   // Slow, oversized or malformed requests never reach the handler: answer them in the same
   // OpenAI-style JSON as every other error, then close.
@@ -116,11 +122,23 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   const running = await listen(server, config.host, config.port, settingNames('host', 'port'));
   const canary =
     config.canaryIntervalMs > 0
-      ? new Canary({ upstream, logger, model: config.canaryModel!, intervalMs: config.canaryIntervalMs, baselineFile: config.canaryBaselineFile, timeoutMs: config.headersTimeoutMs })
+      ? new Canary({
+          upstream,
+          logger,
+          model: config.canaryModel!,
+          intervalMs: config.canaryIntervalMs,
+          baselineFile: config.canaryBaselineFile,
+          timeoutMs: config.headersTimeoutMs,
+        })
       : undefined;
   canary?.start();
   const gpu = GpuMonitor.wanted(config.gpu, config.gpuCommand)
-    ? new GpuMonitor({ command: config.gpuCommand, intervalMs: config.gpuIntervalMs, logger, onError: (stage) => metrics.telemetryError(stage) })
+    ? new GpuMonitor({
+        command: config.gpuCommand,
+        intervalMs: config.gpuIntervalMs,
+        logger,
+        onError: (stage) => metrics.telemetryError(stage),
+      })
     : undefined;
   gpu?.start();
   return {

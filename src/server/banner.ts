@@ -35,7 +35,9 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
     lines.push(`  Inbound auth: ${config.apiKeys.length} key(s) from RELAY_API_KEYS (Authorization: Bearer <key>).`);
   }
   if (relay.simulator) {
-    lines.push(`  Upstream: ${relay.upstreamUrl}, the built-in SIMULATOR (deterministic fake vectors, not a model). Set RELAY_UPSTREAM_URL to relay to a real server.`);
+    lines.push(
+      `  Upstream: ${relay.upstreamUrl}, the built-in SIMULATOR (deterministic fake vectors, not a model). Set RELAY_UPSTREAM_URL to relay to a real server.`,
+    );
   } else if (upstream.reachable) {
     const shown = upstream.models.slice(0, 5).join(', ');
     const more = upstream.models.length > 5 ? ` and ${upstream.models.length - 5} more` : '';
@@ -51,10 +53,18 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
   );
   if (relay.gpu) lines.push(`  GPU gauges: polling ${config.gpuCommand} every ${config.gpuIntervalMs / 1000} s (hw_gpu_* metrics).`);
 
-  const model = relay.simulator ? config.simulatorModel : upstream.reachable ? (config.canaryModel ?? exampleModel(upstream.models)) : undefined;
+  const model = relay.simulator
+    ? config.simulatorModel
+    : upstream.reachable
+      ? (config.canaryModel ?? exampleModel(upstream.models))
+      : undefined;
   const shownModel = model ?? '<a model your server serves>';
   // `dimensions` only where it is known to work: the simulator truncates like Qwen3-Embedding (MRL).
-  const body = JSON.stringify(relay.simulator ? { model: shownModel, input: ['hello world', '你好，世界'], dimensions: 8 } : { model: shownModel, input: ['hello world'] });
+  const body = JSON.stringify(
+    relay.simulator
+      ? { model: shownModel, input: ['hello world', '你好，世界'], dimensions: 8 }
+      : { model: shownModel, input: ['hello world'] },
+  );
   const key = config.apiKeys !== undefined ? ` -H 'authorization: Bearer <key>'` : '';
   lines.push(
     '',
@@ -81,4 +91,3 @@ export function upstreamWarning(upstreamUrl: string, check: UpstreamCheck): stri
   if (check.reachable) return undefined;
   return `embedding-relay: warning: the upstream ${upstreamUrl} does not answer (${check.reason}); /v1/embeddings answers 502 upstream_unreachable (or 504 upstream_timeout) until it does, and GET /readyz says 503.`;
 }
-

@@ -1,11 +1,9 @@
 // One look at the upstream at start-up: is it reachable, and which models does it list? The
 // banner uses the answer for an example call that works, and warns once when nothing answers.
 import { PROBE_HEADER } from '../headers.ts';
-import type { Upstream } from '../relay/upstream.ts';
+import type { Upstream, UpstreamResponse } from '../relay/upstream.ts';
 
-export type UpstreamCheck =
-  | { reachable: true; status: number; models: string[] }
-  | { reachable: false; reason: string };
+export type UpstreamCheck = { reachable: true; status: number; models: string[] } | { reachable: false; reason: string };
 
 /** The model list is read up to this size (OpenAI's is about 100 entries, a few KB). */
 const MAX_LIST_BYTES = 1024 * 1024;
@@ -23,7 +21,7 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string | undefin
 
 export async function checkUpstream(upstream: Upstream, timeoutMs: number): Promise<UpstreamCheck> {
   const signal = AbortSignal.timeout(timeoutMs);
-  let res;
+  let res: UpstreamResponse;
   try {
     res = await upstream.request('GET', '/models', { [PROBE_HEADER]: 'startup' }, undefined, signal);
   } catch (err) {

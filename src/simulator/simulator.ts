@@ -5,12 +5,11 @@
 // request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
 import { FAULT_HEADER, SIMULATOR_HEADER } from '../headers.ts';
 import { sendJson } from '../send-json.ts';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../relay/body.ts';
 import { parseEmbeddingRequest } from '../relay/request.ts';
 import type { Config } from '../config.ts';
 import { RelayError, toRelayError, writeError } from '../errors.ts';
-import { listen, type RunningServer } from '../server/listen.ts';
 
 export interface SimulatorOptions {
   model: string;
@@ -58,7 +57,7 @@ function addTokenVector(out: Float64Array, token: string, seed: number, weight: 
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i]! += weight * ((((t ^ (t >>> 14)) >>> 0) / 4294967296) - 0.5);
+    out[i]! += weight * (((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5);
   }
 }
 
@@ -119,7 +118,9 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
     }
     const dims = request.dimensions ?? opts.dimensions;
     if (dims > opts.dimensions) {
-      throw new RelayError('invalid_request', `SIMULATOR: 'dimensions' must be at most ${opts.dimensions} for ${opts.model}.`, { param: 'dimensions' });
+      throw new RelayError('invalid_request', `SIMULATOR: 'dimensions' must be at most ${opts.dimensions} for ${opts.model}.`, {
+        param: 'dimensions',
+      });
     }
     const inputs = inputsOf(body);
     const tokenCounts = inputs.map((i) => (typeof i === 'string' ? simulatedTokens(i).length : i.length));
@@ -130,7 +131,14 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
     if (res.destroyed || fault === 'hang') return; // hang never answers; the client's timeout decides
     if (/^[45]\d\d$/.test(fault) || random() < opts.failRate) {
       const status = /^[45]\d\d$/.test(fault) ? Number(fault) : 500;
-      send(res, status, { error: { message: `SIMULATOR: injected fault (HTTP ${status}).`, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: 'simulated_fault' } });
+      send(res, status, {
+        error: {
+          message: `SIMULATOR: injected fault (HTTP ${status}).`,
+          type: status >= 500 ? 'server_error' : 'invalid_request_error',
+          param: null,
+          code: 'simulated_fault',
+        },
+      });
       return;
     }
     if (fault === 'garbage') {
@@ -176,8 +184,4 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
       writeError(res, new RelayError('not_found', `SIMULATOR: unknown route ${req.method} ${path}.`), { [SIMULATOR_HEADER]: 'true' });
     }
   };
-}
-
-export function startSimulator(opts: SimulatorOptions, host = '127.0.0.1', port = 0, setting?: string): Promise<RunningServer> {
-  return listen(createServer(createSimulatorHandler(opts)), host, port, setting);
 }

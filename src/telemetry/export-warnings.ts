@@ -18,7 +18,11 @@ export function exportFailureReason(err: unknown): string {
 }
 
 /** An OpenTelemetry global error handler (setGlobalErrorHandler) that writes rate-limited warnings. */
-export function exportFailureReporter(write: (line: string) => void, now: () => number = Date.now, intervalMs = EXPORT_WARNING_INTERVAL_MS): (err: unknown) => void {
+export function exportFailureReporter(
+  write: (line: string) => void,
+  now: () => number = Date.now,
+  intervalMs = EXPORT_WARNING_INTERVAL_MS,
+): (err: unknown) => void {
   let lastAt: number | undefined;
   let suppressed = 0;
   return (err) => {

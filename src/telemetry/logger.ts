@@ -66,5 +66,11 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   const loki = pino.transport({ target: LOKI_TRANSPORT, options: transportOptions }) as DestinationStream;
   observeLogDrops(() => readLogDrops(drops));
-  return pino(options, pino.multistream([{ stream: stdout, level: opts.level as pino.Level }, { stream: loki, level: opts.level as pino.Level }]));
+  return pino(
+    options,
+    pino.multistream([
+      { stream: stdout, level: opts.level as pino.Level },
+      { stream: loki, level: opts.level as pino.Level },
+    ]),
+  );
 }

@@ -3,34 +3,49 @@
 //
 // - Traces: NodeSDK configures the span exporter from the standard OTEL_* variables (OTLP/HTTP
 //   protobuf by default, batched with a bounded queue) unless a test passes span processors.
-// - Metrics: a Prometheus pull reader, served on our own HTTP server because exporter-prometheus
-//   0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and cannot report an ephemeral port.
+// - Metrics: a Prometheus pull reader whose handler the caller serves (server/admin-server.ts, the
+//   admin port), because exporter-prometheus 0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and
+//   cannot report an ephemeral port.
 //   Views give Prometheus-conventional names (unit suffix) from the table in semconv.ts.
 // - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
 // - Runtime metrics: instrumentation-runtime-node (V8 heap, GC, event loop) and process RSS.
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
-import { detectResources, envDetector, hostDetector, osDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+} from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sdkDisabled, settingNames } from '../config.ts';
+import { sdkDisabled } from '../config.ts';
 import { exportFailureReporter } from './export-warnings.ts';
-import { listen } from '../server/listen.ts';
 import { PROBE_HEADER } from '../headers.ts';
-import { ADMIN_PATHS, serveHealth } from '../server/admin-routes.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 
+/** Where /metrics is served: the admin port, as bound. */
+export interface MetricsEndpoint {
+  /** http://host:port */
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
 export interface TelemetryOptions {
   serviceName: string;
-  metricsHost: string;
-  metricsPort: number;
+  /** Serves the exporter's GET /metrics handler (server/admin-server.ts); called once. */
+  serveMetrics: (metrics: (req: IncomingMessage, res: ServerResponse) => void) => Promise<MetricsEndpoint>;
   /** Tests pass their own (e.g. SimpleSpanProcessor over InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
   env?: NodeJS.ProcessEnv;
@@ -81,7 +96,8 @@ const stderrDiagLogger: DiagLogger = {
 };
 
 /** OTEL_TRACES_EXPORTER's first entry is `none` (the SDK's own reading of the variable). */
-export const tracesExporterNone = (env: NodeJS.ProcessEnv): boolean => (env['OTEL_TRACES_EXPORTER'] ?? '').split(',')[0]?.trim().toLowerCase() === 'none';
+export const tracesExporterNone = (env: NodeJS.ProcessEnv): boolean =>
+  (env['OTEL_TRACES_EXPORTER'] ?? '').split(',')[0]?.trim().toLowerCase() === 'none';
 
 /** OTEL_LOG_LEVEL (case-insensitive) → DiagLogLevel; unset or unknown → WARN. */
 export function diagLevel(value: string | undefined): DiagLogLevel {
@@ -146,23 +162,10 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   sdk.start();
   observeProcessMemory();
 
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?', 1)[0]!;
-    if (path === '/metrics') {
-      prometheus.getMetricsRequestHandler(req, res);
-      return;
-    }
-    if (ADMIN_PATHS.has(path)) return serveHealth(req, res);
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics, probes at /healthz and /readyz\n');
-  });
-  const running = await listen(server, opts.metricsHost, opts.metricsPort, settingNames('metricsHost', 'metricsPort'));
-  // The metrics port must not keep a draining process alive: neither the listener nor a
-  // scraper's keep-alive connection (that one held exit up to keepAliveTimeout, 5 s, after SIGTERM).
-  server.unref();
-  server.on('connection', (socket) => socket.unref());
+  const running = await opts.serveMetrics((req, res) => prometheus.getMetricsRequestHandler(req, res));
 
   let done: Promise<void> | undefined;
-  return (active = {
+  active = {
     enabled: true,
     metricsUrl: `${running.url}/metrics`,
     metricsBound: { host: running.host, port: running.port },
@@ -180,5 +183,6 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
         await Promise.race([sdk.shutdown(), bound]);
         clearTimeout(timer);
       })()),
-  });
+  };
+  return active;
 }

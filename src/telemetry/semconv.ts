@@ -66,18 +66,12 @@ export const ATTR_EMBEDDING_ANOMALY_KIND = 'embedding.anomaly.kind';
 export const OTHER_VALUE = '_OTHER';
 
 /** Bucket boundaries from the GenAI metrics spec (seconds). */
-export const DURATION_BUCKETS_S = [
-  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-];
+export const DURATION_BUCKETS_S = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 /** Powers of 4 from the GenAI spec, extended so 64…32768 (Qwen3-Embedding's context) resolve. */
-export const TOKEN_BUCKETS = [
-  1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 262144, 1048576,
-];
+export const TOKEN_BUCKETS = [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 262144, 1048576];
 export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
 /** Relay-added time is expected in the sub-millisecond range. */
-export const OVERHEAD_BUCKETS_S = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-];
+export const OVERHEAD_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export interface MetricSpec {
   /** OTel instrument name. */
@@ -131,13 +125,15 @@ export const METRIC_TELEMETRY_ERRORS: MetricSpec = {
 export const METRIC_LOG_DROPPED: MetricSpec = {
   name: 'embedding.relay.log.dropped',
   unit: '{line}',
-  description: 'Log lines that never reached Loki, by error.type: buffer_full (queue bound hit during an outage), rejected (Loki answered 4xx), shutdown (still queued at exit). stdout has every line.',
+  description:
+    'Log lines that never reached Loki, by error.type: buffer_full (queue bound hit during an outage), rejected (Loki answered 4xx), shutdown (still queued at exit). stdout has every line.',
 };
 
 export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
   name: 'embedding.vector.anomalies',
   unit: '{vector}',
-  description: 'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector).',
+  description:
+    'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector).',
 };
 
 export const METRIC_CANARY_SIMILARITY: MetricSpec = {
@@ -210,8 +206,18 @@ const runtime = (name: string, unit: string, description: string, suffix: string
   prometheusName: `${name}${suffix}`,
 });
 export const RUNTIME_METRIC_SPECS: readonly MetricSpec[] = [
-  runtime('v8js.memory.heap.space.size', 'By', 'V8 heap memory committed for a heap space (what process.memoryUsage().heapTotal sums).', '_bytes'),
-  runtime('v8js.memory.heap.space.physical_size', 'By', "V8's estimate of the resident part of a heap space (it can under-count pages the young generation touched).", '_bytes'),
+  runtime(
+    'v8js.memory.heap.space.size',
+    'By',
+    'V8 heap memory committed for a heap space (what process.memoryUsage().heapTotal sums).',
+    '_bytes',
+  ),
+  runtime(
+    'v8js.memory.heap.space.physical_size',
+    'By',
+    "V8's estimate of the resident part of a heap space (it can under-count pages the young generation touched).",
+    '_bytes',
+  ),
   runtime('v8js.memory.heap.space.available_size', 'By', 'V8 heap memory still available in a heap space.', '_bytes'),
   runtime('v8js.memory.heap.used', 'By', 'V8 heap memory in use by objects in a heap space (live and not yet collected).', '_bytes'),
   runtime('v8js.gc.duration', 's', 'Garbage collection pauses, by v8js.gc.type (major, minor, incremental, weakcb).', '_seconds'),

@@ -41,7 +41,8 @@ export function endAttributes(rec: RequestRecord): Attributes {
     attrs[sc.ATTR_EMBEDDING_VECTOR_COUNT] = res.vectorCount;
   }
   if (rec.anomalies.size > 0) attrs[sc.ATTR_EMBEDDING_VECTOR_ANOMALY] = [...rec.anomalies.keys()].sort();
-  if (rec.expectedDimension !== undefined && rec.anomalies.has('dimension_mismatch')) attrs[sc.ATTR_EMBEDDING_DIMENSION_EXPECTED] = rec.expectedDimension;
+  if (rec.expectedDimension !== undefined && rec.anomalies.has('dimension_mismatch'))
+    attrs[sc.ATTR_EMBEDDING_DIMENSION_EXPECTED] = rec.expectedDimension;
   if (rec.inputTokens !== undefined) {
     attrs[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = rec.inputTokens;
     attrs[sc.ATTR_EMBEDDING_USAGE_ESTIMATED] = rec.tokensEstimated;

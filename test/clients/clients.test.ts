@@ -21,22 +21,37 @@ afterAll(async () => {
 });
 
 const drive = (...args: string[]): Record<string, unknown> =>
-  JSON.parse(execFileSync(python, [`${root}test/clients/drive.py`, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 300_000 })) as Record<string, unknown>;
+  JSON.parse(
+    execFileSync(python, [`${root}test/clients/drive.py`, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 300_000 }),
+  ) as Record<string, unknown>;
 
 describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
-  it.each(['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'])('%s gets the simulator’s vectors, and the relay logs the call', async (client) => {
-    const texts = [`hello from ${client}`, '你好，世界'];
-    const before = jsonLines(relay.out.stdout).length;
-    const out = drive('embed', client, `${relay.url}/v1`, MODEL, ...texts) as { vectors: number[][]; dims: number[] };
-    expect(out.dims).toEqual([2560, 2560]);
-    texts.forEach((t, i) => {
-      const want = Array.from(simulatedVector(t, 2560, 1).subarray(0, 8));
-      out.vectors[i]!.forEach((v, j) => expect(v).toBeCloseTo(want[j]!, 6));
-    });
-    const logged = () => jsonLines(relay.out.stdout).slice(before).filter((l) => l['event'] === 'embedding_request');
-    await until(() => logged().length > 0, 5_000, 'the relay’s log line');
-    expect(logged().at(-1)).toMatchObject({ model: MODEL, status: 'ok', http_status: 200, input_count: 2, output_dim: 2560, vector_count: 2 });
-  });
+  it.each(['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'])(
+    '%s gets the simulator’s vectors, and the relay logs the call',
+    async (client) => {
+      const texts = [`hello from ${client}`, '你好，世界'];
+      const before = jsonLines(relay.out.stdout).length;
+      const out = drive('embed', client, `${relay.url}/v1`, MODEL, ...texts) as { vectors: number[][]; dims: number[] };
+      expect(out.dims).toEqual([2560, 2560]);
+      texts.forEach((t, i) => {
+        const want = Array.from(simulatedVector(t, 2560, 1).subarray(0, 8));
+        for (const [j, v] of out.vectors[i]!.entries()) expect(v).toBeCloseTo(want[j]!, 6);
+      });
+      const logged = () =>
+        jsonLines(relay.out.stdout)
+          .slice(before)
+          .filter((l) => l['event'] === 'embedding_request');
+      await until(() => logged().length > 0, 5_000, 'the relay’s log line');
+      expect(logged().at(-1)).toMatchObject({
+        model: MODEL,
+        status: 'ok',
+        http_status: 200,
+        input_count: 2,
+        output_dim: 2560,
+        vector_count: 2,
+      });
+    },
+  );
 
   it.each([
     ['openai-sync', 5],

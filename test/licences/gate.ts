@@ -17,10 +17,16 @@ import { goVerdict, npmVerdict, type ScannedModule } from './policy.ts';
 const { values } = parseArgs({ options: { binary: { type: 'string', multiple: true, default: [] } } });
 const failures: string[] = [];
 const tally = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
-const show = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+const show = (counts: Map<string, number>) =>
+  [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 
 // npm
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { license?: string; version?: string }> };
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { license?: string; version?: string }>;
+};
 const npmCounts = new Map<string, number>();
 const npmPackages = Object.entries(lock.packages).filter(([key]) => key !== '');
 for (const [key, pkg] of npmPackages) {
@@ -33,8 +39,18 @@ console.log(`licences: npm, ${npmPackages.length} packages in package-lock.json:
 
 // Go
 const scanner = goModuleBinary('../licences/licence-scan', 'licence-scan', '.');
-const tools = JSON.parse(execFileSync('bash', [join(root, 'test/tools/provision.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, string>;
-const binaries = [otelcolBinary(), jaegerBinary(), victoriaLogsBinary(), tools['promtool']!, tools['amtool']!, scanner, ...(values.binary ?? [])];
+const tools = JSON.parse(
+  execFileSync('bash', [join(root, 'test/tools/provision.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+) as Record<string, string>;
+const binaries = [
+  otelcolBinary(),
+  jaegerBinary(),
+  victoriaLogsBinary(),
+  tools['promtool']!,
+  tools['amtool']!,
+  scanner,
+  ...(values.binary ?? []),
+];
 const scanned = execFileSync(scanner, binaries, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] })
   .split('\n')
   .filter(Boolean)

@@ -17,15 +17,25 @@ function demoBinary(licenceFile: string): string {
   writeFileSync(join(dir, 'dep', 'go.mod'), 'module example.com/dep\n\ngo 1.22\n');
   writeFileSync(join(dir, 'dep', 'dep.go'), 'package dep\n\nfunc Answer() int { return 42 }\n');
   copyFileSync(licenceFile, join(dir, 'dep', 'LICENSE'));
-  writeFileSync(join(dir, 'main', 'go.mod'), `module example.com/main\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ${join(dir, 'dep')}\n`);
+  writeFileSync(
+    join(dir, 'main', 'go.mod'),
+    `module example.com/main\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ${join(dir, 'dep')}\n`,
+  );
   writeFileSync(join(dir, 'main', 'main.go'), 'package main\n\nimport "example.com/dep"\n\nfunc main() { println(dep.Answer()) }\n');
-  execFileSync('go', ['build', '-o', join(dir, 'demo'), '.'], { cwd: join(dir, 'main'), env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }, stdio: 'pipe' });
+  execFileSync('go', ['build', '-o', join(dir, 'demo'), '.'], {
+    cwd: join(dir, 'main'),
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+    stdio: 'pipe',
+  });
   return join(dir, 'demo');
 }
 
 const scan = (bin: string): ScannedModule[] => {
   const scanner = goModuleBinary('../licences/licence-scan', 'licence-scan', '.');
-  return execFileSync(scanner, [bin], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScannedModule);
+  return execFileSync(scanner, [bin], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ScannedModule);
 };
 
 describe('licence-scan on built binaries', { timeout: 180_000 }, () => {

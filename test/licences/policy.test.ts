@@ -15,7 +15,15 @@ const mod = (ids: string[][], extra: Partial<ScannedModule> = {}): ScannedModule
 });
 
 describe('licence policy', () => {
-  it.each(['MIT', 'Apache-2.0', '(MIT AND Zlib)', 'MIT OR GPL-3.0-only', '(GPL-2.0-only OR MIT) AND BSD-3-Clause', 'Apache-2.0 WITH LLVM-exception', 'mit'.toUpperCase()])('npm %s is allowed', (expr) => {
+  it.each([
+    'MIT',
+    'Apache-2.0',
+    '(MIT AND Zlib)',
+    'MIT OR GPL-3.0-only',
+    '(GPL-2.0-only OR MIT) AND BSD-3-Clause',
+    'Apache-2.0 WITH LLVM-exception',
+    'mit'.toUpperCase(),
+  ])('npm %s is allowed', (expr) => {
     expect(npmVerdict(expr)).toEqual({ ok: true });
   });
 
@@ -51,13 +59,21 @@ describe('licence policy', () => {
   });
 
   it('a not-to-use module fails even when its files name an allowed licence', () => {
-    expect(goVerdict(mod([['Apache-2.0']], { module: 'github.com/grafana/loki/v3' }))).toEqual({ ok: false, reason: 'not-to-use (AGPL-3.0, package policy of these machines)' });
+    expect(goVerdict(mod([['Apache-2.0']], { module: 'github.com/grafana/loki/v3' }))).toEqual({
+      ok: false,
+      reason: 'not-to-use (AGPL-3.0, package policy of these machines)',
+    });
     expect(goVerdict(mod([['Apache-2.0']], { module: 'github.com/grafana/tempo/pkg/x' })).ok).toBe(false);
     expect(goVerdict(mod([['Apache-2.0']], { module: 'github.com/grafana/pyroscope-go' })).ok).toBe(true);
   });
 
   it('no go.mod or go.sum in the repository names a not-to-use module', () => {
-    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*go.mod', '*go.sum'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f !== '' && existsSync(`${root}${f}`));
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*go.mod', '*go.sum'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((f) => f !== '' && existsSync(`${root}${f}`));
     expect(files.length).toBeGreaterThanOrEqual(6); // jaeger-build, victorialogs-build, licence-scan
     for (const f of files) {
       const text = readFileSync(`${root}${f}`, 'utf8');
@@ -66,8 +82,17 @@ describe('licence policy', () => {
   });
 
   it('a documentation licence file (LICENSE.docs) does not decide for the code', () => {
-    const m: ScannedModule = { ...mod([]), files: [{ name: 'LICENSE', ids: ['Apache-2.0'], percent: 99 }, { name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 }] };
+    const m: ScannedModule = {
+      ...mod([]),
+      files: [
+        { name: 'LICENSE', ids: ['Apache-2.0'], percent: 99 },
+        { name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 },
+      ],
+    };
     expect(goVerdict(m)).toEqual({ ok: true });
-    expect(goVerdict({ ...m, files: [{ name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 }] })).toEqual({ ok: false, reason: 'no LICENSE file' });
+    expect(goVerdict({ ...m, files: [{ name: 'LICENSE.docs', ids: ['CC-BY-SA-4.0'], percent: 99 }] })).toEqual({
+      ok: false,
+      reason: 'no LICENSE file',
+    });
   });
 });

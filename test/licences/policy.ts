@@ -2,7 +2,23 @@
 // licences only; anything copyleft, source-available or unrecognised fails with the package's name.
 
 /** SPDX ids (and licensecheck's ids for the same licences) that are allowed. */
-export const ALLOWED = new Set(['Apache-2.0', 'MIT', 'MIT-0', 'BSD-2-Clause', 'BSD-2-Clause-Views', 'BSD-3-Clause', 'ISC', 'MPL-2.0', '0BSD', 'Zlib', 'CC0-1.0', 'Unlicense', 'BlueOak-1.0.0', 'Python-2.0', 'UPL-1.0']);
+export const ALLOWED = new Set([
+  'Apache-2.0',
+  'MIT',
+  'MIT-0',
+  'BSD-2-Clause',
+  'BSD-2-Clause-Views',
+  'BSD-3-Clause',
+  'ISC',
+  'MPL-2.0',
+  '0BSD',
+  'Zlib',
+  'CC0-1.0',
+  'Unlicense',
+  'BlueOak-1.0.0',
+  'Python-2.0',
+  'UPL-1.0',
+]);
 
 /** Named so a failure says why: network copyleft, copyleft, source-available. */
 const DENIED = /^(AGPL|GPL|LGPL|SSPL|BUSL|Elastic|Commons-Clause|CC-BY-NC)/i;

@@ -12,7 +12,9 @@ export function rewriteHostsAndPorts(text: string, replacements: Record<string, 
   let out = text;
   for (const [from, to] of Object.entries(replacements)) {
     if (!HOST_PORT.test(from) || !HOST_PORT.test(to)) {
-      throw new Error(`rewrite ${JSON.stringify(from)} → ${JSON.stringify(to)}: only host[:port] or "key: value" host/port pairs may change`);
+      throw new Error(
+        `rewrite ${JSON.stringify(from)} → ${JSON.stringify(to)}: only host[:port] or "key: value" host/port pairs may change`,
+      );
     }
     if (!out.includes(from)) throw new Error(`${file}: expected to find ${JSON.stringify(from)} to rewrite`);
     out = out.split(from).join(to);

@@ -4,7 +4,9 @@
 // use docker compose for them. Ctrl-C stops everything.
 import { startStack } from './stack.ts';
 
-console.error('Starting Alertmanager, VictoriaLogs, Jaeger, the OpenTelemetry Collector, the relay and Prometheus (the first run builds binaries: ~5 min)…');
+console.error(
+  'Starting Alertmanager, VictoriaLogs, Jaeger, the OpenTelemetry Collector, the relay and Prometheus (the first run builds binaries: ~5 min)…',
+);
 const stack = await startStack({ RELAY_SIMULATOR_LATENCY_MS: '20', RELAY_SIMULATOR_LATENCY_PER_TOKEN_MS: '0.05' });
 const p = stack.port;
 const tags = encodeURIComponent('{"gen_ai.request.model":"Qwen/Qwen3-Embedding-4B"}');

@@ -14,14 +14,18 @@ export function otelcolBinary(): string {
 
 /** A Go program built from its module test/stack/<wrapper> (go.mod, go.sum, *.go; cached by their hash). */
 export function goModuleBinary(wrapper: string, name: string, pkg: string): string {
-  return execFileSync('bash', [join(here, 'build-go-module.sh'), join(here, wrapper), name, pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [join(here, 'build-go-module.sh'), join(here, wrapper), name, pkg], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 /** Jaeger v2 (Apache-2.0), the OTLP trace backend in Tempo's place (cold build ~2.5 min). */
 export const jaegerBinary = (): string => goModuleBinary('jaeger-build', 'jaeger', 'github.com/jaegertracing/jaeger/cmd/jaeger');
 
 /** VictoriaLogs (Apache-2.0), which takes Loki's push API, in Loki's place (cold build ~30 s). */
-export const victoriaLogsBinary = (): string => goModuleBinary('victorialogs-build', 'victoria-logs', 'github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs');
+export const victoriaLogsBinary = (): string =>
+  goModuleBinary('victorialogs-build', 'victoria-logs', 'github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs');
 
 /** A program from PATH (Debian packages); throws with the package to install when absent. */
 export function systemBinary(name: string, debianPackage: string): string {
@@ -43,7 +47,14 @@ export interface Service {
 }
 
 /** Starts `bin args`, then polls `readyUrl` until it answers 200 (or the process dies, or time runs out). */
-export async function startService(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Service> {
+export async function startService(
+  name: string,
+  bin: string,
+  args: string[],
+  readyUrl: string,
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<Service> {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const keep = (c: Buffer) => {

@@ -10,7 +10,14 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jsonLines, root, type RelayProcess } from '../relay-process.ts';
-import { datasources, grafanaLogQueries, grafanaTraceQueries, logQlFields, traceQlConditions, type TraceQlCondition } from '../shipped-queries.ts';
+import {
+  datasources,
+  grafanaLogQueries,
+  grafanaTraceQueries,
+  logQlFields,
+  traceQlConditions,
+  type TraceQlCondition,
+} from '../shipped-queries.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -42,27 +49,48 @@ const query = async (expr: string): Promise<PromResult> =>
   (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as PromResult;
 
 /** One embeddings call; returns the trace_id and span_id of the relay's log line for it. */
-async function embedAndFindIds(model: string, input: string | string[], extra: { dimensions?: number } = {}): Promise<{ traceId: string; spanId: string; line: Record<string, unknown> }> {
+async function embedAndFindIds(
+  model: string,
+  input: string | string[],
+  extra: { dimensions?: number } = {},
+): Promise<{ traceId: string; spanId: string; line: Record<string, unknown> }> {
   await client.embeddings.create({ model, input, ...extra });
-  const line = await eventually(`the relay's log line for ${model}`, async () => jsonLines(relay.out.stdout).find((l) => l['model'] === model), 5_000, 100);
+  const line = await eventually(
+    `the relay's log line for ${model}`,
+    async () => jsonLines(relay.out.stdout).find((l) => l['model'] === model),
+    5_000,
+    100,
+  );
   return { traceId: line['trace_id'] as string, spanId: line['span_id'] as string, line };
 }
 
 describe('OpenTelemetry Collector', () => {
   it('otelcol validate accepts otel-collector.yaml, and rejects a broken copy', () => {
-    expect(execFileSync(otelcol, ['validate', '--config', join(root, 'otel-collector.yaml')], { encoding: 'utf8', stdio: 'pipe' })).toBe('');
+    expect(execFileSync(otelcol, ['validate', '--config', join(root, 'otel-collector.yaml')], { encoding: 'utf8', stdio: 'pipe' })).toBe(
+      '',
+    );
     const broken = join(tempDir('broken'), 'c.yaml');
-    writeFileSync(broken, readFileSync(join(root, 'otel-collector.yaml'), 'utf8').replace('processors: [memory_limiter, batch]', 'processors: [memory_limiter, batchh]'));
+    writeFileSync(
+      broken,
+      readFileSync(join(root, 'otel-collector.yaml'), 'utf8').replace(
+        'processors: [memory_limiter, batch]',
+        'processors: [memory_limiter, batchh]',
+      ),
+    );
     expect(() => execFileSync(otelcol, ['validate', '--config', broken], { stdio: 'pipe' })).toThrow(/batchh/);
   });
 
   it('receives the relay’s spans over OTLP/HTTP', async () => {
     for (let i = 0; i < 5; i++) await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: [`stack test ${i}`, 'second'] });
-    const accepted = await eventually('the Collector to accept spans', async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port['collectorMetrics']}/metrics`)).text();
-      const m = /^otelcol_receiver_accepted_spans(?:_total)?\{[^}]*transport="http"[^}]*\} (\d+)/m.exec(text);
-      return m && Number(m[1]) >= 10 ? Number(m[1]) : undefined;
-    }, 30_000);
+    const accepted = await eventually(
+      'the Collector to accept spans',
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port['collectorMetrics']}/metrics`)).text();
+        const m = /^otelcol_receiver_accepted_spans(?:_total)?\{[^}]*transport="http"[^}]*\} (\d+)/m.exec(text);
+        return m && Number(m[1]) >= 10 ? Number(m[1]) : undefined;
+      },
+      30_000,
+    );
     expect(accepted).toBeGreaterThanOrEqual(10); // 5 relay spans + 5 upstream client spans
   });
 });
@@ -70,11 +98,15 @@ describe('OpenTelemetry Collector', () => {
 describe('Prometheus', () => {
   it('scrapes the relay, the Collector and its span metrics, Jaeger and VictoriaLogs, and knows its Alertmanager', async () => {
     const want = ['embedding-relay', 'otel-collector', 'span-metrics', 'jaeger', 'victorialogs', 'prometheus'];
-    const up = await eventually('all targets up', async () => {
-      const r = await query('up');
-      const jobs = Object.fromEntries(r.data.result.map((s) => [s.metric['job'], s.value[1]]));
-      return want.every((j) => jobs[j] === '1') ? jobs : undefined;
-    }, 60_000);
+    const up = await eventually(
+      'all targets up',
+      async () => {
+        const r = await query('up');
+        const jobs = Object.fromEntries(r.data.result.map((s) => [s.metric['job'], s.value[1]]));
+        return want.every((j) => jobs[j] === '1') ? jobs : undefined;
+      },
+      60_000,
+    );
     expect(Object.keys(up).sort()).toEqual([...want].sort());
     const ams = (await (await fetch(`${promUrl}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
     expect(ams.data.activeAlertmanagers.map((a) => a.url)).toEqual([`http://127.0.0.1:${port['alertmanager']}/api/v2/alerts`]);
@@ -87,17 +119,28 @@ describe('Prometheus', () => {
     const all = rules.groups.flatMap((g) => g.rules);
     // rate() needs the counter to grow between two scrapes (15 s apart): keep traffic flowing,
     // including a failure, until Prometheus sees it.
-    await eventually('request rate in Prometheus', async () => {
-      await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: ['keep', 'traffic', 'flowing'] });
-      await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'x', dimensions: 99_999 }).catch(() => undefined);
-      const r = await query('sum(rate(gen_ai_client_operation_duration_seconds_count{job="embedding-relay"}[5m])) > 0');
-      return r.data.result.length > 0 ? true : undefined;
-    }, 90_000);
+    await eventually(
+      'request rate in Prometheus',
+      async () => {
+        await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: ['keep', 'traffic', 'flowing'] });
+        await client.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'x', dimensions: 99_999 }).catch(() => undefined);
+        const r = await query('sum(rate(gen_ai_client_operation_duration_seconds_count{job="embedding-relay"}[5m])) > 0');
+        return r.data.result.length > 0 ? true : undefined;
+      },
+      90_000,
+    );
     for (const rule of all) {
       const r = await query(rule.expr);
       expect(r.status, `${rule.record ?? rule.alert}: ${r.error}`).toBe('success');
     }
-    for (const record of ['embedding:requests:rate5m', 'embedding:latency_seconds:p50_5m', 'embedding:latency_seconds:p99_5m', 'embedding:error_ratio:rate5m', 'embedding:relay_overhead_seconds:p99_5m', 'embedding:input_tokens:rate5m']) {
+    for (const record of [
+      'embedding:requests:rate5m',
+      'embedding:latency_seconds:p50_5m',
+      'embedding:latency_seconds:p99_5m',
+      'embedding:error_ratio:rate5m',
+      'embedding:relay_overhead_seconds:p99_5m',
+      'embedding:input_tokens:rate5m',
+    ]) {
       const expr = all.find((r) => r.record === record)!.expr;
       const r = await query(expr);
       expect(r.data.result.length, `${record} returned no data`).toBeGreaterThan(0);
@@ -106,38 +149,60 @@ describe('Prometheus', () => {
   });
 
   it('loads the rule groups and evaluates them healthily', async () => {
-    const groups = await eventually('every rule evaluated', async () => {
-      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] } };
-      const rules = body.data.groups.flatMap((g) => g.rules);
-      return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? body.data.groups : undefined;
-    }, 90_000);
-    expect(groups.map((g) => g.name).sort()).toEqual(['embedding-relay.alerts', 'embedding-relay.gpu', 'embedding-relay.quality', 'embedding-relay.recording']);
+    const groups = await eventually(
+      'every rule evaluated',
+      async () => {
+        const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+          data: { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] };
+        };
+        const rules = body.data.groups.flatMap((g) => g.rules);
+        return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? body.data.groups : undefined;
+      },
+      90_000,
+    );
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      'embedding-relay.alerts',
+      'embedding-relay.gpu',
+      'embedding-relay.quality',
+      'embedding-relay.recording',
+    ]);
     for (const rule of groups.flatMap((g) => g.rules)) expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe('ok');
   });
 });
 
 describe('Span metrics (the Collector’s span_metrics connector → Prometheus)', () => {
   it('Prometheus has the relay’s SERVER spans as traces_span_metrics_calls_total', async () => {
-    const names = await eventually('traces_span_metrics_calls_total in Prometheus', async () => {
-      await client.embeddings.create({ model: 'm-spanmetrics', input: 'count me' });
-      const r = await query('sum by (span_name, span_kind) (traces_span_metrics_calls_total{service_name="embedding-relay"})');
-      const found = r.data.result.map((x) => `${x.metric['span_kind']} ${x.metric['span_name']}`);
-      return found.includes('SPAN_KIND_SERVER embeddings m-spanmetrics') ? found : undefined;
-    }, 90_000);
+    const names = await eventually(
+      'traces_span_metrics_calls_total in Prometheus',
+      async () => {
+        await client.embeddings.create({ model: 'm-spanmetrics', input: 'count me' });
+        const r = await query('sum by (span_name, span_kind) (traces_span_metrics_calls_total{service_name="embedding-relay"})');
+        const found = r.data.result.map((x) => `${x.metric['span_kind']} ${x.metric['span_name']}`);
+        return found.includes('SPAN_KIND_SERVER embeddings m-spanmetrics') ? found : undefined;
+      },
+      90_000,
+    );
     expect(names).toContain('SPAN_KIND_SERVER embeddings m-spanmetrics');
   });
 
   it('exemplars carry the trace_id label Grafana is provisioned with, and that trace is in Jaeger', async () => {
-    const name = (datasources().find((d) => d.uid === 'prometheus')!.jsonData as { exemplarTraceIdDestinations: { name: string }[] }).exemplarTraceIdDestinations[0]!.name;
+    const name = (datasources().find((d) => d.uid === 'prometheus')!.jsonData as { exemplarTraceIdDestinations: { name: string }[] })
+      .exemplarTraceIdDestinations[0]!.name;
     const { traceId } = await embedAndFindIds('m-exemplar', 'exemplar please');
-    const exemplar = await eventually('an exemplar for m-exemplar in Prometheus', async () => {
-      const end = Date.now() / 1000;
-      const q = encodeURIComponent('traces_span_metrics_duration_seconds_bucket{service_name="embedding-relay", span_name="embeddings m-exemplar"}');
-      const body = (await (await fetch(`${promUrl}/api/v1/query_exemplars?query=${q}&start=${end - 3600}&end=${end + 60}`)).json()) as {
-        data: { exemplars: { labels: Record<string, string> }[] }[];
-      };
-      return body.data.flatMap((d) => d.exemplars).find((e) => e.labels[name] === traceId);
-    }, 90_000);
+    const exemplar = await eventually(
+      'an exemplar for m-exemplar in Prometheus',
+      async () => {
+        const end = Date.now() / 1000;
+        const q = encodeURIComponent(
+          'traces_span_metrics_duration_seconds_bucket{service_name="embedding-relay", span_name="embeddings m-exemplar"}',
+        );
+        const body = (await (await fetch(`${promUrl}/api/v1/query_exemplars?query=${q}&start=${end - 3600}&end=${end + 60}`)).json()) as {
+          data: { exemplars: { labels: Record<string, string> }[] }[];
+        };
+        return body.data.flatMap((d) => d.exemplars).find((e) => e.labels[name] === traceId);
+      },
+      90_000,
+    );
     expect(exemplar.labels).toMatchObject({ [name]: traceId });
     expect(exemplar.labels['span_id']).toMatch(/^[0-9a-f]{16}$/);
     const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`);
@@ -145,7 +210,9 @@ describe('Span metrics (the Collector’s span_metrics connector → Prometheus)
   });
 
   it('the dashboard’s exemplar series reads the span metrics', async () => {
-    const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as { panels: { targets?: { expr?: string; exemplar?: boolean }[] }[] };
+    const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as {
+      panels: { targets?: { expr?: string; exemplar?: boolean }[] }[];
+    };
     const exemplarTargets = dashboard.panels.flatMap((p) => p.targets ?? []).filter((t) => t.exemplar === true);
     expect(exemplarTargets.length).toBeGreaterThan(0);
     for (const t of exemplarTargets) {
@@ -157,24 +224,47 @@ describe('Span metrics (the Collector’s span_metrics connector → Prometheus)
 });
 
 describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
-  interface Target { expr?: string; datasource?: { type: string } }
-  interface Panel { title: string; type: string; targets?: Target[] }
+  interface Target {
+    expr?: string;
+    datasource?: { type: string };
+  }
+  interface Panel {
+    title: string;
+    type: string;
+    targets?: Target[];
+  }
   const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as {
     panels: Panel[];
     templating: { list: { name: string; query: { query: string } }[] };
   };
   /** Grafana's variables, as Grafana would substitute them with "All" selected. */
   const substitute = (expr: string) =>
-    expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '15m').replaceAll('$__interval', '15s').replaceAll('$instance', '.*').replaceAll('$model', '.*');
+    expr
+      .replaceAll('$__rate_interval', '1m')
+      .replaceAll('$__range', '15m')
+      .replaceAll('$__interval', '15s')
+      .replaceAll('$instance', '.*')
+      .replaceAll('$model', '.*');
 
   it('every Prometheus expression evaluates without error, and the traffic/latency panels return data', async () => {
-    const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus').map((t) => ({ panel: p.title, expr: t.expr! })));
+    const targets = dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus').map((t) => ({ panel: p.title, expr: t.expr! })),
+    );
     expect(targets.length).toBeGreaterThan(15);
     for (const t of targets) {
       const r = await query(substitute(t.expr));
       expect(r.status, `${t.panel}: ${r.error}`).toBe('success');
     }
-    for (const title of ['QPS', 'P99 latency', 'Latency P50 / P90 / P95 / P99', 'Requests by outcome (status, error.type)', 'Relay overhead', 'Batch size', 'Vectors by dimension (dimension consistency)', 'In flight']) {
+    for (const title of [
+      'QPS',
+      'P99 latency',
+      'Latency P50 / P90 / P95 / P99',
+      'Requests by outcome (status, error.type)',
+      'Relay overhead',
+      'Batch size',
+      'Vectors by dimension (dimension consistency)',
+      'In flight',
+    ]) {
       const panel = dashboard.panels.find((p) => p.title === title)!;
       const r = await query(substitute(panel.targets![0]!.expr!));
       expect(r.data.result.length, `panel "${title}" has no data`).toBeGreaterThan(0);
@@ -185,7 +275,9 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
     const values: Record<string, string[]> = {};
     for (const v of dashboard.templating.list) {
       const m = /^label_values\((.+), (\w+)\)$/.exec(v.query.query)!;
-      const body = (await (await fetch(`${promUrl}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(m[1]!)}`)).json()) as { data: string[] };
+      const body = (await (await fetch(`${promUrl}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(m[1]!)}`)).json()) as {
+        data: string[];
+      };
       values[v.name] = body.data;
     }
     expect(values['instance']).toEqual([`127.0.0.1:${relay.metricsPort}`]);
@@ -194,25 +286,42 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
 });
 
 describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
-  interface Attr { key: string; value: Record<string, unknown> }
-  interface OtlpSpan { name: string; kind: number; spanId: string; parentSpanId?: string; attributes?: Attr[] }
-  interface OtlpTraces { result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] } }
+  interface Attr {
+    key: string;
+    value: Record<string, unknown>;
+  }
+  interface OtlpSpan {
+    name: string;
+    kind: number;
+    spanId: string;
+    parentSpanId?: string;
+    attributes?: Attr[];
+  }
+  interface OtlpTraces {
+    result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+  }
   const value = (attrs: Attr[] | undefined, key: string) => {
     const v = attrs?.find((a) => a.key === key)?.value;
-    return v === undefined ? undefined : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
+    return v === undefined
+      ? undefined
+      : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
   };
   let traceId: string;
   let trace: OtlpTraces;
 
   it('returns the trace by id: the relay’s SERVER span with GenAI attributes and its upstream CLIENT child', async () => {
     ({ traceId } = await embedAndFindIds('m-jaeger', ['find me in jaeger', 'twice'], { dimensions: 128 }));
-    trace = await eventually('the trace in Jaeger', async () => {
-      const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`);
-      if (res.status !== 200) return undefined;
-      const body = (await res.json()) as OtlpTraces;
-      const n = body.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length;
-      return n >= 2 ? body : undefined;
-    }, 60_000);
+    trace = await eventually(
+      'the trace in Jaeger',
+      async () => {
+        const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`);
+        if (res.status !== 200) return undefined;
+        const body = (await res.json()) as OtlpTraces;
+        const n = body.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length;
+        return n >= 2 ? body : undefined;
+      },
+      60_000,
+    );
     const spans = trace.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     const server = spans.find((s) => s.name === 'embeddings m-jaeger')!;
     expect(server.kind).toBe(2); // SPAN_KIND_SERVER
@@ -229,18 +338,28 @@ describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
 
   it('finds the trace by an attribute search on gen_ai.request.model', async () => {
     const tags = encodeURIComponent(JSON.stringify({ 'gen_ai.request.model': 'm-jaeger' }));
-    const found = await eventually('the attribute search result', async () => {
-      const body = (await (await fetch(`${jaegerUrl}/api/traces?service=embedding-relay&tags=${tags}&lookback=1h&limit=20`)).json()) as { data: { traceID: string }[] };
-      const ids = body.data.map((t) => t.traceID.padStart(32, '0'));
-      return ids.includes(traceId) ? ids : undefined;
-    }, 30_000);
+    const found = await eventually(
+      'the attribute search result',
+      async () => {
+        const body = (await (await fetch(`${jaegerUrl}/api/traces?service=embedding-relay&tags=${tags}&lookback=1h&limit=20`)).json()) as {
+          data: { traceID: string }[];
+        };
+        const ids = body.data.map((t) => t.traceID.padStart(32, '0'));
+        return ids.includes(traceId) ? ids : undefined;
+      },
+      30_000,
+    );
     expect(found).toEqual([traceId]);
   });
 
   it('every TraceQL condition Grafana is provisioned with holds on the real trace', () => {
     const resource = trace.result.resourceSpans[0]!.resource.attributes;
-    const server = trace.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).find((s) => s.name === 'embeddings m-jaeger')!;
-    const conditions: TraceQlCondition[] = grafanaTraceQueries().flatMap((q) => traceQlConditions(q.query).map((c) => ({ ...c, where: q.where })));
+    const server = trace.result.resourceSpans
+      .flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))
+      .find((s) => s.name === 'embeddings m-jaeger')!;
+    const conditions: TraceQlCondition[] = grafanaTraceQueries().flatMap((q) =>
+      traceQlConditions(q.query).map((c) => ({ ...c, where: q.where })),
+    );
     expect(conditions.length).toBeGreaterThan(1);
     for (const c of conditions) {
       const actual = value(c.scope === 'resource' ? resource : server.attributes, c.attribute);
@@ -251,29 +370,52 @@ describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
 });
 
 describe('VictoriaLogs (Loki push API, in Loki’s place)', () => {
-  interface LogRow { _msg: string; _stream: string; [field: string]: string }
+  interface LogRow {
+    _msg: string;
+    _stream: string;
+    [field: string]: string;
+  }
   const logsql = async (q: string): Promise<LogRow[]> => {
     const res = await fetch(`${logsUrl}/select/logsql/query`, { method: 'POST', body: new URLSearchParams({ query: q }) });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`LogsQL ${q}: HTTP ${res.status} ${text}`);
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogRow);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LogRow);
   };
   let row: LogRow;
   let logged: Record<string, unknown>;
 
   it('returns the request’s log line for its trace_id, with the documented fields and only the two stream labels', async () => {
     const { traceId, spanId } = await embedAndFindIds('m-logs', 'find me in the logs');
-    const rows = await eventually('the log line in VictoriaLogs', async () => {
-      const r = await logsql(`{service_name="embedding-relay"} "${traceId}"`);
-      return r.length > 0 ? r : undefined;
-    }, 30_000, 500);
+    const rows = await eventually(
+      'the log line in VictoriaLogs',
+      async () => {
+        const r = await logsql(`{service_name="embedding-relay"} "${traceId}"`);
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(rows).toHaveLength(1);
     row = rows[0]!;
     logged = JSON.parse(row._msg) as Record<string, unknown>;
-    expect(logged).toMatchObject({ event: 'embedding_request', model: 'm-logs', status: 'ok', http_status: 200, trace_id: traceId, span_id: spanId, input_count: 1, output_dim: 2560 });
+    expect(logged).toMatchObject({
+      event: 'embedding_request',
+      model: 'm-logs',
+      status: 'ok',
+      http_status: 200,
+      trace_id: traceId,
+      span_id: spanId,
+      input_count: 1,
+      output_dim: 2560,
+    });
     expect(row._stream).toBe('{level="info",service_name="embedding-relay"}');
     // The documented way to query fields: unpack the JSON line, then filter.
-    const unpacked = await logsql(`{service_name="embedding-relay"} | unpack_json fields (trace_id, model) | filter trace_id:="${traceId}"`);
+    const unpacked = await logsql(
+      `{service_name="embedding-relay"} | unpack_json fields (trace_id, model) | filter trace_id:="${traceId}"`,
+    );
     expect(unpacked.map((r) => r['model'])).toEqual(['m-logs']);
     const names = (await (await fetch(`${logsUrl}/select/logsql/stream_field_names?query=*`)).json()) as { values: { value: string }[] };
     expect(names.values.map((v) => v.value).sort()).toEqual(['level', 'service_name']);
@@ -286,17 +428,30 @@ describe('VictoriaLogs (Loki push API, in Loki’s place)', () => {
   });
 
   it('a 5xx is logged at level="error", the stream the Loki ruler alert counts', async () => {
-    await client.embeddings.create({ model: 'm-logs-error', input: 'fail' }, { headers: { 'x-simulator-fault': '503' } }).catch(() => undefined);
-    const rows = await eventually('the error line in VictoriaLogs', async () => {
-      const r = await logsql('{service_name="embedding-relay", level="error"} | unpack_json fields (model) | filter model:="m-logs-error"');
-      return r.length > 0 ? r : undefined;
-    }, 30_000, 500);
+    await client.embeddings
+      .create({ model: 'm-logs-error', input: 'fail' }, { headers: { 'x-simulator-fault': '503' } })
+      .catch(() => undefined);
+    const rows = await eventually(
+      'the error line in VictoriaLogs',
+      async () => {
+        const r = await logsql(
+          '{service_name="embedding-relay", level="error"} | unpack_json fields (model) | filter model:="m-logs-error"',
+        );
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(JSON.parse(rows[0]!._msg)).toMatchObject({ status: 'error', http_status: 503 });
   });
 
   it('every LogQL query of Grafana and the Loki ruler uses only stream labels and fields the real line has', () => {
     const queries = grafanaLogQueries();
-    expect(queries.map((q) => q.where).sort()).toEqual(['dashboard: Relay logs', 'datasource tempo: tracesToLogsV2', 'loki/rules/fake/embedding-relay.yml: EmbeddingRelayErrorLogs']);
+    expect(queries.map((q) => q.where).sort()).toEqual([
+      'dashboard: Relay logs',
+      'datasource tempo: tracesToLogsV2',
+      'loki/rules/fake/embedding-relay.yml: EmbeddingRelayErrorLogs',
+    ]);
     const streamLabels = Object.fromEntries([...row._stream.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     for (const q of queries) {
       const { labels, fields } = logQlFields(q.query);

@@ -38,7 +38,22 @@ interface ComposeService {
 export const apacheCompose = (): Record<string, ComposeService> =>
   (parse(readFileSync(join(root, 'docker-compose.apache.yml'), 'utf8')) as { services: Record<string, ComposeService> }).services;
 
-const PORTS = ['otlpGrpc', 'otlpHttp', 'health', 'collectorMetrics', 'spanMetrics', 'jaegerGrpc', 'jaegerHttp', 'jaegerQuery', 'jaegerQueryGrpc', 'jaegerHealth', 'jaegerMetrics', 'victorialogs', 'prometheus', 'alertmanager'];
+const PORTS = [
+  'otlpGrpc',
+  'otlpHttp',
+  'health',
+  'collectorMetrics',
+  'spanMetrics',
+  'jaegerGrpc',
+  'jaegerHttp',
+  'jaegerQuery',
+  'jaegerQueryGrpc',
+  'jaegerHealth',
+  'jaegerMetrics',
+  'victorialogs',
+  'prometheus',
+  'alertmanager',
+];
 
 export interface StackOptions {
   /** host:port of a running vLLM: Prometheus scrapes its /metrics (the vllm job). */
@@ -61,34 +76,52 @@ export async function startStack(relayEnv: Record<string, string> = {}, opts: St
   const compose = apacheCompose();
 
   // Alertmanager (Debian) with the repo's config; its webhook receiver is this test.
-  const webhook = await listen(createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      alertsReceived.push(JSON.parse(body));
-      res.end();
-    });
-  }), '127.0.0.1', 0);
+  const webhook = await listen(
+    createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        alertsReceived.push(JSON.parse(body));
+        res.end();
+      });
+    }),
+    '127.0.0.1',
+    0,
+  );
   const amDir = tempDir('alertmanager');
   writeRewritten('prometheus/alertmanager.yml', join(amDir, 'alertmanager.yml'), {
     'alert-webhook:9095': `127.0.0.1:${new URL(webhook.url).port}`,
   });
   services.push(
-    await startService('alertmanager', alertmanager, [
-      `--config.file=${join(amDir, 'alertmanager.yml')}`,
-      `--storage.path=${join(amDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port['alertmanager']}`,
-      '--cluster.listen-address=',
-    ], `http://127.0.0.1:${port['alertmanager']}/-/ready`),
+    await startService(
+      'alertmanager',
+      alertmanager,
+      [
+        `--config.file=${join(amDir, 'alertmanager.yml')}`,
+        `--storage.path=${join(amDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port['alertmanager']}`,
+        '--cluster.listen-address=',
+      ],
+      `http://127.0.0.1:${port['alertmanager']}/-/ready`,
+    ),
   );
 
   // VictoriaLogs with the flags docker-compose.apache.yml gives it (listen address and data path rewritten).
   const vlDir = tempDir('victorialogs');
   services.push(
-    await startService('victorialogs', victoriaLogs, rewriteFlags(compose['victorialogs']!.command!, {
-      '-httpListenAddr': `127.0.0.1:${port['victorialogs']}`,
-      '-storageDataPath': join(vlDir, 'data'),
-    }, 'docker-compose.apache.yml victorialogs.command'), `${logsUrl}/health`),
+    await startService(
+      'victorialogs',
+      victoriaLogs,
+      rewriteFlags(
+        compose['victorialogs']!.command!,
+        {
+          '-httpListenAddr': `127.0.0.1:${port['victorialogs']}`,
+          '-storageDataPath': join(vlDir, 'data'),
+        },
+        'docker-compose.apache.yml victorialogs.command',
+      ),
+      `${logsUrl}/health`,
+    ),
   );
 
   // Jaeger with the repo's jaeger/jaeger.yaml, before the Collector so its exporter finds it.
@@ -102,7 +135,9 @@ export async function startStack(relayEnv: Record<string, string> = {}, opts: St
     'host: 0.0.0.0': 'host: 127.0.0.1',
     'port: 8888': `port: ${port['jaegerMetrics']}`,
   });
-  services.push(await startService('jaeger', jaeger, [`--config=${join(jaegerDir, 'jaeger.yaml')}`], `http://127.0.0.1:${port['jaegerHealth']}/status`));
+  services.push(
+    await startService('jaeger', jaeger, [`--config=${join(jaegerDir, 'jaeger.yaml')}`], `http://127.0.0.1:${port['jaegerHealth']}/status`),
+  );
 
   // The Collector with the repo's config; its trace exporter goes where docker-compose.apache.yml
   // points it (TRACES_BACKEND_ENDPOINT=jaeger:4317, rewritten to Jaeger's port here).
@@ -116,10 +151,18 @@ export async function startStack(relayEnv: Record<string, string> = {}, opts: St
     'host: 0.0.0.0': 'host: 127.0.0.1',
     'port: 8888': `port: ${port['collectorMetrics']}`,
   });
-  const tracesBackend = rewriteHostsAndPorts(compose['otel-collector']!.environment!['TRACES_BACKEND_ENDPOINT']!, {
-    'jaeger:4317': `127.0.0.1:${port['jaegerGrpc']}`,
-  }, 'docker-compose.apache.yml otel-collector.environment');
-  services.push(await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`, 60_000, { TRACES_BACKEND_ENDPOINT: tracesBackend }));
+  const tracesBackend = rewriteHostsAndPorts(
+    compose['otel-collector']!.environment!['TRACES_BACKEND_ENDPOINT']!,
+    {
+      'jaeger:4317': `127.0.0.1:${port['jaegerGrpc']}`,
+    },
+    'docker-compose.apache.yml otel-collector.environment',
+  );
+  services.push(
+    await startService('otelcol', otelcol, ['--config', collectorConfig], `http://127.0.0.1:${port['health']}/`, 60_000, {
+      TRACES_BACKEND_ENDPOINT: tracesBackend,
+    }),
+  );
 
   const relay = await startRelayProcess({
     OTEL_SERVICE_NAME: 'embedding-relay',
@@ -127,35 +170,57 @@ export async function startStack(relayEnv: Record<string, string> = {}, opts: St
     OTEL_BSP_SCHEDULE_DELAY: '200',
     RELAY_PROVIDER_NAME: 'simulator',
     // As docker-compose.apache.yml sets it: VictoriaLogs' Loki API lives under /insert.
-    LOKI_URL: rewriteHostsAndPorts(compose['relay']!.environment!['LOKI_URL']!, {
-      'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
-    }, 'docker-compose.apache.yml relay.environment'),
+    LOKI_URL: rewriteHostsAndPorts(
+      compose['relay']!.environment!['LOKI_URL']!,
+      {
+        'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
+      },
+      'docker-compose.apache.yml relay.environment',
+    ),
     ...relayEnv,
   });
 
   const promDir = tempDir('prometheus');
   copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
-  writeRewritten('prometheus/prometheus.apache.yml', join(promDir, 'prometheus.yml'), {
-    'relay:9464': `127.0.0.1:${relay.metricsPort}`,
-    'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
-    'otel-collector:8889': `127.0.0.1:${port['spanMetrics']}`,
-    'jaeger:8888': `127.0.0.1:${port['jaegerMetrics']}`,
-    'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
-    'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
-    'localhost:9090': `127.0.0.1:${port['prometheus']}`,
-  }, opts.vllmMetrics);
+  writeRewritten(
+    'prometheus/prometheus.apache.yml',
+    join(promDir, 'prometheus.yml'),
+    {
+      'relay:9464': `127.0.0.1:${relay.metricsPort}`,
+      'otel-collector:8888': `127.0.0.1:${port['collectorMetrics']}`,
+      'otel-collector:8889': `127.0.0.1:${port['spanMetrics']}`,
+      'jaeger:8888': `127.0.0.1:${port['jaegerMetrics']}`,
+      'victorialogs:9428': `127.0.0.1:${port['victorialogs']}`,
+      'alertmanager:9093': `127.0.0.1:${port['alertmanager']}`,
+      'localhost:9090': `127.0.0.1:${port['prometheus']}`,
+    },
+    opts.vllmMetrics,
+  );
   // The flags docker-compose.apache.yml gives Prometheus, but for the paths and the listen address.
   const promFlags = compose['prometheus']!.command!.filter((a) => !/^--(config\.file|storage\.tsdb\.path)=/.test(a));
   services.push(
-    await startService('prometheus', prometheus, [
-      `--config.file=${join(promDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(promDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port['prometheus']}`,
-      ...promFlags,
-    ], `${promUrl}/-/ready`),
+    await startService(
+      'prometheus',
+      prometheus,
+      [
+        `--config.file=${join(promDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(promDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port['prometheus']}`,
+        ...promFlags,
+      ],
+      `${promUrl}/-/ready`,
+    ),
   );
   return {
-    relay, services, port, otelcol, jaeger, promUrl, jaegerUrl, logsUrl, alertsReceived,
+    relay,
+    services,
+    port,
+    otelcol,
+    jaeger,
+    promUrl,
+    jaegerUrl,
+    logsUrl,
+    alertsReceived,
     async stop() {
       await relay.stop();
       for (const s of [...services].reverse()) await s.stop();

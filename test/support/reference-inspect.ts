@@ -99,7 +99,7 @@ export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number') {
-      if (v !== v) hasNaN = true;
+      if (Number.isNaN(v)) hasNaN = true;
       else if (v === Infinity || v === -Infinity) hasInf = true;
       else sumSq += v * v;
     } else if (v === 'NaN') hasNaN = true;
@@ -112,5 +112,8 @@ export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
 /** Duplicates among parsed vectors (the JSON.parse reference path; the relay uses duplicateSummaries). */
 export function duplicateVectors(vectors: readonly RawVector[], inputs: readonly string[] | undefined): number {
   if (inputs === undefined || vectors.length < 2) return 0;
-  return countDuplicates(vectors.map((v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined)), inputs);
+  return countDuplicates(
+    vectors.map((v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined)),
+    inputs,
+  );
 }

@@ -5,6 +5,9 @@ import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 
 export default function setup(project: TestProject): void {
-  const out = execFileSync('bash', [new URL('./provision.sh', import.meta.url).pathname], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [new URL('./provision.sh', import.meta.url).pathname], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   project.provide('tools', JSON.parse(out) as Record<string, string>);
 }

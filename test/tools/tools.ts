@@ -11,6 +11,7 @@ export type ToolName = 'promtool' | 'amtool' | 'docker-compose';
 
 export function toolPath(name: ToolName): string {
   const path = inject('tools')?.[name];
-  if (path === undefined) throw new Error(`${name} was not provisioned: run the tests through vitest.config.ts (npm test), whose globalSetup provides it`);
+  if (path === undefined)
+    throw new Error(`${name} was not provisioned: run the tests through vitest.config.ts (npm test), whose globalSetup provides it`);
   return path;
 }

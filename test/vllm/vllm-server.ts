@@ -17,7 +17,9 @@ export interface Provisioned {
 
 /** Runs setup.sh (builds the venv and the model once; cold about 4 min). Throws when it fails. */
 export function provisionVllm(): Provisioned {
-  const [python, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n');
+  const [python, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n');
   return { python: python!, modelDir: modelDir! };
 }
 
@@ -30,16 +32,30 @@ export interface VllmOptions {
 /** Starts `vllm serve` (through launcher.py) and waits until /v1/models answers (about 20 s). */
 export function startVllm({ python, modelDir }: Provisioned, opts: VllmOptions): Promise<Service> {
   const args = [
-    join(here, 'launcher.py'), 'serve', modelDir,
-    '--runner', 'pooling', '--convert', 'embed',
-    '--served-model-name', SERVED_MODEL,
-    '--max-model-len', '512',
-    '--dtype', 'float32',
+    join(here, 'launcher.py'),
+    'serve',
+    modelDir,
+    '--runner',
+    'pooling',
+    '--convert',
+    'embed',
+    '--served-model-name',
+    SERVED_MODEL,
+    '--max-model-len',
+    '512',
+    '--dtype',
+    'float32',
     // Matryoshka on: `dimensions` is accepted (Qwen3-Embedding is trained that way).
-    '--hf-overrides', '{"is_matryoshka":true}',
+    '--hf-overrides',
+    '{"is_matryoshka":true}',
     // Eager and a small KV cache: ready in about 20 s instead of 35 s, 1.9 GiB.
-    '--enforce-eager', '--kv-cache-memory-bytes', String(64 * 1024 * 1024),
-    '--host', '127.0.0.1', '--port', String(opts.port),
+    '--enforce-eager',
+    '--kv-cache-memory-bytes',
+    String(64 * 1024 * 1024),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
   ];
   if (opts.otlpTracesEndpoint) args.push('--otlp-traces-endpoint', opts.otlpTracesEndpoint);
   return startService('vllm', python, args, `http://127.0.0.1:${opts.port}/v1/models`, 240_000, {

@@ -33,7 +33,12 @@ beforeAll(async () => {
   );
   relay = stack.relay;
   vllm = await startVllm(provisioned, { port: vllmPort, otlpTracesEndpoint: `http://127.0.0.1:${stack.port['otlpHttp']}/v1/traces` });
-  relayNoNorm = await startRelayProcess({ RELAY_UPSTREAM_URL: `${direct}/v1`, RELAY_PROVIDER_NAME: 'vllm', RELAY_VECTOR_NORM_CHECK: 'false', OTEL_TRACES_EXPORTER: 'none' });
+  relayNoNorm = await startRelayProcess({
+    RELAY_UPSTREAM_URL: `${direct}/v1`,
+    RELAY_PROVIDER_NAME: 'vllm',
+    RELAY_VECTOR_NORM_CHECK: 'false',
+    OTEL_TRACES_EXPORTER: 'none',
+  });
 });
 
 afterAll(async () => {
@@ -57,16 +62,33 @@ function traceparent(): { header: string; traceId: string } {
 }
 
 async function post(base: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(`${base}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', metadata: res.headers.get('metadata'), body: Buffer.from(await res.arrayBuffer()) };
+  const res = await fetch(`${base}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    metadata: res.headers.get('metadata'),
+    body: Buffer.from(await res.arrayBuffer()),
+  };
 }
 
 /** The same request through the relay and straight to vLLM, and the relay's log line for it. */
-async function both(body: Record<string, unknown>, via: RelayProcess = relay): Promise<{ viaRelay: Answer; viaVllm: Answer; line: Record<string, unknown>; traceId: string }> {
+async function both(
+  body: Record<string, unknown>,
+  via: RelayProcess = relay,
+): Promise<{ viaRelay: Answer; viaVllm: Answer; line: Record<string, unknown>; traceId: string }> {
   const { header, traceId } = traceparent();
   const viaRelay = await post(via.url, body, { traceparent: header });
   const viaVllm = await post(direct, body);
-  const line = await eventually(`the relay's log line for trace ${traceId}`, async () => jsonLines(via.out.stdout).find((l) => l['trace_id'] === traceId), 10_000, 50);
+  const line = await eventually(
+    `the relay's log line for trace ${traceId}`,
+    async () => jsonLines(via.out.stdout).find((l) => l['trace_id'] === traceId),
+    10_000,
+    50,
+  );
   return { viaRelay, viaVllm, line, traceId };
 }
 
@@ -112,7 +134,15 @@ describe('identical bodies through the relay and straight from vLLM', () => {
     ['a batch of strings, float', { input: ['hello world', 'the blue ocean', 'one two three'] }],
     ['base64', { input: ['hello world', 'the blue ocean'], encoding_format: 'base64' }],
     ['token ids', { input: [5, 17, 42, 99] }],
-    ['arrays of token ids', { input: [[5, 17, 42], [7, 8]] }],
+    [
+      'arrays of token ids',
+      {
+        input: [
+          [5, 17, 42],
+          [7, 8],
+        ],
+      },
+    ],
     ['dimensions (Matryoshka)', { input: ['hello world', 'the blue ocean'], dimensions: 32 }],
     ['a large batch (256 inputs)', { input: texts(256) }],
   ])('%s', async (_, extra) => {
@@ -142,15 +172,29 @@ describe('usage: the relay’s input tokens are vLLM’s', () => {
 describe('vLLM’s extra encodings (embed_dtype, endianness) are decoded, not misread', () => {
   // Before: 4 bytes per component assumed, so float16 read as 64 dimensions, fp8 as 32, with false
   // dimension_mismatch and norm_out_of_range.
-  it.each(['float16', 'bfloat16', 'fp8_e4m3', 'fp8_e5m2', 'float32'])('base64 with embed_dtype %s: 128 dimensions, no anomaly', async (dtype) => {
-    const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input: ['hello world', 'the blue ocean'], encoding_format: 'base64', embed_dtype: dtype });
-    expect(stable(viaRelay)).toEqual(stable(viaVllm));
-    expect(line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION, vector_count: 2 });
-    expect(line['anomalies']).toBeUndefined();
-  });
+  it.each(['float16', 'bfloat16', 'fp8_e4m3', 'fp8_e5m2', 'float32'])(
+    'base64 with embed_dtype %s: 128 dimensions, no anomaly',
+    async (dtype) => {
+      const { viaRelay, viaVllm, line } = await both({
+        model: SERVED_MODEL,
+        input: ['hello world', 'the blue ocean'],
+        encoding_format: 'base64',
+        embed_dtype: dtype,
+      });
+      expect(stable(viaRelay)).toEqual(stable(viaVllm));
+      expect(line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION, vector_count: 2 });
+      expect(line['anomalies']).toBeUndefined();
+    },
+  );
 
   it.each(['float32', 'float16', 'bfloat16'])('base64, %s, endianness big: no false norm_out_of_range', async (dtype) => {
-    const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input: ['hello world'], encoding_format: 'base64', embed_dtype: dtype, endianness: 'big' });
+    const { viaRelay, viaVllm, line } = await both({
+      model: SERVED_MODEL,
+      input: ['hello world'],
+      encoding_format: 'base64',
+      embed_dtype: dtype,
+      endianness: 'big',
+    });
     expect(stable(viaRelay)).toEqual(stable(viaVllm));
     expect(line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION });
     expect(line['anomalies']).toBeUndefined();
@@ -170,19 +214,37 @@ describe('vLLM’s extra encodings (embed_dtype, endianness) are decoded, not mi
 
 describe('encoding_format bytes / bytes_only (a binary body) are relayed and inspected', () => {
   it('bytes: the same body and metadata header as vLLM; dimension, count and usage from the metadata', async () => {
-    const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input: ['hello world', 'the blue ocean'], encoding_format: 'bytes', embed_dtype: 'float16' });
+    const { viaRelay, viaVllm, line } = await both({
+      model: SERVED_MODEL,
+      input: ['hello world', 'the blue ocean'],
+      encoding_format: 'bytes',
+      embed_dtype: 'float16',
+    });
     expect(viaVllm.status).toBe(200);
     expect(viaRelay.status).toBe(200);
     expect(viaRelay.type).toBe('application/octet-stream');
     expect(viaRelay.body.equals(viaVllm.body)).toBe(true);
     expect(stableMeta(viaRelay.metadata)).toEqual(stableMeta(viaVllm.metadata));
     const usage = (JSON.parse(viaRelay.metadata!) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
-    expect(line).toMatchObject({ status: 'ok', http_status: 200, output_dim: MODEL_DIMENSION, vector_count: 2, input_tokens: usage, encoding_format: 'bytes' });
+    expect(line).toMatchObject({
+      status: 'ok',
+      http_status: 200,
+      output_dim: MODEL_DIMENSION,
+      vector_count: 2,
+      input_tokens: usage,
+      encoding_format: 'bytes',
+    });
     expect(line['anomalies']).toBeUndefined();
   });
 
   it('bytes_only (no metadata): cut by the request’s embed_dtype and input count', async () => {
-    const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input: ['hello world', 'the blue ocean', 'one two'], encoding_format: 'bytes_only', embed_dtype: 'bfloat16', endianness: 'big' });
+    const { viaRelay, viaVllm, line } = await both({
+      model: SERVED_MODEL,
+      input: ['hello world', 'the blue ocean', 'one two'],
+      encoding_format: 'bytes_only',
+      embed_dtype: 'bfloat16',
+      endianness: 'big',
+    });
     expect(viaRelay.status).toBe(200);
     expect(viaRelay.body.equals(viaVllm.body)).toBe(true);
     expect(line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION, vector_count: 3 });
@@ -193,7 +255,9 @@ describe('encoding_format bytes / bytes_only (a binary body) are relayed and ins
 describe('raw vectors the client asked for (use_activation: false)', () => {
   it('are not flagged norm_out_of_range; normalised ones still are checked', async () => {
     const raw = await both({ model: SERVED_MODEL, input: ['hello world', 'the blue ocean'], use_activation: false });
-    const norm = (JSON.parse(raw.viaRelay.body.toString()) as { data: { embedding: number[] }[] }).data.map((d) => Math.hypot(...d.embedding));
+    const norm = (JSON.parse(raw.viaRelay.body.toString()) as { data: { embedding: number[] }[] }).data.map((d) =>
+      Math.hypot(...d.embedding),
+    );
     expect(Math.min(...norm)).toBeGreaterThan(1.1); // really raw
     expect(raw.line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION });
     expect(raw.line['anomalies']).toBeUndefined();
@@ -226,7 +290,7 @@ describe('where the relay and vLLM disagree on what is valid (the upstream decid
     const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input });
     expect(viaRelay.status).toBe(viaVllm.status);
     expect(stable(viaRelay)).toEqual(stable(viaVllm));
-    if (viaVllm.status !== 200) expect(line['error_message']).toContain(((stable(viaVllm) as { error: { message: string } }).error.message));
+    if (viaVllm.status !== 200) expect(line['error_message']).toContain((stable(viaVllm) as { error: { message: string } }).error.message);
   });
 
   it('over RELAY_MAX_BATCH (default 2048) the relay answers 400 and names the setting; vLLM itself takes 2500', async () => {
@@ -239,25 +303,46 @@ describe('where the relay and vLLM disagree on what is valid (the upstream decid
   });
 });
 
-interface Attr { key: string; value: Record<string, unknown> }
-interface OtlpSpan { name: string; kind: number; spanId: string; parentSpanId?: string; attributes?: Attr[] }
-interface OtlpTraces { result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] } }
+interface Attr {
+  key: string;
+  value: Record<string, unknown>;
+}
+interface OtlpSpan {
+  name: string;
+  kind: number;
+  spanId: string;
+  parentSpanId?: string;
+  attributes?: Attr[];
+}
+interface OtlpTraces {
+  result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+}
 const value = (attrs: Attr[] | undefined, key: string) => {
   const v = attrs?.find((a) => a.key === key)?.value;
-  return v === undefined ? undefined : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
+  return v === undefined
+    ? undefined
+    : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
 };
 
 /** The trace from Jaeger once it has at least `min` spans. */
 async function traceOf(traceId: string, min: number): Promise<{ service: string; span: OtlpSpan }[]> {
-  return eventually(`the trace ${traceId} in Jaeger with ${min} spans`, async () => {
-    const res = await fetch(`${stack.jaegerUrl}/api/v3/traces/${traceId}`);
-    if (res.status !== 200) return undefined;
-    const body = (await res.json()) as OtlpTraces;
-    const spans = body.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ service: value(r.resource.attributes, 'service.name')!, span }))));
-    return spans.length >= min ? spans : undefined;
-  }, 60_000, 500);
+  return eventually(
+    `the trace ${traceId} in Jaeger with ${min} spans`,
+    async () => {
+      const res = await fetch(`${stack.jaegerUrl}/api/v3/traces/${traceId}`);
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as OtlpTraces;
+      const spans = body.result.resourceSpans.flatMap((r) =>
+        r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ service: value(r.resource.attributes, 'service.name')!, span }))),
+      );
+      return spans.length >= min ? spans : undefined;
+    },
+    60_000,
+    500,
+  );
 }
-const serverSpan = async (traceId: string) => (await traceOf(traceId, 2)).find((s) => s.span.kind === 2 && s.service === 'embedding-relay')!.span;
+const serverSpan = async (traceId: string) =>
+  (await traceOf(traceId, 2)).find((s) => s.span.kind === 2 && s.service === 'embedding-relay')!.span;
 
 describe('one trace from the client to vLLM', () => {
   it('relay SERVER → relay CLIENT → vLLM llm_request, one per input item', async () => {
@@ -275,27 +360,50 @@ describe('one trace from the client to vLLM', () => {
 });
 
 describe('Prometheus scrapes vLLM; the dashboard’s vLLM row has data', () => {
-  interface Panel { title: string; type: string; gridPos: { y: number }; targets?: { expr?: string }[] }
+  interface Panel {
+    title: string;
+    type: string;
+    gridPos: { y: number };
+    targets?: { expr?: string }[];
+  }
   const panels = (JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as { panels: Panel[] }).panels;
-  const query = async (expr: string) => (await (await fetch(`${stack.promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data: { result: unknown[] } };
-  const substitute = (expr: string) => expr.replaceAll('$__rate_interval', '2m').replaceAll('$__range', '15m').replaceAll('$__interval', '15s').replaceAll('$instance', '.*').replaceAll('$model', '.*');
+  const query = async (expr: string) =>
+    (await (await fetch(`${stack.promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+      status: string;
+      error?: string;
+      data: { result: unknown[] };
+    };
+  const substitute = (expr: string) =>
+    expr
+      .replaceAll('$__rate_interval', '2m')
+      .replaceAll('$__range', '15m')
+      .replaceAll('$__interval', '15s')
+      .replaceAll('$instance', '.*')
+      .replaceAll('$model', '.*');
 
   it('every query of the "Model server (vLLM)" row returns data', async () => {
     const row = panels.find((p) => p.type === 'row' && p.title === 'Model server (vLLM)');
     expect(row, 'the dashboard has a "Model server (vLLM)" row').toBeDefined();
     const next = panels.filter((p) => p.type === 'row' && p.gridPos.y > row!.gridPos.y).map((p) => p.gridPos.y);
     const end = next.length > 0 ? Math.min(...next) : Infinity;
-    const targets = panels.filter((p) => p.type !== 'row' && p.gridPos.y > row!.gridPos.y && p.gridPos.y < end).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr! })));
+    const targets = panels
+      .filter((p) => p.type !== 'row' && p.gridPos.y > row!.gridPos.y && p.gridPos.y < end)
+      .flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr! })));
     expect(targets.length).toBeGreaterThanOrEqual(4);
     // Traffic for rates over two scrapes of each target (15 s apart).
     const deadline = Date.now() + 90_000;
     for (const t of targets) {
-      await eventually(`data for "${t.panel}": ${t.expr}`, async () => {
-        if (Date.now() < deadline) await post(relay.url, { model: SERVED_MODEL, input: ['keep the rates alive'] });
-        const r = await query(substitute(t.expr));
-        if (r.status !== 'success') throw new Error(r.error);
-        return r.data.result.length > 0 ? r : undefined;
-      }, 90_000, 2_000);
+      await eventually(
+        `data for "${t.panel}": ${t.expr}`,
+        async () => {
+          if (Date.now() < deadline) await post(relay.url, { model: SERVED_MODEL, input: ['keep the rates alive'] });
+          const r = await query(substitute(t.expr));
+          if (r.status !== 'success') throw new Error(r.error);
+          return r.data.result.length > 0 ? r : undefined;
+        },
+        90_000,
+        2_000,
+      );
     }
   });
 });

@@ -61,7 +61,10 @@ interface Entry {
   bytes: number;
 }
 
-type PushOutcome = { kind: 'ok' } | { kind: 'rejected'; status: number; body: string } | { kind: 'retry'; reason: string; retryAfterMs: number | undefined };
+type PushOutcome =
+  | { kind: 'ok' }
+  | { kind: 'rejected'; status: number; body: string }
+  | { kind: 'retry'; reason: string; retryAfterMs: number | undefined };
 
 function entryOf(line: string): Entry {
   let level = 30;
@@ -180,7 +183,18 @@ export class LokiQueue {
       this.#drop('buffer_full', 1);
       if (!this.#overflowing) {
         this.#overflowing = true;
-        this.#log(40, 'loki_log_dropped', { reason: 'buffer_full', queued_lines: this.size, queued_bytes: this.#bytes, max_lines: this.#o.maxLines, max_bytes: this.#o.maxBytes }, 'Loki log buffer full: dropping new log lines until Loki catches up (counted in embedding_relay_log_dropped_total{error_type="buffer_full"}; stdout still has every line)');
+        this.#log(
+          40,
+          'loki_log_dropped',
+          {
+            reason: 'buffer_full',
+            queued_lines: this.size,
+            queued_bytes: this.#bytes,
+            max_lines: this.#o.maxLines,
+            max_bytes: this.#o.maxBytes,
+          },
+          'Loki log buffer full: dropping new log lines until Loki catches up (counted in embedding_relay_log_dropped_total{error_type="buffer_full"}; stdout still has every line)',
+        );
       }
       return;
     }
@@ -203,7 +217,12 @@ export class LokiQueue {
     const left = this.size;
     if (left > 0) {
       this.#drop('shutdown', left);
-      this.#log(40, 'loki_log_dropped', { reason: 'shutdown', dropped_lines: left }, `Loki did not take ${left} queued log lines within the ${this.#o.shutdownFlushMs} ms shutdown flush; they are only on stdout`);
+      this.#log(
+        40,
+        'loki_log_dropped',
+        { reason: 'shutdown', dropped_lines: left },
+        `Loki did not take ${left} queued log lines within the ${this.#o.shutdownFlushMs} ms shutdown flush; they are only on stdout`,
+      );
       this.#remove(left);
     }
   }
@@ -211,10 +230,13 @@ export class LokiQueue {
   #schedule(): void {
     if (this.#running || this.#timer || this.#closing) return;
     const full = this.size >= BATCH_MAX_LINES || this.#bytes >= BATCH_MAX_BYTES;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#run();
-    }, full ? 0 : this.#o.batchIntervalMs);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.#run();
+      },
+      full ? 0 : this.#o.batchIntervalMs,
+    );
   }
 
   #run(): Promise<void> {
@@ -240,16 +262,27 @@ export class LokiQueue {
         this.#remove(n);
         if (!this.#rejectWarned) {
           this.#rejectWarned = true;
-          this.#log(40, 'loki_push_rejected', { http_status: outcome.status, dropped_lines: n, loki_response: outcome.body }, `Loki rejected a push with HTTP ${outcome.status}; the batch is dropped, not retried (counted in embedding_relay_log_dropped_total{error_type="rejected"})`);
+          this.#log(
+            40,
+            'loki_push_rejected',
+            { http_status: outcome.status, dropped_lines: n, loki_response: outcome.body },
+            `Loki rejected a push with HTTP ${outcome.status}; the batch is dropped, not retried (counted in embedding_relay_log_dropped_total{error_type="rejected"})`,
+          );
         }
       } else {
         this.#failures++;
         if (this.#outageSince === undefined) {
           this.#outageSince = Date.now();
           this.#droppedInOutage = 0;
-          this.#log(40, 'loki_push_failed', { reason: outcome.reason, queued_lines: this.size, max_lines: this.#o.maxLines, max_bytes: this.#o.maxBytes }, 'Loki push failed; log lines stay queued and are retried with backoff until Loki answers');
+          this.#log(
+            40,
+            'loki_push_failed',
+            { reason: outcome.reason, queued_lines: this.size, max_lines: this.#o.maxLines, max_bytes: this.#o.maxBytes },
+            'Loki push failed; log lines stay queued and are retried with backoff until Loki answers',
+          );
         }
-        const backoff = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(this.#failures - 1, 30)) * (0.8 + 0.4 * Math.random());
+        const backoff =
+          Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(this.#failures - 1, 30)) * (0.8 + 0.4 * Math.random());
         // Retry-After is honoured but never below the first backoff step (`Retry-After: 0` must not spin).
         await this.#sleep(Math.min(this.#o.retryMaxMs, Math.max(this.#o.retryBaseMs, outcome.retryAfterMs ?? backoff)));
       }
@@ -260,7 +293,12 @@ export class LokiQueue {
     this.#failures = 0;
     this.#rejectWarned = false;
     if (this.#outageSince !== undefined) {
-      this.#log(30, 'loki_push_recovered', { outage_ms: Date.now() - this.#outageSince, queued_lines: this.size, dropped_lines: this.#droppedInOutage }, 'Loki answers again; sending the queued log lines');
+      this.#log(
+        30,
+        'loki_push_recovered',
+        { outage_ms: Date.now() - this.#outageSince, queued_lines: this.size, dropped_lines: this.#droppedInOutage },
+        'Loki answers again; sending the queued log lines',
+      );
       this.#outageSince = undefined;
     }
     if (this.size === 0) this.#overflowing = false;
@@ -283,8 +321,8 @@ export class LokiQueue {
     const streams = new Map<string, [string, string][]>();
     for (let i = this.#head; i < this.#head + n; i++) {
       const e = this.#entries[i]!;
-      let values = streams.get(e.level);
-      if (!values) streams.set(e.level, (values = []));
+      const values = streams.get(e.level) ?? [];
+      if (values.length === 0) streams.set(e.level, values);
       values.push([e.ts, e.line]);
     }
     const body = JSON.stringify({ streams: [...streams].map(([level, values]) => ({ stream: { ...this.#o.labels, level }, values })) });
@@ -294,10 +332,16 @@ export class LokiQueue {
     const abort = new AbortController();
     this.#abortPush = () => abort.abort();
     try {
-      const res = await fetch(this.#url, { method: 'POST', headers: this.#headers, body, signal: AbortSignal.any([AbortSignal.timeout(timeout), abort.signal]) });
+      const res = await fetch(this.#url, {
+        method: 'POST',
+        headers: this.#headers,
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(timeout), abort.signal]),
+      });
       const text = await res.text().catch(() => '');
       if (res.ok) return { kind: 'ok' };
-      if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) return { kind: 'rejected', status: res.status, body: text.slice(0, 500) };
+      if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408)
+        return { kind: 'rejected', status: res.status, body: text.slice(0, 500) };
       return { kind: 'retry', reason: `HTTP ${res.status}`, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
