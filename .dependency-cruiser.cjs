@@ -54,10 +54,10 @@ module.exports = {
     },
     {
       name: 'leaves-stay-leaves',
-      comment: 'config.ts, errors.ts, headers.ts and send-json.ts import no other project module but each other.',
+      comment: 'config (config.ts, config/), errors.ts, headers.ts and send-json.ts import no other project module but each other.',
       severity: 'error',
-      from: { path: '^src/(config|errors|headers|send-json)[.]ts$' },
-      to: { path: '^src/', pathNot: '^src/(config|errors|headers|send-json)[.]ts$' },
+      from: { path: '^src/(config/|(config|errors|headers|send-json)[.]ts$)' },
+      to: { path: '^src/', pathNot: '^src/(config/|(config|errors|headers|send-json)[.]ts$)' },
     },
     {
       name: 'production-code-only',

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogDropBuffer, readLogDrops } from '../src/telemetry/loki/drops.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
-import { lokiPushUrl, LokiQueue, type LokiTransportOptions } from '../src/telemetry/loki/transport.ts';
+import { lokiPushUrl } from '../src/telemetry/loki/push.ts';
+import { LokiQueue, type LokiTransportOptions } from '../src/telemetry/loki/transport.ts';
 import { FakeLoki, sleep, until } from './fake-loki.ts';
 import { LogCapture } from './harness.ts';
 

@@ -591,6 +591,7 @@ export class ResponseScanner {
 
   /** Parses the JSON number at buf[i] into #num (within a few ulp) and #fpLo/#fpHi (its
    *  fingerprint); the index after it, or -1 if the buffer ends. */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (a number, byte by byte); split, it ran slower (bench/inspect.ts)
   #number(buf: Buffer, i: number, end: number): number {
     const start = i;
     let c = buf[i]!;
@@ -694,6 +695,7 @@ export class ResponseScanner {
    *  Away from the buffer end, the usual shape (-?D+.D+ with at most 19 + 31 digits, optional
    *  short exponent) is parsed here with 8 fraction digits per step (SWAR on two 32-bit reads);
    *  anything else goes through #number, which also validates and handles the buffer end. */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (the float array fast path); split, it ran slower (bench/inspect.ts)
   #floats(buf: Buffer, i: number, end: number): number {
     const health = this.#health;
     const count = this.#count;

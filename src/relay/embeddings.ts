@@ -57,23 +57,27 @@ interface Readers {
   errorBody: ErrorBodyCapture | undefined;
 }
 
-export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, res: ServerResponse, rec: RequestRecord) => Promise<void> {
-  const { upstream, metrics, projections } = opts;
+export class EmbeddingsFlow {
+  readonly #opts: EmbeddingsOptions;
+
+  constructor(opts: EmbeddingsOptions) {
+    this.#opts = opts;
+  }
 
   /** Stage 4: the model as soon as the JSON names one (telemetry keeps it even when the request
    *  is then refused), then the validated request. */
-  function parse(rec: RequestRecord, body: Buffer): void {
+  #parse(rec: RequestRecord, body: Buffer): void {
     const json = parseJsonBody(body);
     const named = requestedModel(json);
     rec.model = named === undefined ? undefined : boundedModelName(named);
-    if (rec.model !== undefined) rec.modelLabel = opts.labels.label(rec.model);
-    rec.request = validateEmbeddingRequest(json, opts.maxBatch, opts.maxInputChars);
+    if (rec.model !== undefined) rec.modelLabel = this.#opts.labels.label(rec.model);
+    rec.request = validateEmbeddingRequest(json, this.#opts.maxBatch, this.#opts.maxInputChars);
   }
 
   /** Stage 6. */
-  async function dispatch(req: IncomingMessage, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
+  async #dispatch(req: IncomingMessage, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
     try {
-      return await upstream.request('POST', '/embeddings', req.headers, body, signal);
+      return await this.#opts.upstream.request('POST', '/embeddings', req.headers, body, signal);
     } catch (err) {
       throw signal.aborted ? clientAborted(err) : err;
     }
@@ -81,17 +85,17 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
 
   /** What reads a 2xx body as it passes: JSON (ResponseScanner) or vLLM's binary vectors
    *  (BytesInspector); none when inspection is off or the vectors' layout is unknown. */
-  function inspector(rec: RequestRecord, up: UpstreamResponse, health: boolean): Inspector | undefined {
+  #inspector(rec: RequestRecord, up: UpstreamResponse, health: boolean): Inspector | undefined {
     const req = rec.request;
-    if (up.statusCode < 200 || up.statusCode >= 300 || opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined)
+    if (up.statusCode < 200 || up.statusCode >= 300 || this.#opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined)
       return undefined;
     const type = String(up.headers['content-type'] ?? '');
     if (!type.startsWith('application/octet-stream'))
-      return new ResponseScanner({ health, maxBytes: opts.inspectMaxBytes, encoding: req.vectorEncoding });
+      return new ResponseScanner({ health, maxBytes: this.#opts.inspectMaxBytes, encoding: req.vectorEncoding });
     const metadata = up.headers['metadata'];
     return new BytesInspector({
       health,
-      maxBytes: opts.inspectMaxBytes,
+      maxBytes: this.#opts.inspectMaxBytes,
       metadata: typeof metadata === 'string' ? metadata : undefined,
       encoding: req.vectorEncoding,
       inputCount: req.inputCount,
@@ -99,7 +103,7 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
   }
 
   /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
-  async function relay(
+  async #relay(
     rec: RequestRecord,
     up: UpstreamResponse,
     res: ServerResponse,
@@ -132,7 +136,7 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
   }
 
   /** Stage 8: what the response says. Telemetry errors are counted, never thrown. */
-  function outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers, health: boolean): void {
+  #outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers, health: boolean): void {
     const { scanner, errorBody } = readers;
     if (errorBody) {
       rec.errorType = String(up.statusCode);
@@ -147,24 +151,24 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
     try {
       rec.response = scanner.finish();
     } catch {
-      metrics.telemetryError('inspect');
+      this.#opts.metrics.telemetryError('inspect');
     }
     try {
       const req = rec.request;
       const res = rec.response;
       if (req && res && res.vectorCount > 0) {
         const texts = req.inputType === 'string_array' ? req.texts : undefined;
-        const verdict = assessQuality({ ...req, texts }, res, health, opts.dimensions, opts.normBand);
+        const verdict = assessQuality({ ...req, texts }, res, health, this.#opts.dimensions, this.#opts.normBand);
         rec.expectedDimension = verdict.expectedDimension;
         rec.anomalies = verdict.anomalies;
       }
     } catch {
-      metrics.telemetryError('quality');
+      this.#opts.metrics.telemetryError('quality');
     }
     const headerTokens = Number(up.headers['x-compute-tokens']);
     if (rec.response?.promptTokens !== undefined) rec.inputTokens = rec.response.promptTokens;
     else if (Number.isInteger(headerTokens) && headerTokens >= 0) rec.inputTokens = headerTokens;
-    else if (opts.estimateTokens && rec.request) {
+    else if (this.#opts.estimateTokens && rec.request) {
       rec.inputTokens = estimateTokens(rec.request);
       rec.tokensEstimated = true;
     }
@@ -172,7 +176,7 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
 
   /** Answers a thrown error. For a 413 it resolves once the rest of the upload was discarded (or
    *  a bound was hit), so the client is never reset mid-upload; see body.ts. */
-  async function fail(rec: RequestRecord, err: RelayError, res: ServerResponse): Promise<void> {
+  async #fail(rec: RequestRecord, err: RelayError, res: ServerResponse): Promise<void> {
     rec.errorType = err.code;
     rec.errorMessage = err.message;
     if (err.code === 'client_aborted') {
@@ -188,7 +192,7 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
       rec.answeredNs = process.hrtime.bigint();
       const drained = await err.drained;
       rec.model ??= err.model === undefined ? undefined : boundedModelName(err.model);
-      if (rec.model !== undefined) rec.modelLabel = opts.labels.label(rec.model);
+      if (rec.model !== undefined) rec.modelLabel = this.#opts.labels.label(rec.model);
       // The client kept sending past the bound: close now (it may see a reset, as with nginx).
       if (drained === 'bound') res.once('finish', () => socket?.destroy());
       return;
@@ -196,7 +200,8 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
     writeError(res, err);
   }
 
-  return async function embeddings(req, res, rec) {
+  /** The flow of one request (stages 1–8); never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
     const parent = propagation.extract(context.active(), req.headers);
     const abort = new AbortController();
     const clientGone = () => {
@@ -205,29 +210,29 @@ export function embeddingsFlow(opts: EmbeddingsOptions): (req: IncomingMessage, 
     res.once('close', clientGone);
     let span: Span | undefined;
     try {
-      authorize(opts.auth, req);
+      authorize(this.#opts.auth, req);
       if (req.method !== 'POST')
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
-      const body = await readBody(req, opts.maxBodyBytes);
-      parse(rec, body);
-      span = projections.startServerSpan(rec, parent);
+      const body = await readBody(req, this.#opts.maxBodyBytes);
+      this.#parse(rec, body);
+      span = this.#opts.projections.startServerSpan(rec, parent);
       await context.with(trace.setSpan(parent, span), async () => {
         const sentAt = process.hrtime.bigint();
-        const up = await dispatch(req, body, abort.signal);
+        const up = await this.#dispatch(req, body, abort.signal);
         // Whether this response's vectors get the health check is decided up front (sampling).
-        const health = opts.random() < opts.vectorCheckRate;
+        const health = this.#opts.random() < this.#opts.vectorCheckRate;
         const readers: Readers = {
-          scanner: inspector(rec, up, health),
+          scanner: this.#inspector(rec, up, health),
           errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
         };
-        await relay(rec, up, res, abort.signal, readers, sentAt);
-        outcome(rec, up, readers, health);
+        await this.#relay(rec, up, res, abort.signal, readers, sentAt);
+        this.#outcome(rec, up, readers, health);
       });
     } catch (err) {
-      await fail(rec, toRelayError(err), res);
+      await this.#fail(rec, toRelayError(err), res);
     } finally {
       res.off('close', clientGone);
-      projections.finish(rec, span, parent);
+      this.#opts.projections.finish(rec, span, parent);
     }
-  };
+  }
 }

@@ -12,7 +12,7 @@ import { ModelLabels } from '../telemetry/model-labels.ts';
 import { projections } from '../telemetry/project.ts';
 import { sendJson } from '../send-json.ts';
 import type { InboundAuth } from './auth.ts';
-import { embeddingsFlow } from './embeddings.ts';
+import { EmbeddingsFlow } from './embeddings.ts';
 import { modelsPassThrough } from './models.ts';
 import { readinessProbe } from './ready.ts';
 import { newRecord, type RequestRecord } from './record.ts';
@@ -51,7 +51,7 @@ export function createRelayHandler(opts: RelayOptions): Handler {
   const { upstream, metrics } = opts;
   const project = projections({ metrics, logger: opts.logger, logInputs: opts.logInputs });
   const labels = new ModelLabels(opts.maxModelLabels);
-  const embeddings = embeddingsFlow({
+  const embeddings = new EmbeddingsFlow({
     ...opts,
     auth: opts.auth,
     projections: project,
@@ -73,7 +73,7 @@ export function createRelayHandler(opts: RelayOptions): Handler {
       serverAddress: upstream.address,
       serverPort: upstream.port,
     });
-    const work = route !== undefined ? embeddings(req, res, rec) : notFound(req, res, rec, path);
+    const work = route !== undefined ? embeddings.handle(req, res, rec) : notFound(req, res, rec, path);
     work.catch(() => metrics.telemetryError('handler')).finally(() => metrics.requestEnded(rec.method));
   }
 

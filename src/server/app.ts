@@ -1,6 +1,6 @@
 // Composition: config → upstream (the built-in SIMULATOR when none is configured) → handler →
 // HTTP server. Used by main.ts and by the tests, so both run the same wiring.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from '../monitors/canary.ts';
 import { settingNames, type Config } from '../config.ts';
@@ -41,16 +41,8 @@ export function defaultProviderName(upstreamUrl: string | undefined): string {
   return new URL(upstreamUrl).hostname === 'api.openai.com' ? 'openai' : OTHER_VALUE;
 }
 
-export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
-  const logger =
-    overrides.logger ??
-    createLogger({
-      level: config.logLevel,
-      serviceName: config.serviceName,
-      lokiUrl: config.lokiUrl,
-      lokiBufferMaxLines: config.lokiBufferMaxLines,
-      lokiBufferMaxBytes: config.lokiBufferMaxBytes,
-    });
+/** The upstream client; the built-in SIMULATOR is started first when no upstream is configured. */
+async function upstreamFor(config: Config): Promise<{ upstream: Upstream; upstreamUrl: string; simulator: RunningServer | undefined }> {
   let simulator: RunningServer | undefined;
   let upstreamUrl = config.upstreamUrl;
   if (upstreamUrl === undefined) {
@@ -74,8 +66,16 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     headersTimeoutMs: config.headersTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
   });
-  const metrics = new RelayMetrics();
-  const handler = createRelayHandler({
+  return { upstream, upstreamUrl, simulator };
+}
+
+function relayHandler(
+  config: Config,
+  upstream: Upstream,
+  logger: Logger,
+  metrics: RelayMetrics,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return createRelayHandler({
     upstream,
     logger,
     metrics,
@@ -92,6 +92,10 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     vectorCheckRate: config.vectorCheckRate,
     normBand: { check: config.vectorNormCheck, min: config.vectorNormMin, max: config.vectorNormMax },
   });
+}
+
+/** The API's HTTP server: client timeouts, `Expect: 100-continue`, and errors before a request. */
+function apiServer(config: Config, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer(
     {
       headersTimeout: config.clientHeadersTimeoutMs,
@@ -109,8 +113,6 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     if (!(Number.isFinite(declared) && declared > config.maxBodyBytes)) res.writeContinue();
     handler(req, res);
   });
-  // The probes also answer on the admin port (admin-server.ts).
-  setHealthHandler(handler);
   // Slow, oversized or malformed requests never reach the handler: answer them in the same
   // OpenAI-style JSON as every other error, then close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -119,7 +121,16 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) return socket.destroy();
     socket.end(rawErrorResponse(clientErrorToRelayError(err)));
   });
-  const running = await listen(server, config.host, config.port, settingNames('host', 'port'));
+  return server;
+}
+
+/** The monitors beside the request path (drift canary, GPU gauges), each when configured. */
+function startMonitors(
+  config: Config,
+  upstream: Upstream,
+  logger: Logger,
+  metrics: RelayMetrics,
+): { canary: Canary | undefined; gpu: GpuMonitor | undefined } {
   const canary =
     config.canaryIntervalMs > 0
       ? new Canary({
@@ -141,6 +152,27 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
       })
     : undefined;
   gpu?.start();
+  return { canary, gpu };
+}
+
+export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: config.logLevel,
+      serviceName: config.serviceName,
+      lokiUrl: config.lokiUrl,
+      lokiBufferMaxLines: config.lokiBufferMaxLines,
+      lokiBufferMaxBytes: config.lokiBufferMaxBytes,
+    });
+  const { upstream, upstreamUrl, simulator } = await upstreamFor(config);
+  const metrics = new RelayMetrics();
+  const handler = relayHandler(config, upstream, logger, metrics);
+  const server = apiServer(config, handler);
+  // The probes also answer on the admin port (admin-server.ts).
+  setHealthHandler(handler);
+  const running = await listen(server, config.host, config.port, settingNames('host', 'port'));
+  const { canary, gpu } = startMonitors(config, upstream, logger, metrics);
   return {
     url: running.url,
     upstreamUrl,

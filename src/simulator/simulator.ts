@@ -7,7 +7,7 @@ import { FAULT_HEADER, SIMULATOR_HEADER } from '../headers.ts';
 import { sendJson } from '../send-json.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../relay/body.ts';
-import { parseEmbeddingRequest } from '../relay/request.ts';
+import { type EmbeddingRequest, parseEmbeddingRequest } from '../relay/request.ts';
 import type { Config } from '../config.ts';
 import { RelayError, toRelayError, writeError } from '../errors.ts';
 
@@ -103,6 +103,34 @@ const sleep = (ms: number, res: ServerResponse) =>
     res.once('close', done);
   });
 
+/** The simulator's response body: fake vectors for the inputs, with the fault's broken vector
+ *  (see FAULT_HEADER) when one was asked for. */
+function responseText(
+  request: EmbeddingRequest,
+  inputs: (string | number[])[],
+  fault: string,
+  dims: number,
+  seed: number,
+  promptTokens: number,
+): string {
+  const swapped = /^dims:(\d+)$/.exec(fault);
+  const vectors = inputs.map((input) => simulatedVector(input, swapped ? Number(swapped[1]) : dims, seed));
+  const NAN_MARK = 4096.5; // exactly representable in float32; replaced by a bare NaN below
+  if (fault === 'zero') vectors[0]!.fill(0);
+  if (fault === 'unnormalized') vectors[0] = vectors[0]!.map((x) => x * 3);
+  if (fault === 'nan') vectors[0]![0] = request.encodingFormat === 'base64' ? NaN : NAN_MARK;
+  if (fault === 'duplicate' && vectors.length > 1) vectors[1] = vectors[0]!;
+  const data = vectors.map((v, index) => {
+    const embedding: unknown = request.encodingFormat === 'base64' ? toBase64(v) : Array.from(v);
+    if (fault === 'null' && index === 0 && Array.isArray(embedding)) embedding[0] = null;
+    return { object: 'embedding', index, embedding };
+  });
+  const out: Record<string, unknown> = { object: 'list', data, model: request.model };
+  if (fault !== 'no-usage') out['usage'] = { prompt_tokens: promptTokens, total_tokens: promptTokens };
+  const text = JSON.stringify(out);
+  return fault === 'nan' && request.encodingFormat !== 'base64' ? text.replace(`[${NAN_MARK},`, '[NaN,') : text;
+}
+
 export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = opts.random ?? Math.random;
   const headers = { 'content-type': 'application/json', [SIMULATOR_HEADER]: 'true' };
@@ -146,22 +174,7 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
       res.end('{"object":"list","data":[{"embedding":[0.1,');
       return;
     }
-    const swapped = /^dims:(\d+)$/.exec(fault);
-    const vectors = inputs.map((input) => simulatedVector(input, swapped ? Number(swapped[1]) : dims, opts.seed));
-    const NAN_MARK = 4096.5; // exactly representable in float32; replaced by a bare NaN below
-    if (fault === 'zero') vectors[0]!.fill(0);
-    if (fault === 'unnormalized') vectors[0] = vectors[0]!.map((x) => x * 3);
-    if (fault === 'nan') vectors[0]![0] = request.encodingFormat === 'base64' ? NaN : NAN_MARK;
-    if (fault === 'duplicate' && vectors.length > 1) vectors[1] = vectors[0]!;
-    const data = vectors.map((v, index) => {
-      const embedding: unknown = request.encodingFormat === 'base64' ? toBase64(v) : Array.from(v);
-      if (fault === 'null' && index === 0 && Array.isArray(embedding)) embedding[0] = null;
-      return { object: 'embedding', index, embedding };
-    });
-    const out: Record<string, unknown> = { object: 'list', data, model: request.model };
-    if (fault !== 'no-usage') out['usage'] = { prompt_tokens: promptTokens, total_tokens: promptTokens };
-    let text = JSON.stringify(out);
-    if (fault === 'nan' && request.encodingFormat !== 'base64') text = text.replace(`[${NAN_MARK},`, '[NaN,');
+    const text = responseText(request, inputs, fault, dims, opts.seed, promptTokens);
     if (fault === 'reset') {
       res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
       res.write(text.slice(0, Math.floor(text.length / 2)));

@@ -21,6 +21,7 @@ import {
   envDetector,
   hostDetector,
   osDetector,
+  type Resource,
   resourceFromAttributes,
   serviceInstanceIdDetector,
 } from '@opentelemetry/resources';
@@ -113,27 +114,34 @@ export function diagLevel(value: string | undefined): DiagLogLevel {
   return levels[(value ?? '').toUpperCase()] ?? DiagLogLevel.WARN;
 }
 
+/** The SDK's DiagConsoleLogger prints info/debug with console.log, i.e. into stdout, which must
+ *  carry only the JSON log lines. Ours sends every level to stderr; NodeSDK would replace it when
+ *  it sees OTEL_LOG_LEVEL, so the variable is read here and hidden from NodeSDK's constructor.
+ *  Export failures: one rate-limited line, not the SDK's JSON dump of each error. */
+function reportToStderr(env: NodeJS.ProcessEnv): void {
+  diag.setLogger(stderrDiagLogger, { logLevel: diagLevel(env['OTEL_LOG_LEVEL']), suppressOverrideMessage: true });
+  setGlobalErrorHandler(exportFailureReporter((line) => console.error(line)));
+}
+
+/** Resource detected up front and awaited: the host detector is async, and a scrape before it
+ *  settles makes the exporter warn on every early request. No processDetector: it exports
+ *  process.command_args, and a secret passed as a flag (--upstream-api-key=...) would end up on
+ *  every span and in target_info. */
+async function detectResource(serviceName: string): Promise<Resource> {
+  const resource = detectResources({ detectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector] }).merge(
+    resourceFromAttributes({ 'service.name': serviceName }),
+  );
+  await resource.waitForAsyncAttributes?.();
+  return resource;
+}
+
 export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
   const env = opts.env ?? process.env;
   if (sdkDisabled(env)) {
     return { enabled: false, metricsUrl: undefined, shutdown: async () => {} };
   }
-  // The SDK's DiagConsoleLogger prints info/debug with console.log, i.e. into stdout, which must
-  // carry only the JSON log lines. Ours sends every level to stderr; NodeSDK would replace it when
-  // it sees OTEL_LOG_LEVEL, so the variable is read here and hidden from NodeSDK's constructor.
-  const logLevel = diagLevel(env['OTEL_LOG_LEVEL']);
-  diag.setLogger(stderrDiagLogger, { logLevel, suppressOverrideMessage: true });
-  // Export failures: one rate-limited line, not the SDK's JSON dump of each error.
-  setGlobalErrorHandler(exportFailureReporter((line) => console.error(line)));
-
-  // Resource detected up front and awaited: the host detector is async, and a scrape before it
-  // settles makes the exporter warn on every early request.
-  // No processDetector: it exports process.command_args, and a secret passed as a flag
-  // (--upstream-api-key=...) would end up on every span and in target_info.
-  const resource = detectResources({ detectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector] }).merge(
-    resourceFromAttributes({ 'service.name': opts.serviceName }),
-  );
-  await resource.waitForAsyncAttributes?.();
+  reportToStderr(env);
+  const resource = await detectResource(opts.serviceName);
 
   // The SDK's own metrics (batch span processor queue size and capacity, spans processed with
   // error.type = queue_full or the export error): without them a dead Collector drops spans

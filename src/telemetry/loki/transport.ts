@@ -19,6 +19,7 @@ import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { addLogDrops, type LogDropReason } from './drops.ts';
+import { lokiPushUrl, retryAfterMs } from './push.ts';
 
 export interface LokiTransportOptions {
   /** Loki base URL (path prefix kept); lines go to `lokiPushUrl(host)`. */
@@ -83,29 +84,6 @@ function entryOf(line: string): Entry {
     }
   }
   return { level: LEVEL_LABELS[level] ?? 'info', ts: `${time}000000`, line, bytes: Buffer.byteLength(line) };
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-const PUSH_PATH = '/loki/api/v1/push';
-
-/**
- * Where pushes go for a `LOKI_URL`: `<LOKI_URL>/loki/api/v1/push`, whatever path `LOKI_URL` has, so a
- * Loki behind a gateway prefix (`https://gw/tenant-a/logs`) or VictoriaLogs (`http://vl:9428/insert`)
- * works. A URL that already ends in `/loki/api/v1/push` (as Promtail and Alloy are configured) is
- * used as it is. (`new URL('loki/api/v1/push', base)` would drop the base's last path segment.)
- */
-export function lokiPushUrl(base: string): URL {
-  const url = new URL(base);
-  const path = url.pathname.replace(/\/+$/, '');
-  url.pathname = path.endsWith(PUSH_PATH) ? path : path + PUSH_PATH;
-  return url;
 }
 
 export class LokiQueue {

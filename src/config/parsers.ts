@@ -1,0 +1,99 @@
+// The strict parsers of the options table: each owns the "expected ..." phrase printed to the
+// operator when a value is wrong. Hand-written rather than zod schemas because the message *is*
+// the product here (zod's generic issue text is worse for that); zod validates request bodies.
+export type Parser<T> = (raw: string) => T;
+
+export class ParseError extends Error {}
+
+export const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new ParseError(`expected an integer from ${min} to ${max}`);
+    }
+    return Number(raw);
+  };
+
+export const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const n = Number(raw);
+    if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw) || n < min || n > max) {
+      throw new ParseError(`expected a number from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+export const boolean: Parser<boolean> = (raw) => {
+  const v = raw.toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ParseError('expected true or false');
+};
+
+export const oneOf =
+  <T extends string>(values: readonly T[]): Parser<T> =>
+  (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new ParseError(`expected one of ${values.join(', ')}`);
+    return raw as T;
+  };
+
+export const httpUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ParseError('expected an absolute http:// or https:// URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new ParseError('expected an absolute http:// or https:// URL');
+  }
+  if (url.search !== '' || url.hash !== '') throw new ParseError('expected a URL without query or fragment');
+  return url.href.replace(/\/+$/, '');
+};
+
+/** An http(s) URL whose user and password (if any) decode: LOKI_URL's become Basic auth. */
+export const httpUrlWithCredentials: Parser<string> = (raw) => {
+  const href = httpUrl(raw);
+  const url = new URL(href);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new ParseError('expected the user and password to be percent-encoded (a literal % is %25)');
+  }
+  return href;
+};
+
+/** A URL's password never appears in a start-up error. */
+export function withoutPassword(raw: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i.exec(raw);
+  return m ? raw.replace(m[0], `${m[1]}<redacted>@`) : raw;
+}
+
+/** `model=dim,model2=dim2` → Map (model names may contain '/', ':' and '-'). */
+export const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
+  const map = new Map<string, number>();
+  for (const part of raw.split(',')) {
+    const eq = part.lastIndexOf('=');
+    const model = part.slice(0, eq).trim();
+    const dim = part.slice(eq + 1).trim();
+    if (eq <= 0 || model === '' || !/^\d+$/.test(dim) || Number(dim) < 1 || Number(dim) > 65536) {
+      throw new ParseError('expected model=dimension pairs separated by commas, e.g. Qwen/Qwen3-Embedding-4B=2560');
+    }
+    map.set(model, Number(dim));
+  }
+  return map;
+};
+
+/** `key1,key2`: a comma-separated list of non-empty keys without whitespace. */
+export const keyList: Parser<readonly string[]> = (raw) => {
+  const keys = raw.split(',').map((k) => k.trim());
+  if (keys.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected comma-separated keys without spaces, e.g. key-1,key-2');
+  return keys;
+};
+
+export const nonEmptyText: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new ParseError('expected a non-empty string');
+  return raw;
+};
