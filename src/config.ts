@@ -89,6 +89,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   return { command, config: config as Config };
 }
 
+let fromProcess: LoadedConfig | undefined;
+/** This process's configuration (its argv and env), read once: instrument.ts and main.ts share it. */
+export function processConfig(): LoadedConfig {
+  fromProcess ??= loadConfig(process.argv.slice(2), process.env);
+  return fromProcess;
+}
+
 /** `service.name` out of OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded). */
 export function serviceNameFromResourceAttributes(value: string | undefined): string | undefined {
   for (const pair of (value ?? '').split(',')) {

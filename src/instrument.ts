@@ -2,13 +2,13 @@
 // It starts the SDK for the relay command and flushes it when the process has drained
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
 import './server/node-version.ts';
-import { loadConfig } from './config.ts';
+import { processConfig } from './config.ts';
 import { startAdminServer } from './server/admin-server.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';
 import { startTelemetry } from './telemetry/sdk.ts';
 
 try {
-  const { command, config } = loadConfig(process.argv.slice(2), process.env);
+  const { command, config } = processConfig();
   if (command === 'relay') {
     const telemetry = await startTelemetry({
       serviceName: config.serviceName,

@@ -3,14 +3,14 @@
 import './server/node-version.ts';
 import { startRelay } from './server/app.ts';
 import { banner, upstreamWarning, VERSION } from './server/banner.ts';
-import { helpText, loadConfig, settingNames } from './config.ts';
+import { helpText, processConfig, settingNames } from './config.ts';
 import { startSimulator } from './server/simulator-server.ts';
 import { simulatorOptions } from './simulator/simulator.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';
 import { activeTelemetry } from './telemetry/sdk.ts';
 
 async function main(): Promise<void> {
-  const { command, config } = loadConfig(process.argv.slice(2), process.env);
+  const { command, config } = processConfig();
   if (command === 'help') {
     console.log(helpText());
     return;

@@ -1,5 +1,5 @@
 // Incremental scanner for an embeddings response body: it sees each chunk as it is relayed and
-// extracts what response-inspect.ts + vector-health.ts get from JSON.parse (model, usage, vector
+// extracts what the JSON.parse reference path (test/support/reference-inspect.ts) gets (model, usage, vector
 // count and dimensions, per-vector health facts) without keeping the body or building JS arrays.
 // A byte-level JSON tokenizer with a stack of containers; only top-level `model`, `data`,
 // `usage.prompt_tokens` and `data[*].embedding` mean anything, everything else is validated and
@@ -25,9 +25,8 @@
 // arrays, and everything with health on, is validated exactly.
 // bench/inspect.ts measures it against the JSON.parse path; test/inspect-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
-import { endianness } from 'node:os';
 import type { ResponseFacts, VectorSummary } from './types.ts';
-import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, type VectorEncoding } from './vector-encoding.ts';
+import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE, type VectorEncoding } from './vector-encoding.ts';
 
 /** Longest number or literal carried across a chunk boundary. No JSON number a model server
  *  writes comes near it; a longer run of digits is hostile, and re-copying it on every chunk would
@@ -80,8 +79,6 @@ const EMB_VALUE = 7;
 const ELEM = 8; // an element of an embedding array
 const KEY_NAME = 9; // an object key we need to read
 const KEY_SKIP = 10; // an object key we can ignore
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** 10^k for k in 0..308, each the correctly rounded double (exact up to 1e22). */
 const P10 = Float64Array.from({ length: 309 }, (_, k) => Number(`1e${k}`));
@@ -1113,7 +1110,7 @@ export class ResponseScanner {
 
   /** Base64 float32 into a reused aligned buffer (no allocation per vector). */
   #decodeFloats(text: string): Float32Array {
-    if (!LITTLE_ENDIAN) return decodeElements(Buffer.from(text, 'base64'), FLOAT32_LE);
+    if (!HOST_LE) return decodeElements(Buffer.from(text, 'base64'), FLOAT32_LE);
     const need = Math.ceil((text.length * 3) / 4) + 8;
     if (this.#f32.length < need) this.#f32 = Buffer.from(new ArrayBuffer(Math.max(need, this.#f32.length * 2)));
     const bytes = this.#f32.write(text, 0, 'base64');

@@ -45,7 +45,8 @@ export function requestedEncoding(embedDtype: unknown, endianness: unknown): Vec
   return dtype === 'float32' && !bigEndian ? FLOAT32_LE : { dtype, bigEndian };
 }
 
-const HOST_LE = hostEndianness() === 'LE';
+/** This machine stores numbers little-endian (x86, ARM as Node runs them): float32 LE is a plain view. */
+export const HOST_LE = hostEndianness() === 'LE';
 
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

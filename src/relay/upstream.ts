@@ -1,6 +1,6 @@
 // The upstream model server: one undici keep-alive Pool per relay, header hygiene in both
 // directions, and undici's typed errors mapped to ours. instrumentation-undici (wired in
-// telemetry.ts) makes each call a CLIENT span and injects `traceparent`.
+// telemetry/sdk.ts) makes each call a CLIENT span and injects `traceparent`.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { RelayError } from '../errors.ts';

@@ -2,19 +2,19 @@
 // pino's native `level` (number) and `time` (epoch ms): the Loki transport reads both to set the
 // `level` label and the entry timestamp.
 //
-// Loki shipping is our own transport (loki-transport.ts) in pino's worker thread, off the request
+// Loki shipping is our own transport (loki/transport.ts) in pino's worker thread, off the request
 // path. It replaced pino-loki 3.0, which pushes each 1 s batch exactly once: on connection refused,
 // timeout, 5xx or 429 it prints the error to stderr and the batch is gone (no retry), and its
 // 10 000-line pre-push buffer silently drops the oldest lines. Ours queues lines within a bound
 // (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES), retries with capped backoff until Loki answers 2xx, and
-// counts what it has to drop in embedding_relay_log_dropped_total (log-drops.ts, metrics.ts).
+// counts what it has to drop in embedding_relay_log_dropped_total (loki/drops.ts, metrics.ts).
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { DEFAULTS } from '../config.ts';
 import { createLogDropBuffer, readLogDrops } from './loki/drops.ts';
 import type { LokiTransportOptions } from './loki/transport.ts';
 import { observeLogDrops } from './metrics.ts';
 
-/** The transport module next to this one: loki-transport.ts under vitest/src, loki-transport.js in dist/. */
+/** The transport module next to this one: loki/transport.ts under vitest/src, loki/transport.js in dist/. */
 const LOKI_TRANSPORT = new URL(`./loki/transport${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** Never logged, whatever object carries them. */

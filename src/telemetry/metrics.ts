@@ -1,11 +1,11 @@
 // Metric projection of the request record. Instruments come from @opentelemetry/api only; the
-// SDK (views, readers, the Prometheus endpoint) is wired in telemetry.ts.
+// SDK (views, readers, the Prometheus endpoint) is wired in sdk.ts.
 import { metrics, type Attributes, type Counter, type Histogram, type UpDownCounter } from '@opentelemetry/api';
 import { overheadS, type RequestRecord } from '../relay/record.ts';
 import * as sc from './semconv.ts';
 
 /** embedding.relay.log.dropped: read at collection time from the Loki transport's shared counters
- *  (the transport runs in pino's worker thread, see log-drops.ts). Every reason is reported, zeros
+ *  (the transport runs in pino's worker thread, see loki/drops.ts). Every reason is reported, zeros
  *  included, so `increase()` alerts have a series from the start. */
 export function observeLogDrops(read: () => Record<string, number>): void {
   const spec = sc.METRIC_LOG_DROPPED;

@@ -10,7 +10,7 @@
 // - a full queue drops the NEWEST lines (the incoming ones), like the OTel batch span processor and
 //   Vector's `drop_newest`: what reaches Loki stays a gap-free prefix of the outage, the queue head
 //   (possibly mid-push) is never touched, and stdout still carries every line;
-// - every dropped line is counted in shared memory (log-drops.ts), which the main thread exports as
+// - every dropped line is counted in shared memory (drops.ts), which the main thread exports as
 //   embedding_relay_log_dropped_total{error_type=...}; the transport's own notices (push failing,
 //   lines dropped, recovered) go to stdout only, never into the queue, once per episode;
 // - on shutdown the queue gets a bounded flush window, then what is left is counted as `shutdown`.
@@ -32,7 +32,7 @@ export interface LokiTransportOptions {
   minLevel: number;
   maxLines: number;
   maxBytes: number;
-  /** Shared counters (log-drops.ts). */
+  /** Shared counters (drops.ts). */
   drops: SharedArrayBuffer;
   /** Wait this long to batch lines before a push (a full batch goes at once). */
   batchIntervalMs?: number;
