@@ -1,19 +1,46 @@
 import { defineConfig } from 'vitest/config';
 
+// One config, one project per kind of test (test/<kind>/). `npm test` runs the first four; the
+// suites that need real programs or a quiet machine run on their own:
+//   unit         test/unit/ (mirrors src/), test/support/: one module at a time
+//   integration  test/integration/: the real relay wiring and simulator on loopback, in-memory spans
+//   process      test/process/: the built entry point as a real process (dist/)
+//   deploy       test/deploy/: compose, Prometheus, Grafana and packaging files, with real tools
+//   stack        npm run test:stack: the real Collector, Jaeger, VictoriaLogs, Prometheus, Alertmanager
+//   clients      npm run test:clients: real Python client SDKs
+//   vllm         npm run test:vllm: real vLLM behind the relay
+//   soak         npm run test:soak: the 60-second soak, alone on the machine
+const npmTest = {
+  // promtool, amtool and docker-compose, provisioned into ~/.cache/embedding-relay (no root).
+  globalSetup: ['./test/tools/global-setup.ts'],
+  testTimeout: 20_000,
+  hookTimeout: 20_000,
+};
+const alone = { fileParallelism: false };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The real-programs suite runs with `npm run test:stack` (vitest.stack.config.ts), the
-    // 60-second soak with `npm run test:soak` (vitest.soak.config.ts), the Python client SDKs with
-    // `npm run test:clients` (vitest.clients.config.ts), real vLLM with `npm run test:vllm`
-    // (vitest.vllm.config.ts).
-    exclude: ['test/stack/**', 'test/clients/**', 'test/vllm/**', 'test/soak.test.ts', '**/node_modules/**'],
-    // promtool, amtool and docker-compose, provisioned into ~/.cache/embedding-relay (no root).
-    globalSetup: ['./test/tools/global-setup.ts'],
     // Each file gets its own process: the OTel globals (tracer/meter providers) are per process.
     pool: 'forks',
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    reporters: ['default', './test/summary-reporter.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/support/**/*.test.ts'], ...npmTest } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...npmTest } },
+      { extends: true, test: { name: 'process', include: ['test/process/**/*.test.ts'], ...npmTest } },
+      { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts', 'test/licences/**/*.test.ts'], ...npmTest } },
+      // The first run builds the Collector, Jaeger and VictoriaLogs (about 7 minutes cold on 2 cores).
+      {
+        extends: true,
+        test: { name: 'stack', include: ['test/stack/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 900_000, ...alone },
+      },
+      // The venv is built by test/clients/setup.sh (cached in ~/.cache/embedding-relay).
+      {
+        extends: true,
+        test: { name: 'clients', include: ['test/clients/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 600_000, ...alone },
+      },
+      // test/vllm/setup.sh provisions vLLM (cold about 4 min); a failed install fails the run.
+      { extends: true, test: { name: 'vllm', include: ['test/vllm/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 900_000, ...alone } },
+      { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], testTimeout: 180_000, ...alone } },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 // Reading a Prometheus text exposition (the relay's /metrics) in the bench: sums of a metric's
-// samples, whole or per label value. (test/prometheus-text.ts parses samples fully for the tests.)
+// samples, whole or per label value. (test/support/prometheus-text.ts parses samples fully for the tests.)
 
 /** Sum of every sample of a Prometheus metric, grouped by one label's value ('' when absent, or
  *  when no label is given: then the one key '' holds the metric's total). */

@@ -3,7 +3,7 @@
 // start-up with one exact line (the parsers in config/parsers.ts say what was expected).
 import { parseArgs } from 'node:util';
 import { type Config, DEFAULTS, type Key, OPTIONS, type Option } from './config/options.ts';
-import { ParseError, boolean, withoutPassword } from './config/parsers.ts';
+import { ParseError, withoutPassword } from './config/parsers.ts';
 
 export { type Config, DEFAULTS, type LogLevel } from './config/options.ts';
 

@@ -23,7 +23,7 @@
 // bare NaN/Infinity/null are still exact (a malformed one still throws). A counted number is not
 // converted either, so one that overflows (1e400) does not set `inf`. Everything outside embedding
 // arrays, and everything with health on, is validated exactly.
-// bench/inspect.ts measures it against the JSON.parse path; test/inspect-regression.test.ts guards it.
+// bench/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE, type VectorEncoding } from './vector-encoding.ts';

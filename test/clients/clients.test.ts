@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedVector } from '../../src/simulator/simulator.ts';
-import { until } from '../fake-loki.ts';
-import { jsonLines, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
+import { until } from '../support/fake-loki.ts';
+import { jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 
 const python = execFileSync('bash', [`${root}test/clients/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const MODEL = 'Qwen/Qwen3-Embedding-4B';

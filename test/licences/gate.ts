@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { root } from '../relay-process.ts';
+import { root } from '../support/relay-process.ts';
 import { goModuleBinary, jaegerBinary, otelcolBinary, victoriaLogsBinary } from '../stack/services.ts';
 import { goVerdict, npmVerdict, type ScannedModule } from './policy.ts';
 

@@ -4,7 +4,7 @@
 // test instead of being missed.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root } from '../relay-process.ts';
+import { root } from '../support/relay-process.ts';
 
 const HOST_PORT = /^[\w.-]*:?\s?[\w.-]*$/;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { jsonLines, root, type RelayProcess } from '../relay-process.ts';
+import { jsonLines, root, type RelayProcess } from '../support/relay-process.ts';
 import {
   datasources,
   grafanaLogQueries,
@@ -17,7 +17,7 @@ import {
   logQlFields,
   traceQlConditions,
   type TraceQlCondition,
-} from '../shipped-queries.ts';
+} from '../support/shipped-queries.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 

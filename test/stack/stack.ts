@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { listen } from '../../src/server/listen.ts';
-import { freePort, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
+import { freePort, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { rewriteFlags, rewriteHostsAndPorts, writeRewritten } from './rewrite.ts';
 import { jaegerBinary, otelcolBinary, startService, systemBinary, tempDir, victoriaLogsBinary, type Service } from './services.ts';
 

@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { find, parsePrometheusText, total } from '../prometheus-text.ts';
-import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../relay-process.ts';
+import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
+import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { eventually, type Service } from '../stack/services.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { MODEL_DIMENSION, provisionVllm, SERVED_MODEL, startVllm } from './vllm-server.ts';

@@ -1,0 +1,130 @@
+// Embedding quality end to end: the simulator returns broken vectors on request
+// (x-simulator-fault), and each anomaly shows up in the span, the metrics and the log line.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningRelay } from '../../src/server/app.ts';
+import type { RunningServer } from '../../src/server/listen.ts';
+import { FAULT_HEADER } from '../../src/headers.ts';
+import { type LogCapture, relay, scrape, simulator, spansNamed } from '../support/harness.ts';
+import { total } from '../support/prometheus-text.ts';
+
+let sim: RunningServer;
+let r: RunningRelay;
+let logs: LogCapture;
+
+beforeAll(async () => {
+  sim = await simulator({ dimensions: 64 });
+  ({ relay: r, logs } = await relay({
+    upstreamUrl: `${sim.url}/v1`,
+    providerName: 'quality',
+    expectedDimensions: new Map([['m-configured', 64]]),
+  }));
+});
+afterAll(async () => {
+  await r.close(100);
+  await sim.close();
+});
+
+const call = async (model: string, body: Record<string, unknown>, fault?: string) => {
+  const res = await fetch(`${r.url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(fault ? { [FAULT_HEADER]: fault } : {}) },
+    body: JSON.stringify({ model, ...body }),
+  });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+};
+const spans = (model: string) => spansNamed(`embeddings ${model}`);
+const anomalyCount = async (model: string, kind: string) =>
+  total(await scrape(), 'embedding_vector_anomalies_total', {
+    gen_ai_request_model: model,
+    embedding_anomaly_kind: kind,
+    gen_ai_provider_name: 'quality',
+  });
+const logsFor = (model: string) => logs.requests().filter((l) => l['model'] === model);
+
+describe('vector anomalies reach span, metrics and log', () => {
+  it('a dimension change mid-stream (model swapped behind the relay)', async () => {
+    const model = 'm-swap';
+    await call(model, { input: ['a', 'b'] }); // learns 64
+    await call(model, { input: ['c'], dimensions: 16 }); // an explicit `dimensions` is honoured
+    await call(model, { input: ['d', 'e', 'f'] }, 'dims:48'); // the model now answers 48
+    const [learn, truncated, swapped] = spans(model);
+    expect(learn!.attributes).not.toHaveProperty('embedding.vector.anomaly');
+    expect(truncated!.attributes).not.toHaveProperty('embedding.vector.anomaly');
+    expect(swapped!.attributes).toMatchObject({
+      'embedding.vector.anomaly': ['dimension_mismatch'],
+      'embedding.dimension.expected': 64,
+      'gen_ai.embeddings.dimension.count': 48,
+    });
+    expect(await anomalyCount(model, 'dimension_mismatch')).toBe(3);
+    const line = logsFor(model).at(-1)!;
+    expect(line).toMatchObject({
+      level: 40,
+      status: 'ok',
+      http_status: 200,
+      output_dim: 48,
+      expected_dim: 64,
+      anomalies: { dimension_mismatch: 3 },
+    });
+    expect(logsFor(model)[0]!['level']).toBe(30);
+  });
+
+  it('a configured dimension is enforced from the first response', async () => {
+    await call('m-configured', { input: 'x' }, 'dims:32');
+    expect(spans('m-configured')[0]!.attributes).toMatchObject({
+      'embedding.vector.anomaly': ['dimension_mismatch'],
+      'embedding.dimension.expected': 64,
+    });
+  });
+
+  it.each([
+    ['null components', 'm-null', 'null', 'float', 'null_component'],
+    ['zero vectors', 'm-zero', 'zero', 'float', 'zero_vector'],
+    ['zero vectors (base64)', 'm-zero-b64', 'zero', 'base64', 'zero_vector'],
+    ['un-normalised vectors', 'm-unnorm', 'unnormalized', 'float', 'norm_out_of_range'],
+    ['base64 vectors with NaN', 'm-nan-b64', 'nan', 'base64', 'nan_component'],
+    ['float vectors with a bare NaN (Python json.dumps)', 'm-nan-float', 'nan', 'float', 'nan_component'],
+    ['identical vectors for different inputs', 'm-dup', 'duplicate', 'float', 'duplicate_vector'],
+  ])('%s', async (_name, model, fault, format, kind) => {
+    await call(model, { input: ['first input', 'second input'], encoding_format: format }, fault);
+    const span = spans(model);
+    expect(span).toHaveLength(1);
+    expect(span[0]!.attributes['embedding.vector.anomaly']).toEqual([kind]);
+    expect(span[0]!.attributes['http.response.status_code']).toBe(200);
+    expect(await anomalyCount(model, kind)).toBe(1);
+    expect(logsFor(model)[0]).toMatchObject({ level: 40, status: 'ok', anomalies: { [kind]: 1 } });
+  });
+
+  it('healthy responses carry no anomaly anywhere', async () => {
+    await call('m-healthy', { input: ['one', 'two'], encoding_format: 'base64' });
+    expect(spans('m-healthy')[0]!.attributes).not.toHaveProperty('embedding.vector.anomaly');
+    expect(total(await scrape(), 'embedding_vector_anomalies_total', { gen_ai_request_model: 'm-healthy' })).toBe(0);
+    expect(logsFor('m-healthy')[0]).not.toHaveProperty('anomalies');
+    expect(logsFor('m-healthy')[0]!['level']).toBe(30);
+  });
+});
+
+describe('sampling', () => {
+  it('RELAY_VECTOR_CHECK_RATE=0 skips vector checks but still checks dimensions', async () => {
+    const { relay: r0 } = await relay({
+      upstreamUrl: `${sim.url}/v1`,
+      vectorCheckRate: 0,
+      expectedDimensions: new Map([['m-sampled', 64]]),
+    });
+    try {
+      for (const fault of ['zero', 'dims:8']) {
+        const res = await fetch(`${r0.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: fault },
+          body: JSON.stringify({ model: 'm-sampled', input: 'x' }),
+        });
+        await res.arrayBuffer();
+      }
+      const [zero, swapped] = spans('m-sampled');
+      expect(zero!.attributes).not.toHaveProperty('embedding.vector.anomaly');
+      expect(swapped!.attributes['embedding.vector.anomaly']).toEqual(['dimension_mismatch']);
+    } finally {
+      await r0.close(100);
+    }
+  });
+});

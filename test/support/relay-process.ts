@@ -1,0 +1,80 @@
+// The relay as a real process, started the way `npm start` does (built dist/, --import bootstrap),
+// configured only by environment variables.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { listen } from '../../src/server/listen.ts';
+
+export const root = new URL('../..', import.meta.url).pathname;
+export const node = process.execPath;
+export const entry = ['--import', './dist/instrument.js', 'dist/main.js'];
+
+export const freePort = async () => {
+  const s = await listen(createServer(), '127.0.0.1', 0);
+  await s.close();
+  return Number(new URL(s.url).port);
+};
+
+export interface RelayProcess {
+  child: ChildProcess;
+  url: string;
+  metricsPort: number;
+  out: { stdout: string; stderr: string };
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  const metricsPort = await freePort();
+  const child = spawn(node, entry, {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'],
+      RELAY_HOST: '127.0.0.1',
+      RELAY_PORT: String(await freePort()),
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      RELAY_SIMULATOR_LATENCY_MS: '0',
+      ...env,
+    },
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
+    const check = () => {
+      const m = /listening on (?:\S+ \(all interfaces; from this machine: )?(http:\/\/[^\s)]+)/.exec(out.stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', () => reject(new Error(`relay exited:\n${out.stderr}`)));
+  });
+  return {
+    child,
+    url,
+    metricsPort,
+    out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const embed = (url: string, model: string) =>
+  fetch(`${url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, input: ['hello', 'world'], dimensions: 16 }),
+  });
+
+export const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
