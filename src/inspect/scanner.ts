@@ -23,7 +23,7 @@
 // bare NaN/Infinity/null are still exact (a malformed one still throws). A counted number is not
 // converted either, so one that overflows (1e400) does not set `inf`. Everything outside embedding
 // arrays, and everything with health on, is validated exactly.
-// bench/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
+// bench/micro/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE, type VectorEncoding } from './vector-encoding.ts';
@@ -41,7 +41,7 @@ export interface ScannerOptions {
   maxBytes?: number;
   /** Health off: read every float component as health on does (exact validation, the `inf` flag of
    *  overflowing numbers) instead of counting them (the relaxation noted at the top). Default false;
-   *  bench/inspect.ts uses it as the before of the counting fast path. */
+   *  bench/micro/inspect.ts uses it as the before of the counting fast path. */
   exactFloats?: boolean;
   /** Layout of base64 vectors (vLLM's embed_dtype / endianness); default little-endian float32. */
   encoding?: VectorEncoding;
@@ -588,7 +588,7 @@ export class ResponseScanner {
 
   /** Parses the JSON number at buf[i] into #num (within a few ulp) and #fpLo/#fpHi (its
    *  fingerprint); the index after it, or -1 if the buffer ends. */
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (a number, byte by byte); split, it ran slower (bench/inspect.ts)
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (a number, byte by byte); split, it ran slower (bench/micro/inspect.ts)
   #number(buf: Buffer, i: number, end: number): number {
     const start = i;
     let c = buf[i]!;
@@ -692,7 +692,7 @@ export class ResponseScanner {
    *  Away from the buffer end, the usual shape (-?D+.D+ with at most 19 + 31 digits, optional
    *  short exponent) is parsed here with 8 fraction digits per step (SWAR on two 32-bit reads);
    *  anything else goes through #number, which also validates and handles the buffer end. */
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (the float array fast path); split, it ran slower (bench/inspect.ts)
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one of the scanner's per-state loops (the float array fast path); split, it ran slower (bench/micro/inspect.ts)
   #floats(buf: Buffer, i: number, end: number): number {
     const health = this.#health;
     const count = this.#count;

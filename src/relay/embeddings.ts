@@ -119,7 +119,7 @@ export class EmbeddingsFlow {
       if (!signal.aborted) upstreamBroke = true;
     });
     res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
-    // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/inspect.ts).
+    // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/micro/inspect.ts).
     const { scanner, errorBody } = readers;
     if (scanner) up.body.on('data', (chunk: Buffer) => scanner.push(chunk));
     if (errorBody) up.body.on('data', (chunk: Buffer) => errorBody.push(chunk));

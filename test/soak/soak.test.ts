@@ -1,6 +1,6 @@
 // The CI version of `npm run soak` (issue #6): 60 s at 200 req/s through the relay as it runs in
 // production (built dist/, which `npm run test:soak` builds first), with the planned mix of 200/400/404/503
-// answers. bench/soak.ts decides; this test asserts its JSON verdict and names every failed
+// answers. bench/soak/soak.ts decides; this test asserts its JSON verdict and names every failed
 // criterion. Nothing is skipped: a missing dist/ or a relay that does not start fails the test.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import type { SoakResult } from '../../bench/soak.ts';
+import type { SoakResult } from '../../bench/soak/soak.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'relay-soak-'));
@@ -19,7 +19,7 @@ it('60-s soak: flat RSS and fds after warm-up, zero unexpected errors, the relay
   let output = '';
   let code = 0;
   try {
-    const run = await promisify(execFile)(process.execPath, ['bench/soak.ts', '--duration', '60', '--rate', '200', '--json', json], {
+    const run = await promisify(execFile)(process.execPath, ['bench/soak/soak.ts', '--duration', '60', '--rate', '200', '--json', json], {
       cwd: root,
       timeout: 110_000,
       maxBuffer: 16 * 1024 * 1024,
@@ -34,7 +34,7 @@ it('60-s soak: flat RSS and fds after warm-up, zero unexpected errors, the relay
   try {
     result = JSON.parse(readFileSync(json, 'utf8')) as SoakResult;
   } catch {
-    throw new Error(`bench/soak.ts wrote no result (exit ${code}):\n${output}`);
+    throw new Error(`bench/soak/soak.ts wrote no result (exit ${code}):\n${output}`);
   }
   const failed = result.criteria.filter((c) => !c.pass).map((c) => `${c.name}: ${c.measured} (threshold ${c.threshold})`);
   expect(failed, output).toEqual([]);

@@ -31,3 +31,19 @@ export function find(samples: Sample[], name: string, match: Record<string, stri
 export function total(samples: Sample[], name: string, match: Record<string, string> = {}): number {
   return find(samples, name, match).reduce((a, s) => a + s.value, 0);
 }
+
+/** Sum of every sample of a metric in exposition text, grouped by one label's value ('' when
+ *  absent, or when no label is given: then the one key '' holds the metric's total). The bench
+ *  reads the relay's /metrics with it every second. */
+export function sumBy(text: string, metric: string, label?: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of parsePrometheusText(text)) {
+    if (s.name !== metric) continue;
+    const key = label === undefined ? '' : (s.labels[label] ?? '');
+    out[key] = (out[key] ?? 0) + s.value;
+  }
+  return out;
+}
+
+/** The values of a sumBy result added up. */
+export const sumValues = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);

@@ -1,6 +1,6 @@
 // The JSON.parse reference path: what the relay did before src/inspect/scanner.ts streamed it, kept
 // as the oracle the scanner is tested against (test/unit/inspect/scanner.test.ts, inspect-regression)
-// and the before of bench/inspect.ts. Not production code.
+// and the before of bench/micro/inspect.ts. Not production code.
 import { decodeElements, FLOAT32_LE } from '../../src/inspect/vector-encoding.ts';
 import { countDuplicates, summaryAnomalies, type AnomalyKind, type NormBand } from '../../src/inspect/vector-health.ts';
 

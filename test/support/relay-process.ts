@@ -1,18 +1,13 @@
 // The relay as a real process, started the way `npm start` does (built dist/, --import bootstrap),
 // configured only by environment variables.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import { listen } from '../../src/server/listen.ts';
+import { freePort } from './port.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
 export const node = process.execPath;
 export const entry = ['--import', './dist/instrument.js', 'dist/main.js'];
 
-export const freePort = async () => {
-  const s = await listen(createServer(), '127.0.0.1', 0);
-  await s.close();
-  return Number(new URL(s.url).port);
-};
+export { freePort } from './port.ts';
 
 export interface RelayProcess {
   child: ChildProcess;

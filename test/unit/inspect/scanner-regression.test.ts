@@ -1,4 +1,4 @@
-// CI guard for the ResponseScanner fast paths (the full comparison is bench/inspect.ts).
+// CI guard for the ResponseScanner fast paths (the full comparison is bench/micro/inspect.ts).
 //
 // Health on, measured on the 2-core CI VM (Node 24.21), same body, interleaved, medians: scanner
 // ≈ 0.68 × JSON.parse (3.7 ms vs 5.4 ms); with the SWAR number path disabled (every number
@@ -12,7 +12,7 @@
 // A failed attempt is measured again (up to 3 times): a passing one means the code is fast, load
 // spikes only slow one attempt.
 import { expect, it } from 'vitest';
-import { benchBody, chunked } from '../../../bench/inspect.ts';
+import { benchBody, chunked } from '../../../bench/micro/inspect.ts';
 import { ResponseScanner } from '../../../src/inspect/scanner.ts';
 
 const WARMUP = 8;

@@ -2,11 +2,11 @@
 // the body was relayed (Buffer.concat + inspectEmbeddingsResponse + the vector checks) next to the
 // streaming ResponseScanner fed the same body in 64 KiB chunks, and bare JSON.parse for scale.
 // Body: 64 × 2560-dim vectors as the simulator writes them (~3.5 MB float JSON, ~0.9 MB base64).
-// Run: node bench/inspect.ts   (prints a Markdown table; numbers go to bench/RESULTS.md)
-import { ResponseScanner } from '../src/inspect/scanner.ts';
-import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
-import { duplicateSummaries, summaryAnomalies } from '../src/inspect/vector-health.ts';
-import { duplicateVectors, inspectEmbeddingsResponse, vectorAnomalies } from '../test/support/reference-inspect.ts';
+// Run: node bench/micro/inspect.ts   (prints a Markdown table; numbers go to bench/RESULTS.md)
+import { ResponseScanner } from '../../src/inspect/scanner.ts';
+import { simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
+import { duplicateSummaries, summaryAnomalies } from '../../src/inspect/vector-health.ts';
+import { duplicateVectors, inspectEmbeddingsResponse, vectorAnomalies } from '../../test/support/reference-inspect.ts';
 
 const DIM = 2560;
 const BATCH = 64;

@@ -1,5 +1,5 @@
 // The shape of `--json` output: everything measured, from which the tables and the chart are drawn.
-import type { LoadResult } from './load.ts';
+import type { LoadResult } from '../load/load.ts';
 import type { Options } from './options.ts';
 import type { RelaySelfReport, ScrapeStats } from './scraper.ts';
 import type { TargetName } from './targets.ts';

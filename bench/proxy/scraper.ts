@@ -1,6 +1,6 @@
 // Scrapes the relay's Prometheus endpoint at a fixed interval (1 s in the bench, 15 s in the soak)
 // while it is `active`, as Prometheus would, and reads the relay's own account of itself at the end.
-import { sumBy, total } from './exposition.ts';
+import { sumBy, sumValues } from '../../test/support/prometheus-text.ts';
 
 export interface ScrapeStats {
   scrapes: number;
@@ -73,7 +73,7 @@ export interface RelaySelfReport {
 }
 
 /** Sum of a metric's samples over all label sets. */
-const metricSum = (text: string, name: string) => total(sumBy(text, name));
+const metricSum = (text: string, name: string) => sumValues(sumBy(text, name));
 
 export async function relaySelfReport(url: string): Promise<RelaySelfReport | undefined> {
   try {

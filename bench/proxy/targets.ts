@@ -3,9 +3,9 @@
 // The relay runs exactly as in production: node --import ./dist/instrument.js dist/main.js.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startChild, tempDir, type Child } from './child.ts';
+import { startChild, tempDir, type Child } from '../../test/support/child.ts';
 import { nginxArgs } from './nginx.ts';
-import { freePort, waitForPort } from './port.ts';
+import { freePort, waitForPort } from '../../test/support/port.ts';
 
 export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -21,7 +21,7 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The runner's environment without any relay/OTel/Loki settings a developer's shell may carry. */
 function cleanEnv(): NodeJS.ProcessEnv {

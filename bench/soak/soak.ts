@@ -16,30 +16,30 @@
 //   - the relay's own gen_ai_client_operation_duration_seconds_count, per status code, equals what
 //     the client received; no telemetry errors; every scrape answered; spans and logs reached the sink
 //   - the relay exits 0 on SIGTERM at the end
-//   node bench/soak.ts [--duration S] [--rate N] [--json FILE] [--inject-leak heap:N|native:N]
+//   node bench/soak/soak.ts [--duration S] [--rate N] [--json FILE] [--inject-leak heap:N|native:N]
 //   (exit code 1 when a criterion fails)
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killAll, killAllAndWait, startChild } from './child.ts';
-import { cpuSeconds, openFds, statusBytes } from './process-stats.ts';
-import { Progress } from './progress.ts';
-import { MODEL, requestBody, SCENARIO_HEADER } from './scenario.ts';
-import { scenarioNamed } from './scenarios/index.ts';
+import { killAll, killAllAndWait, startChild } from '../../test/support/child.ts';
+import { cpuSeconds, openFds, statusBytes } from '../proxy/process-stats.ts';
+import { Progress } from '../load/progress.ts';
+import { MODEL, requestBody, SCENARIO_HEADER } from '../proxy/scenario.ts';
+import { scenarioNamed } from '../proxy/scenarios/index.ts';
 import { errorCount, MixedLoad, type KindCounts, type RequestKind } from './soak-load.ts';
-import { sumBy, total } from './exposition.ts';
+import { sumBy, sumValues } from '../../test/support/prometheus-text.ts';
 import { floors, linearFit, memorySample, type Fit, type MemorySample } from './soak-memory.ts';
-import { num, table } from './table.ts';
-import { Scraper, scrapeText } from './scraper.ts';
-import { startTarget, type Target } from './targets.ts';
+import { num, table } from '../proxy/table.ts';
+import { Scraper, scrapeText } from '../proxy/scraper.ts';
+import { startTarget, type Target } from '../proxy/targets.ts';
 
-const USAGE = `Usage: node bench/soak.ts [options]     (npm run soak -- [options] builds dist/ first)
+const USAGE = `Usage: node bench/soak/soak.ts [options]     (npm run soak -- [options] builds dist/ first)
 
   --duration S   seconds of load [600]
   --rate N       requests per second, all kinds together [200]
   --json FILE    write the samples, the fits and the verdict as JSON
   --inject-leak KIND:BYTES
-                 load bench/leak.ts into the relay: every request keeps BYTES on the V8
+                 load bench/soak/leak.ts into the relay: every request keeps BYTES on the V8
                  heap (heap) or outside it (native). To see the soak fail; never for a verdict
   --help`;
 
@@ -187,14 +187,14 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       `Node ${machine.node}, ${machine.cpus} CPUs, load average ${machine.loadavgAtStart.join(' ')}`,
   );
 
-  const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay']);
-  const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, 'small', 'errors']);
+  const sink = startChild('otlp-sink', process.execPath, [`${here}../proxy/otlp-sink.ts`, 'relay']);
+  const upstream = startChild('upstream', process.execPath, [`${here}../proxy/upstream.ts`, 'small', 'errors']);
   const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
   const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
   if (opts.injectLeak) {
-    process.env['SOAK_INJECT_LEAK'] = opts.injectLeak; // read by bench/leak.ts inside the relay
+    process.env['SOAK_INJECT_LEAK'] = opts.injectLeak; // read by bench/soak/leak.ts inside the relay
     const [kind, bytes] = opts.injectLeak.split(':');
-    log(`  INJECTED LEAK (bench/leak.ts): the relay keeps ${bytes} bytes per request (${kind}); this run must fail`);
+    log(`  INJECTED LEAK (bench/soak/leak.ts): the relay keeps ${bytes} bytes per request (${kind}); this run must fail`);
   }
   const relay: Target = await startTarget('relay', {
     upstreamPort,
@@ -260,7 +260,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   try {
     const text = await scrapeText(metricsUrl);
     countedByStatus = sumBy(text, 'gen_ai_client_operation_duration_seconds_count', 'http_response_status_code');
-    telemetryErrors = total(sumBy(text, 'embedding_relay_telemetry_errors_total', 'stage'));
+    telemetryErrors = sumValues(sumBy(text, 'embedding_relay_telemetry_errors_total', 'stage'));
   } catch (err) {
     scrapes.failures++;
     log(`  final scrape failed: ${(err as Error).message}`);
@@ -270,7 +270,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   await relay.stop();
   const exitCode = await relay.child!.exited;
   const sinkStats =
-    ((await (await fetch(`http://127.0.0.1:${sinkPorts['relay']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
+    ((await (await fetch(`http://127.0.0.1:${sinkPorts['stats']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
   await Promise.all([upstream.stop(), sink.stop()]);
 
   // Fits over the samples after the warm-up.
@@ -406,7 +406,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       name: "relay's request count by status (/metrics)",
       measured: fmtStatuses(countedByStatus) || '—',
       threshold: `= received: ${fmtStatuses(received)}`,
-      pass: countsMatch && total(countedByStatus) === load.sent,
+      pass: countsMatch && sumValues(countedByStatus) === load.sent,
     },
     { name: 'relay telemetry errors', measured: num(telemetryErrors, 0), threshold: '0', pass: telemetryErrors === 0 },
     {

@@ -9,12 +9,12 @@
 // A full run takes about 11 minutes on a 2-core machine; --quick under 2 (see bench/README.md).
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { killAll, killAllAndWait, startChild, type Child } from './child.ts';
+import { killAll, killAllAndWait, startChild, type Child } from '../../test/support/child.ts';
 import { chart } from './chart.ts';
-import { maxThroughput, type LoadResult, type LoadRequest } from './load.ts';
+import { maxThroughput, type LoadResult, type LoadRequest } from '../load/load.ts';
 import { findNginx, nginxVersion } from './nginx.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
-import { fixedRate } from './pacer.ts';
+import { fixedRate } from '../load/pacer.ts';
 import { cpuSeconds, statusBytes, Usage } from './process-stats.ts';
 import { report } from './report.ts';
 import { saturated, type BenchResult, type PhaseResult, type ScenarioResult, type TargetResult, type Telemetry } from './result.ts';
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
   const setup: TargetSetup = { upstreamPort, nginx, sinkPorts };
   try {
     for (const name of opts.scenarios) {
-      result.scenarios.push(await runScenario(scenarioNamed(name)!, opts, setup, upstream, sinkPorts['relay']!));
+      result.scenarios.push(await runScenario(scenarioNamed(name)!, opts, setup, upstream, sinkPorts['stats']!));
     }
   } finally {
     await Promise.all([sink.stop(), upstream.stop()]);

@@ -1,7 +1,7 @@
 // What a benchmark scenario is, and the deterministic request/response bodies built from it.
-// The load generator sends requestBody(); bench/upstream.ts answers with responseBody(), built once
+// The load generator sends requestBody(); bench/proxy/upstream.ts answers with responseBody(), built once
 // at start-up in the simulator's output format (vectors from the project's simulatedVector).
-import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
+import { simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
 
 export const MODEL = 'Qwen/Qwen3-Embedding-4B';
 /** Qwen3-Embedding-4B's full vector size. */

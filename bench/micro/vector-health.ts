@@ -1,8 +1,8 @@
 // Cost of the vector health check per 2560-dim vector (Qwen3-Embedding-4B's full size), float
 // arrays (as JSON.parse gives them) and base64, next to JSON.parse of the same vector for scale.
-// Run: node bench/vector-health.ts   (prints a Markdown table; numbers go to bench/RESULTS.md)
-import { simulatedVector, toBase64 } from '../src/simulator/simulator.ts';
-import { vectorAnomalies } from '../test/support/reference-inspect.ts';
+// Run: node bench/micro/vector-health.ts   (prints a Markdown table; numbers go to bench/RESULTS.md)
+import { simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
+import { vectorAnomalies } from '../../test/support/reference-inspect.ts';
 
 const DIM = 2560;
 const N = 400;

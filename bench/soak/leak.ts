@@ -1,7 +1,7 @@
 // A deliberate leak, for showing that `npm run soak` catches one (never loaded otherwise):
 //   npm run soak -- --duration 420 --inject-leak heap:512     # FAILS: old generation floor grows
 //   npm run soak -- --duration 420 --inject-leak native:2048  # FAILS: memory outside the V8 heap grows
-// soak.ts preloads this file into the relay (node --import bench/leak.ts) with SOAK_INJECT_LEAK set.
+// soak.ts preloads this file into the relay (node --import bench/soak/leak.ts) with SOAK_INJECT_LEAK set.
 // Every HTTP request the relay's servers receive then keeps N bytes forever on average:
 // - `heap`: one N-byte JS string per request (V8 old generation once it survives two scavenges);
 // - `native`: one 64×N-byte Buffer every 64 requests, so the data is off the V8 heap and the

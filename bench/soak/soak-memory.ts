@@ -1,6 +1,6 @@
 // The soak's arithmetic, apart from the run itself so tests can check it: least-squares fits,
 // sawtooth floors, and the relay's memory read from its Prometheus exposition.
-import { sumBy, total } from './exposition.ts';
+import { sumBy, sumValues } from '../../test/support/prometheus-text.ts';
 
 const MiB = 1024 * 1024;
 
@@ -52,11 +52,11 @@ export type MemorySample = [number, number, number, number, number, number];
  *  Old generation = every space but new_space (where a leak's retained objects end up). */
 export function memorySample(s: number, text: string): MemorySample | undefined {
   const space = 'v8js_heap_space_name';
-  const rss = total(sumBy(text, 'process_memory_usage_bytes'));
-  const committed = total(sumBy(text, 'v8js_memory_heap_space_size_bytes', space));
-  const resident = total(sumBy(text, 'v8js_memory_heap_space_physical_size_bytes', space));
+  const rss = sumValues(sumBy(text, 'process_memory_usage_bytes'));
+  const committed = sumValues(sumBy(text, 'v8js_memory_heap_space_size_bytes', space));
+  const resident = sumValues(sumBy(text, 'v8js_memory_heap_space_physical_size_bytes', space));
   const usedBySpace = sumBy(text, 'v8js_memory_heap_used_bytes', space);
-  const used = total(usedBySpace);
+  const used = sumValues(usedBySpace);
   if (!(rss > 0 && committed > 0 && resident > 0 && used > 0)) return undefined;
   const m = (b: number) => Number((b / MiB).toFixed(2));
   return [s, m(rss), m(committed), m(resident), m(used), m(used - (usedBySpace['new_space'] ?? 0))];

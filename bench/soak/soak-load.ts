@@ -5,8 +5,8 @@
 // named, and no end time (it runs until stop()).
 // Each kind has its own keep-alive connections (Connection sends one fixed request), used
 // round-robin (FIFO) so none idles past the relay's keep-alive timeout (5 s) and races its close.
-import { Connection, wireRequest } from './connection.ts';
-import { Samples } from './samples.ts';
+import { Connection, wireRequest } from '../load/connection.ts';
+import { Samples } from '../load/samples.ts';
 
 export interface RequestKind {
   name: string;

@@ -2,10 +2,10 @@
 // head arrives and when the last body byte has been read. Twice: back to back, and with an idle
 // gap before each request, so work a proxy still does after a response has been delivered (the
 // relay inspects the body it has just relayed) is not charged to the next request's first byte.
-import { Connection, wireRequest } from './connection.ts';
-import type { LoadRequest } from './load.ts';
-import { Progress } from './progress.ts';
-import { Samples, type Percentiles } from './samples.ts';
+import { Connection, wireRequest } from '../load/connection.ts';
+import type { LoadRequest } from '../load/load.ts';
+import { Progress } from '../load/progress.ts';
+import { Samples, type Percentiles } from '../load/samples.ts';
 
 export interface TtfbSeries {
   headersMs: Percentiles;
