@@ -9,7 +9,9 @@
 //   7. relay       the body streams to the client, read on the way (inspect/)   [upstream_response_error, upstream_timeout]
 //   8. outcome     status, the upstream's error message, response facts, quality, tokens
 // Whatever happened, `fail` answers a thrown error and `finish` projects the record (span,
-// metrics, log line). The handler never throws.
+// metrics, log line). The handler never throws. The outcome fields have one writer each per
+// source: `fail` for the relay's own errors (also an unknown path's 404, via `refuse`), stage 7
+// (status) and stage 8 (error type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { context, propagation, type Span, trace } from '@opentelemetry/api';
@@ -198,6 +200,17 @@ export class EmbeddingsFlow {
       return;
     }
     writeError(res, err);
+  }
+
+  /** A recorded request refused before the flow (an unknown path): answered and projected as any
+   *  other failure, by the same `#fail` and `finish`. Never throws. */
+  async refuse(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, err: RelayError): Promise<void> {
+    const parent = propagation.extract(context.active(), req.headers);
+    try {
+      await this.#fail(rec, err, res);
+    } finally {
+      this.#opts.projections.finish(rec, undefined, parent);
+    }
   }
 
   /** The flow of one request (stages 1–8); never throws. */

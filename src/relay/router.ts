@@ -3,7 +3,6 @@
 // owns that); it never throws. Embeddings calls, and calls to unknown paths, each become one
 // RequestRecord projected onto a span, metrics and a log line (telemetry/project.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { RelayError, writeError } from '../errors.ts';
 import { DimensionExpectations, type NormBand } from '../inspect/vector-health.ts';
@@ -15,7 +14,7 @@ import type { InboundAuth } from './auth.ts';
 import { EmbeddingsFlow } from './embeddings.ts';
 import { modelsPassThrough } from './models.ts';
 import { readinessProbe } from './ready.ts';
-import { newRecord, type RequestRecord } from './record.ts';
+import { newRecord } from './record.ts';
 import type { Upstream } from './upstream.ts';
 
 export interface RelayOptions {
@@ -73,18 +72,16 @@ export function createRelayHandler(opts: RelayOptions): Handler {
       serverAddress: upstream.address,
       serverPort: upstream.port,
     });
-    const work = route !== undefined ? embeddings.handle(req, res, rec) : notFound(req, res, rec, path);
+    const work =
+      route !== undefined
+        ? embeddings.handle(req, res, rec)
+        : embeddings.refuse(
+            req,
+            res,
+            rec,
+            new RelayError('not_found', `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`),
+          );
     work.catch(() => metrics.telemetryError('handler')).finally(() => metrics.requestEnded(rec.method));
-  }
-
-  async function notFound(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, path: string): Promise<void> {
-    const parent = propagation.extract(context.active(), req.headers);
-    const err = new RelayError('not_found', `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`);
-    rec.errorType = err.code;
-    rec.errorMessage = err.message;
-    rec.httpStatus = err.status;
-    writeError(res, err);
-    project.finish(rec, undefined, parent);
   }
 
   /** GET/HEAD routes (models and probes): any other method gets 405, unrecorded. */
