@@ -1,6 +1,7 @@
-// Child processes of the benchmark: started with piped output (stdout counted and drained, the
-// tail of stderr kept for error messages), stopped with SIGTERM then SIGKILL, and all killed when
-// the runner exits or is interrupted (see killAll, wired in run.ts).
+// Child processes of the benchmark and the process tests (the one spawner): started with piped
+// output (stdout counted and drained, the tail of stderr kept for error messages; all of both with
+// `keepOutput`), stopped with SIGTERM then SIGKILL, and all killed when the runner exits or is
+// interrupted (see killAll, wired in bench/proxy/run.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
@@ -12,6 +13,9 @@ const STDERR_TAIL = 8 * 1024;
 export interface Child {
   name: string;
   pid: number;
+  proc: ChildProcess;
+  /** Everything written so far, with `keepOutput` (empty strings otherwise). */
+  output: { stdout: string; stderr: string };
   /** Bytes the child has written to stdout so far (drained, like a log pipe). */
   stdoutBytes(): number;
   stderrTail(): string;
@@ -22,8 +26,23 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  const proc = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ChildOptions {
+  cwd?: string;
+  /** Keep all of stdout and stderr in `output` (the process tests read the relay's log lines). */
+  keepOutput?: boolean;
+}
+
+export function startChild(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv, opts: ChildOptions = {}): Child {
+  const proc = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
+  const output = { stdout: '', stderr: '' };
+  if (opts.keepOutput) {
+    proc.stdout!.on('data', (c: Buffer) => {
+      output.stdout += c.toString();
+    });
+    proc.stderr!.on('data', (c: Buffer) => {
+      output.stderr += c.toString();
+    });
+  }
   live.add(proc);
   let out = 0;
   let err = '';
@@ -66,6 +85,8 @@ export function startChild(name: string, command: string, args: string[], env?: 
   return {
     name,
     pid: proc.pid ?? -1,
+    proc,
+    output,
     stdoutBytes: () => out,
     stderrTail: () => err,
     firstLine,

@@ -1,6 +1,7 @@
 // The relay as a real process, started the way `npm start` does (built dist/, --import bootstrap),
 // configured only by environment variables.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startChild } from './child.ts';
 import { freePort } from './port.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
@@ -20,9 +21,11 @@ export interface RelayProcess {
 
 export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
   const metricsPort = await freePort();
-  const child = spawn(node, entry, {
-    cwd: root,
-    env: {
+  const relay = startChild(
+    'relay',
+    node,
+    entry,
+    {
       PATH: process.env['PATH'],
       RELAY_HOST: '127.0.0.1',
       RELAY_PORT: String(await freePort()),
@@ -31,10 +34,10 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
       RELAY_SIMULATOR_LATENCY_MS: '0',
       ...env,
     },
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
+    { cwd: root, keepOutput: true },
+  );
+  const child = relay.proc;
+  const out = relay.output;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
     const check = () => {
