@@ -18,6 +18,7 @@ import {
   traceQlConditions,
   type TraceQlCondition,
 } from '../support/shipped-queries.ts';
+import { attrValue, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
 import { eventually, tempDir } from './services.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -237,22 +238,13 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
     panels: Panel[];
     templating: { list: { name: string; query: { query: string } }[] };
   };
-  /** Grafana's variables, as Grafana would substitute them with "All" selected. */
-  const substitute = (expr: string) =>
-    expr
-      .replaceAll('$__rate_interval', '1m')
-      .replaceAll('$__range', '15m')
-      .replaceAll('$__interval', '15s')
-      .replaceAll('$instance', '.*')
-      .replaceAll('$model', '.*');
-
   it('every Prometheus expression evaluates without error, and the traffic/latency panels return data', async () => {
     const targets = dashboard.panels.flatMap((p) =>
       (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus').map((t) => ({ panel: p.title, expr: t.expr! })),
     );
     expect(targets.length).toBeGreaterThan(15);
     for (const t of targets) {
-      const r = await query(substitute(t.expr));
+      const r = await query(withGrafanaVariables(t.expr));
       expect(r.status, `${t.panel}: ${r.error}`).toBe('success');
     }
     for (const title of [
@@ -266,7 +258,7 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
       'In flight',
     ]) {
       const panel = dashboard.panels.find((p) => p.title === title)!;
-      const r = await query(substitute(panel.targets![0]!.expr!));
+      const r = await query(withGrafanaVariables(panel.targets![0]!.expr!));
       expect(r.data.result.length, `panel "${title}" has no data`).toBeGreaterThan(0);
     }
   });
@@ -286,26 +278,6 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
 });
 
 describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
-  interface Attr {
-    key: string;
-    value: Record<string, unknown>;
-  }
-  interface OtlpSpan {
-    name: string;
-    kind: number;
-    spanId: string;
-    parentSpanId?: string;
-    attributes?: Attr[];
-  }
-  interface OtlpTraces {
-    result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-  }
-  const value = (attrs: Attr[] | undefined, key: string) => {
-    const v = attrs?.find((a) => a.key === key)?.value;
-    return v === undefined
-      ? undefined
-      : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
-  };
   let traceId: string;
   let trace: OtlpTraces;
 
@@ -325,15 +297,15 @@ describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
     const spans = trace.result.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     const server = spans.find((s) => s.name === 'embeddings m-jaeger')!;
     expect(server.kind).toBe(2); // SPAN_KIND_SERVER
-    expect(value(server.attributes, 'gen_ai.operation.name')).toBe('embeddings');
-    expect(value(server.attributes, 'gen_ai.request.model')).toBe('m-jaeger');
-    expect(value(server.attributes, 'gen_ai.provider.name')).toBe('simulator');
-    expect(value(server.attributes, 'gen_ai.embeddings.dimension.count')).toBe('128');
-    expect(value(server.attributes, 'embedding.batch.size')).toBe('2');
-    expect(value(trace.result.resourceSpans[0]!.resource.attributes, 'service.name')).toBe('embedding-relay');
+    expect(attrValue(server.attributes, 'gen_ai.operation.name')).toBe('embeddings');
+    expect(attrValue(server.attributes, 'gen_ai.request.model')).toBe('m-jaeger');
+    expect(attrValue(server.attributes, 'gen_ai.provider.name')).toBe('simulator');
+    expect(attrValue(server.attributes, 'gen_ai.embeddings.dimension.count')).toBe('128');
+    expect(attrValue(server.attributes, 'embedding.batch.size')).toBe('2');
+    expect(attrValue(trace.result.resourceSpans[0]!.resource.attributes, 'service.name')).toBe('embedding-relay');
     const upstream = spans.find((s) => s.kind === 3 && s.parentSpanId === server.spanId);
     expect(upstream, 'upstream CLIENT span').toBeDefined();
-    expect(value(upstream!.attributes, 'http.request.method')).toBe('POST');
+    expect(attrValue(upstream!.attributes, 'http.request.method')).toBe('POST');
   });
 
   it('finds the trace by an attribute search on gen_ai.request.model', async () => {
@@ -362,7 +334,7 @@ describe('Jaeger (OTLP traces, in Tempo’s place)', () => {
     );
     expect(conditions.length).toBeGreaterThan(1);
     for (const c of conditions) {
-      const actual = value(c.scope === 'resource' ? resource : server.attributes, c.attribute);
+      const actual = attrValue(c.scope === 'resource' ? resource : server.attributes, c.attribute);
       expect(actual, `${c.where}: ${c.scope}.${c.attribute}`).toBeDefined();
       if (c.value !== undefined) expect(actual, `${c.where}: ${c.scope}.${c.attribute}`).toBe(c.value);
     }

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
+import { attrValue, type OtlpSpan, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
 import { eventually, type Service } from '../stack/services.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { MODEL_DIMENSION, provisionVllm, SERVED_MODEL, startVllm } from './vllm-server.ts';
@@ -92,19 +93,15 @@ async function both(
   return { viaRelay, viaVllm, line, traceId };
 }
 
-/** A JSON answer without what differs on every call (id, created). */
-function stable(a: Answer): unknown {
-  const json = JSON.parse(a.body.toString()) as Record<string, unknown>;
+/** JSON text without what differs on every call (id, created): a response body or vLLM's metadata header. */
+function withoutIds(text: string): unknown {
+  const json = JSON.parse(text) as Record<string, unknown>;
   delete json['id'];
   delete json['created'];
   return json;
 }
-const stableMeta = (m: string | null) => {
-  const json = JSON.parse(m!) as Record<string, unknown>;
-  delete json['id'];
-  delete json['created'];
-  return json;
-};
+const stable = (a: Answer): unknown => withoutIds(a.body.toString());
+const stableMeta = (m: string | null): unknown => withoutIds(m!);
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `document ${i}: the relay sends vectors to the search index`);
 const scrape = async (url: string) => parsePrometheusText(await (await fetch(url)).text());
@@ -272,7 +269,7 @@ describe('upstream errors keep vLLM’s reason', () => {
     expect(line['error_type']).toBe('400');
     expect(line['error_message']).toMatch(/^The upstream answered HTTP 400: This model's maximum context length is 512 tokens/);
     const span = await serverSpan(traceId);
-    expect(value(span.attributes, 'embedding.upstream.error.message')).toMatch(/^This model's maximum context length is 512 tokens/);
+    expect(attrValue(span.attributes, 'embedding.upstream.error.message')).toMatch(/^This model's maximum context length is 512 tokens/);
   });
 
   it('token id out of vocabulary is told apart', async () => {
@@ -303,27 +300,6 @@ describe('where the relay and vLLM disagree on what is valid (the upstream decid
   });
 });
 
-interface Attr {
-  key: string;
-  value: Record<string, unknown>;
-}
-interface OtlpSpan {
-  name: string;
-  kind: number;
-  spanId: string;
-  parentSpanId?: string;
-  attributes?: Attr[];
-}
-interface OtlpTraces {
-  result: { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-}
-const value = (attrs: Attr[] | undefined, key: string) => {
-  const v = attrs?.find((a) => a.key === key)?.value;
-  return v === undefined
-    ? undefined
-    : String(v['stringValue'] ?? v['intValue'] ?? v['boolValue'] ?? v['doubleValue'] ?? JSON.stringify(v['arrayValue']));
-};
-
 /** The trace from Jaeger once it has at least `min` spans. */
 async function traceOf(traceId: string, min: number): Promise<{ service: string; span: OtlpSpan }[]> {
   return eventually(
@@ -333,7 +309,7 @@ async function traceOf(traceId: string, min: number): Promise<{ service: string;
       if (res.status !== 200) return undefined;
       const body = (await res.json()) as OtlpTraces;
       const spans = body.result.resourceSpans.flatMap((r) =>
-        r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ service: value(r.resource.attributes, 'service.name')!, span }))),
+        r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ service: attrValue(r.resource.attributes, 'service.name')!, span }))),
       );
       return spans.length >= min ? spans : undefined;
     },
@@ -373,13 +349,6 @@ describe('Prometheus scrapes vLLM; the dashboard’s vLLM row has data', () => {
       error?: string;
       data: { result: unknown[] };
     };
-  const substitute = (expr: string) =>
-    expr
-      .replaceAll('$__rate_interval', '2m')
-      .replaceAll('$__range', '15m')
-      .replaceAll('$__interval', '15s')
-      .replaceAll('$instance', '.*')
-      .replaceAll('$model', '.*');
 
   it('every query of the "Model server (vLLM)" row returns data', async () => {
     const row = panels.find((p) => p.type === 'row' && p.title === 'Model server (vLLM)');
@@ -397,7 +366,7 @@ describe('Prometheus scrapes vLLM; the dashboard’s vLLM row has data', () => {
         `data for "${t.panel}": ${t.expr}`,
         async () => {
           if (Date.now() < deadline) await post(relay.url, { model: SERVED_MODEL, input: ['keep the rates alive'] });
-          const r = await query(substitute(t.expr));
+          const r = await query(withGrafanaVariables(t.expr, '2m'));
           if (r.status !== 'success') throw new Error(r.error);
           return r.data.result.length > 0 ? r : undefined;
         },
