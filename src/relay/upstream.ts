@@ -94,6 +94,12 @@ export function upstreamError(err: unknown): RelayError {
   return new RelayError('upstream_unreachable', 'The upstream embeddings server could not be reached.', { cause: err });
 }
 
+/** Largest response header block taken from the upstream. undici's default is Node's 16 KiB, and
+ *  vLLM's `metadata` header (encoding_format "bytes") takes about 110 bytes per input: 256 inputs
+ *  overflowed it (502 where vLLM answered 200), 2048 inputs need about 230 KB. The upstream is
+ *  trusted; this bounds it still. */
+export const UPSTREAM_MAX_HEADER_BYTES = 1024 * 1024;
+
 /** An upstream answer: status, headers, and the body as a stream. */
 export type UpstreamResponse = Dispatcher.ResponseData;
 
@@ -114,6 +120,7 @@ export class Upstream {
     this.#opts = opts;
     this.#pool = new Pool(this.origin, {
       connections: opts.connections,
+      maxHeaderSize: UPSTREAM_MAX_HEADER_BYTES,
       connect: { timeout: opts.connectTimeoutMs },
       headersTimeout: opts.headersTimeoutMs,
       bodyTimeout: opts.bodyTimeoutMs,

@@ -7,6 +7,7 @@
 // vLLM row has data. `npm run test:vllm` (setup.sh provisions vLLM; a failed install fails the run).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
@@ -62,8 +63,13 @@ function traceparent(): { header: string; traceId: string } {
   return { header: `00-${traceId}-00000000000000a1-01`, traceId };
 }
 
+/** vLLM's `metadata` header grows with the batch (about 110 bytes per input): read answers with a
+ *  header limit above Node's default 16 KiB, as Python clients have. */
+const bigHeaders = new Agent({ maxHeaderSize: 1024 * 1024 });
+
 async function post(base: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(`${base}/v1/embeddings`, {
+    dispatcher: bigHeaders,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -232,6 +238,14 @@ describe('encoding_format bytes / bytes_only (a binary body) are relayed and ins
       encoding_format: 'bytes',
     });
     expect(line['anomalies']).toBeUndefined();
+  });
+
+  it('bytes with 256 inputs: a metadata header of about 30 KB, over Node’s 16 KiB default, still gets through', async () => {
+    const { viaRelay, viaVllm, line } = await both({ model: SERVED_MODEL, input: texts(256), encoding_format: 'bytes' });
+    expect(viaVllm.metadata!.length).toBeGreaterThan(16 * 1024);
+    expect(viaRelay.status).toBe(200);
+    expect(viaRelay.body.equals(viaVllm.body)).toBe(true);
+    expect(line).toMatchObject({ status: 'ok', output_dim: MODEL_DIMENSION, vector_count: 256 });
   });
 
   it('bytes_only (no metadata): cut by the request’s embed_dtype and input count', async () => {
