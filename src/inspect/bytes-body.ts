@@ -5,7 +5,7 @@
 // endianness and input count say how to cut the body (equal parts). The body is kept only when the
 // vector health check was sampled for this response, and never beyond maxBytes.
 import { z } from 'zod';
-import { decodedSummary } from './scanner.ts';
+import { decodedSummary, dimensionOnly } from './scanner.ts';
 import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
 
@@ -72,7 +72,7 @@ export class BytesInspector {
     const vectors: VectorSummary[] = slices.map((s) =>
       body
         ? { ...decodedSummary(decodeElements(body.subarray(s.start, s.end), s.encoding), `x${s.dimension}`), dimension: s.dimension }
-        : { dimension: s.dimension, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined },
+        : dimensionOnly(s.dimension),
     );
     const vectorsByDimension = new Map<number, number>();
     for (const v of vectors) vectorsByDimension.set(v.dimension, (vectorsByDimension.get(v.dimension) ?? 0) + 1);

