@@ -50,7 +50,7 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   maxModelLabels: 20,
   expectedDimensions: undefined as ReadonlyMap<string, number> | undefined,
-  vectorCheckRate: 1,
+  vectorCheckRate: 0.1,
   vectorNormCheck: true,
   vectorNormMin: 0.98,
   vectorNormMax: 1.02,
@@ -204,7 +204,7 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     env: 'RELAY_VECTOR_CHECK_RATE',
     flag: 'vector-check-rate',
     parse: decimal(0, 1),
-    help: 'Share of responses whose vectors are checked for null/NaN/Inf/zero/norm/duplicates (dimensions are always checked).',
+    help: 'Share of responses whose vectors also get the norm-band and duplicate checks. Dimensions and broken vectors (null, NaN, Infinity, all zero) are checked on every response.',
   },
   vectorNormCheck: {
     env: 'RELAY_VECTOR_NORM_CHECK',

@@ -2,10 +2,11 @@
 // body is the vectors' raw components back to back (application/octet-stream). With "bytes" a
 // `metadata` response header (JSON) gives the model, usage and, per vector, its dtype, byte order,
 // byte range and shape; with "bytes_only" there is no header, so the request's embed_dtype /
-// endianness and input count say how to cut the body (equal parts). The body is kept only when the
-// vector health check was sampled for this response, and never beyond maxBytes.
+// endianness and input count say how to cut the body (equal parts). The body is kept, never beyond
+// maxBytes, so every vector is checked for NaN/±Infinity/all zero; the norm and the duplicate key
+// only when the full check was sampled for this response.
 import { z } from 'zod';
-import { decodedSummary, dimensionOnly } from './scanner.ts';
+import { brokenSummary, decodedSummary } from './scanner.ts';
 import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
 
@@ -60,7 +61,7 @@ export class BytesInspector {
       this.#overflow = true;
       this.#chunks.length = 0;
     }
-    if (this.#opts.health && !this.#overflow) this.#chunks.push(chunk);
+    if (!this.#overflow) this.#chunks.push(chunk);
   }
 
   /** The facts of the whole body; throws when the header or the body does not add up. */
@@ -68,12 +69,13 @@ export class BytesInspector {
     if (this.#overflow) throw new RangeError(`The response is larger than ${this.#opts.maxBytes} bytes; not inspected.`);
     const meta = this.#opts.metadata === undefined ? undefined : metadataSchema.parse(JSON.parse(this.#opts.metadata));
     const slices = meta ? this.#slicesFromMetadata(meta.data) : this.#equalSlices();
-    const body = this.#opts.health ? Buffer.concat(this.#chunks, this.#bytes) : undefined;
-    const vectors: VectorSummary[] = slices.map((s) =>
-      body
-        ? { ...decodedSummary(decodeElements(body.subarray(s.start, s.end), s.encoding), `x${s.dimension}`), dimension: s.dimension }
-        : dimensionOnly(s.dimension),
-    );
+    const body = Buffer.concat(this.#chunks, this.#bytes);
+    const vectors: VectorSummary[] = slices.map((s) => {
+      const floats = decodeElements(body.subarray(s.start, s.end), s.encoding);
+      return this.#opts.health
+        ? { ...decodedSummary(floats, `x${s.dimension}`), dimension: s.dimension }
+        : brokenSummary(floats, s.dimension);
+    });
     const vectorsByDimension = new Map<number, number>();
     for (const v of vectors) vectorsByDimension.set(v.dimension, (vectorsByDimension.get(v.dimension) ?? 0) + 1);
     return {

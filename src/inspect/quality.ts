@@ -1,5 +1,5 @@
-// The quality verdict on one response: dimension consistency (always) and vector health (when
-// sampled), from what the request asked and what the inspectors read. Pure but for the learned
+// The quality verdict on one response: dimension consistency and broken vectors (always), the
+// norm band and duplicates (when the full check was sampled), from what the request asked and what the inspectors read. Pure but for the learned
 // dimensions, which it may teach.
 import type { ResponseFacts } from './types.ts';
 import { ROUNDING_ERROR, type VectorEncoding } from './vector-encoding.ts';
@@ -50,11 +50,10 @@ export function assessQuality(
   if (expected !== undefined) {
     for (const [dim, n] of res.vectorsByDimension) if (dim !== expected) addAnomaly(anomalies, 'dimension_mismatch', n);
   }
-  if (health) {
-    const checked = normBandFor(req, band);
-    for (const v of res.vectors) for (const kind of summaryAnomalies(v, checked)) addAnomaly(anomalies, kind);
-    addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.texts));
-  }
+  // Broken vectors on every response; the norm and duplicates need the sampled full check.
+  const checked = health ? normBandFor(req, band) : { ...band, check: false };
+  for (const v of res.vectors) for (const kind of summaryAnomalies(v, checked)) addAnomaly(anomalies, kind);
+  if (health) addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.texts));
   if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
   return { anomalies, expectedDimension: expected };
 }

@@ -145,6 +145,12 @@ function hashBytes(bytes: Uint8Array, len: number): void {
   HASH[1] = fmix(h2 ^ len);
 }
 
+// Initial values of the per-response views: shared and empty, so constructing a scanner (one per
+// response) allocates no ArrayBuffer (it showed in CPU profiles under load).
+const EMPTY_BUFFER = Buffer.alloc(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+const EMPTY_WORDS = new Uint32Array(0);
+
 const KEY_MODEL = Buffer.from('model');
 const KEY_DATA = Buffer.from('data');
 const KEY_USAGE = Buffer.from('usage');
@@ -168,20 +174,55 @@ function describe(c: number | undefined): string {
   return c >= 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * Whether the number texts in buf[from, to) hold a non-zero digit outside an exponent: then one
+ * of them is a non-zero number (the zero-vector check of counted components, which are not read).
+ * A vector of real values has one within its first component; only an all-zero vector is read to
+ * its end.
+ */
+function nonZeroDigit(buf: Buffer, from: number, to: number): boolean {
+  let exponent = false;
+  for (let p = from; p < to; p++) {
+    const c = buf[p]!;
+    if (c === 44) exponent = false;
+    else if ((c | 0x20) === 0x65) exponent = true;
+    else if (c >= 49 && c <= 57 && !exponent) return true;
+  }
+  return false;
+}
+
 /** Components in a base64 text of `length` characters ending in `padding` '='. */
 function b64ElementCount(length: number, padding: number, bytesPerElement: number): number {
   return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
 }
 
-/** A vector whose components were not read (health off): its dimension only. */
-export const dimensionOnly = (dimension: number): VectorSummary => ({
-  dimension,
-  sumSq: 0,
-  nulls: false,
-  nan: false,
-  inf: false,
-  key: undefined,
-});
+/**
+ * The broken-vector facts of one decoded vector (NaN, ±Infinity, all zero), without the norm and
+ * key of the sampled full check, from the float32 bit patterns: with the sign bit cleared, a
+ * component is NaN or ±Infinity when adding 0x00800000 carries into bit 31 (exponent all ones), and
+ * a non-zero number when it is neither and its bits are not all zero. One branch-free pass; NaN and Infinity are told apart only when seen.
+ */
+export function brokenSummary(floats: Float32Array, dimension: number): VectorSummary {
+  const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
+  let any = 0;
+  let special = 0;
+  for (let k = 0; k < words.length; k++) {
+    const x = words[k]! & 0x7fffffff;
+    const s = (x + 0x00800000) | 0;
+    special |= s;
+    any |= x & ~(s >> 31); // finite components only, as the JSON paths count them
+  }
+  let nan = false;
+  let inf = false;
+  if ((special & 0x80000000) !== 0) {
+    for (let k = 0; k < words.length; k++) {
+      const x = words[k]! & 0x7fffffff;
+      if (x === 0x7f800000) inf = true;
+      else if (x > 0x7f800000) nan = true;
+    }
+  }
+  return { dimension, sumSq: 0, nulls: false, nan, inf, zero: any === 0, key: undefined };
+}
 
 /**
  * Health facts of one decoded vector. The key is `tag`, then a 64-bit hash of the components'
@@ -192,6 +233,7 @@ export function decodedSummary(floats: Float32Array, tag: string): VectorSummary
   let sumSq = 0;
   let nan = false;
   let inf = false;
+  let nonZero = false;
   let h1 = 0x243f6a88;
   let h2 = 0x13198a2e;
   for (let k = 0; k < floats.length; k++) {
@@ -199,7 +241,10 @@ export function decodedSummary(floats: Float32Array, tag: string): VectorSummary
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot loop (no call)
     if (v !== v) nan = true;
     else if (v === Infinity || v === -Infinity) inf = true;
-    else sumSq += v * v;
+    else {
+      sumSq += v * v;
+      if (v !== 0) nonZero = true;
+    }
     const w = words[k]!;
     h1 = Math.imul(h1 ^ w, 0x9e3779b1);
     h1 = (h1 << 13) | (h1 >>> 19);
@@ -207,7 +252,15 @@ export function decodedSummary(floats: Float32Array, tag: string): VectorSummary
     h2 = (h2 << 17) | (h2 >>> 15);
   }
   const n = floats.length;
-  return { dimension: n, sumSq, nulls: false, nan, inf, key: `${tag}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}` };
+  return {
+    dimension: n,
+    sumSq,
+    nulls: false,
+    nan,
+    inf,
+    zero: !nonZero,
+    key: `${tag}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}`,
+  };
 }
 
 export class ResponseScanner {
@@ -234,18 +287,18 @@ export class ResponseScanner {
   #num = 0;
   #fpLo = 0;
   #fpHi = 0;
-  #dv: DataView = new DataView(new ArrayBuffer(0));
+  #dv: DataView = EMPTY_VIEW;
   #dvOf: Buffer | undefined;
   // Health-off counting (#countFloats): a word view of the buffer being scanned and the next ']'
   // and '"' at or after the last position searched from (end when none), cached per buffer.
-  #u32: Uint32Array = new Uint32Array(0);
+  #u32: Uint32Array = EMPTY_WORDS;
   #cntOf: Buffer | undefined;
   #nextClose = 0;
   #nextQuote = 0;
 
   // Capture of a string's raw content or of a nested component's raw bytes.
-  #cap = Buffer.from(new ArrayBuffer(1024));
-  #f32 = Buffer.from(new ArrayBuffer(0)); // base64 decoding (4-aligned: offset 0)
+  #cap = Buffer.allocUnsafe(1024); // from Node's pool (8-aligned, as hashBytes needs): no ArrayBuffer per response
+  #f32 = EMPTY_BUFFER; // base64 decoding (4-aligned: offset 0)
   #capLen = 0;
   #capFrom = -1; // start index in the current buffer while capturing
   #rawDepth = -1; // depth of the nested container being captured
@@ -263,6 +316,7 @@ export class ResponseScanner {
   #vNull = false;
   #vNaN = false;
   #vInf = false;
+  #vNonZero = false; // a component read (or seen in the digits) as non-zero
   #h1 = 0;
   #h2 = 0;
 
@@ -287,7 +341,7 @@ export class ResponseScanner {
       this.#overflow = true;
       this.#stash = undefined;
       this.#vectors = [];
-      this.#cap = Buffer.from(new ArrayBuffer(0));
+      this.#cap = EMPTY_BUFFER;
       return;
     }
     try {
@@ -523,6 +577,7 @@ export class ResponseScanner {
       this.#vNull = false;
       this.#vNaN = false;
       this.#vInf = false;
+      this.#vNonZero = false;
       this.#h1 = 0x6a09e667;
       this.#h2 = 0x3c6ef372;
     }
@@ -549,6 +604,7 @@ export class ResponseScanner {
         nulls: this.#vNull,
         nan: this.#vNaN,
         inf: this.#vInf,
+        zero: !this.#vNonZero,
         key: this.#health ? `f${dim}:${hex8(fmix(this.#h1 ^ dim))}${hex8(fmix(this.#h2 ^ Math.imul(dim, 0x27d4eb2f)))}` : undefined,
       };
     } else if (role === ITEM && this.#itemVec !== undefined) {
@@ -572,6 +628,7 @@ export class ResponseScanner {
     this.#vDim++;
     if (v - v === 0) {
       if (this.#health) this.#vSum += v * v;
+      if (v !== 0) this.#vNonZero = true;
     } else this.#vInf = true;
     if (this.#health) this.#mix(this.#fpLo, this.#fpHi);
   }
@@ -710,6 +767,7 @@ export class ResponseScanner {
     let dim = this.#vDim;
     let sum = this.#vSum;
     let inf = this.#vInf;
+    let nonZero = this.#vNonZero;
     let h1 = this.#h1;
     let h2 = this.#h2;
     let state = this.#state;
@@ -836,7 +894,10 @@ export class ResponseScanner {
       }
       dim++;
       if (v - v !== 0) inf = true;
-      else if (health) sum += v * v;
+      else {
+        if (health) sum += v * v;
+        if (v !== 0) nonZero = true;
+      }
       if (health) {
         h1 = Math.imul(h1 ^ lo, 0x9e3779b1);
         h1 = ((h1 << 13) | (h1 >>> 19)) ^ hi;
@@ -865,6 +926,7 @@ export class ResponseScanner {
     this.#vDim = dim;
     this.#vSum = sum;
     this.#vInf = inf;
+    this.#vNonZero = nonZero;
     this.#h1 = h1;
     this.#h2 = h2;
     return i;
@@ -940,6 +1002,7 @@ export class ResponseScanner {
       }
     }
     if (n === 0) return this.#floats(buf, i, end); // no element ends before stop: read this one exactly
+    if (!this.#vNonZero) this.#vNonZero = nonZeroDigit(buf, i, stop);
     this.#vDim += n;
     this.#state = VALUE;
     return buf.lastIndexOf(44, stop - 1) + 1; // after the last counted ','
@@ -1110,9 +1173,9 @@ export class ResponseScanner {
     if (text === undefined) while (padding < len && cap[len - 1 - padding] === 61) padding++;
     else while (padding < length && text.charCodeAt(length - 1 - padding) === 61) padding++;
     const dimension = b64ElementCount(length, padding, BYTES_PER_ELEMENT[this.#encoding.dtype]);
-    if (!this.#health) return dimensionOnly(dimension);
     const b64 = text ?? cap.toString('latin1', 0, len);
     const floats = this.#encoding === FLOAT32_LE ? this.#decodeFloats(b64) : decodeElements(Buffer.from(b64, 'base64'), this.#encoding);
+    if (!this.#health) return brokenSummary(floats, dimension);
     // The key also covers the text length: texts that differ in padding or stray characters the
     // decoder skips still get different keys.
     return { ...decodedSummary(floats, `b${dimension}.${length}`), dimension };

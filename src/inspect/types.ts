@@ -4,12 +4,15 @@
 export interface VectorSummary {
   /** Element count (float array) or, base64, the components the bytes hold (ScannerOptions.encoding). */
   dimension: number;
-  /** Sum of squares of the finite components (health on only). */
+  /** Sum of squares of the finite components (the sampled full check only; 0 otherwise). */
   sumSq: number;
   /** A null (or other non-number) component; NaN (bare or "NaN"); ±Infinity (bare, string or overflow). */
   nulls: boolean;
   nan: boolean;
   inf: boolean;
+  /** No component is a non-zero number (all read as 0, or none): the zero-vector check. Like
+   *  nulls/nan/inf it is known for every inspected vector, sampled or not. */
+  zero: boolean;
   /** Duplicate-detection key, undefined when health is off. Float arrays: the dimension and a
    *  64-bit hash of every component's text (its decimal digits and exponent; zero in any spelling,
    *  NaN and ±Infinity bare or quoted are one value each), so identical vectors share a key and

@@ -1,7 +1,8 @@
 // Embedding-quality checks on the vectors of one response: broken components (null, NaN,
-// ±Infinity), all-zero vectors, L2 norm outside the band a normalised model must keep, identical
-// vectors for different inputs, and dimensions that differ from what the model is expected to
-// return. Pure functions plus one small learned-expectations map; the relay records the result.
+// ±Infinity) and all-zero vectors (every response), L2 norm outside the band a normalised model
+// must keep and identical vectors for different inputs (the sampled full check), and dimensions
+// that differ from what the model is expected to return (every response).
+// Pure functions plus one small learned-expectations map; the relay records the result.
 import type { VectorSummary } from './types.ts';
 
 export type AnomalyKind =
@@ -19,14 +20,15 @@ export interface NormBand {
   max: number;
 }
 
-/** The anomalies of one summarised vector (from the streaming inspectors). */
+/** The anomalies of one summarised vector (from the streaming inspectors). The norm needs sumSq,
+ *  which only the sampled full check computes: pass a band with `check: false` otherwise. */
 export function summaryAnomalies(s: VectorSummary, band: NormBand): AnomalyKind[] {
   const kinds: AnomalyKind[] = [];
   if (s.nulls) kinds.push('null_component');
   if (s.nan) kinds.push('nan_component');
   if (s.inf) kinds.push('inf_component');
   if (kinds.length > 0) return kinds;
-  if (s.sumSq === 0) return ['zero_vector'];
+  if (s.zero) return ['zero_vector'];
   if (band.check) {
     const norm = Math.sqrt(s.sumSq);
     if (norm < band.min || norm > band.max) return ['norm_out_of_range'];

@@ -1,6 +1,7 @@
 // Embedding quality end to end: the simulator returns broken vectors on request
 // (x-simulator-fault), and each anomaly shows up in the span, the metrics and the log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config.ts';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
 import { FAULT_HEADER } from '../../src/headers.ts';
@@ -13,10 +14,13 @@ let logs: LogCapture;
 
 beforeAll(async () => {
   sim = await simulator({ dimensions: 64 });
+  // Every response gets the full check here (the default samples the norm and duplicate checks:
+  // see the RELAY_VECTOR_CHECK_RATE tests below), so each case can be shown with one request.
   ({ relay: r, logs } = await relay({
     upstreamUrl: `${sim.url}/v1`,
     providerName: 'quality',
     expectedDimensions: new Map([['m-configured', 64]]),
+    vectorCheckRate: 1,
   }));
 });
 afterAll(async () => {
@@ -105,24 +109,60 @@ describe('vector anomalies reach span, metrics and log', () => {
 });
 
 describe('sampling', () => {
-  it('RELAY_VECTOR_CHECK_RATE=0 skips vector checks but still checks dimensions', async () => {
+  it(`at the default RELAY_VECTOR_CHECK_RATE (${DEFAULTS.vectorCheckRate}) a model that breaks every vector's norm is flagged on a sample`, async () => {
+    const { relay: rd } = await relay({ upstreamUrl: `${sim.url}/v1` });
+    try {
+      const n = 200;
+      for (let i = 0; i < n; i++) {
+        const res = await fetch(`${rd.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { [FAULT_HEADER]: 'unnormalized' },
+          body: JSON.stringify({ model: 'm-default-rate', input: ['x', 'y'] }),
+        });
+        await res.arrayBuffer();
+      }
+      const flagged = spans('m-default-rate').filter((s) => s.attributes['embedding.vector.anomaly'] !== undefined).length;
+      // Binomial(200, 0.1): 20 expected; 0 has probability 7e-10, more than 60 far less.
+      expect(flagged).toBeGreaterThan(0);
+      expect(flagged).toBeLessThan(60);
+    } finally {
+      await rd.close(100);
+    }
+  });
+
+  it('RELAY_VECTOR_CHECK_RATE=0 skips the norm and duplicate checks but still checks dimensions and broken vectors', async () => {
     const { relay: r0 } = await relay({
       upstreamUrl: `${sim.url}/v1`,
       vectorCheckRate: 0,
       expectedDimensions: new Map([['m-sampled', 64]]),
     });
     try {
-      for (const fault of ['zero', 'dims:8']) {
-        const res = await fetch(`${r0.url}/v1/embeddings`, {
-          method: 'POST',
-          headers: { [FAULT_HEADER]: fault },
-          body: JSON.stringify({ model: 'm-sampled', input: 'x' }),
-        });
-        await res.arrayBuffer();
+      const faults = ['unnormalized', 'duplicate', 'zero', 'nan', 'null', 'dims:8'];
+      for (const fault of faults) {
+        for (const encoding_format of ['float', 'base64']) {
+          const res = await fetch(`${r0.url}/v1/embeddings`, {
+            method: 'POST',
+            headers: { [FAULT_HEADER]: fault },
+            body: JSON.stringify({ model: 'm-sampled', input: ['x', 'y'], encoding_format }),
+          });
+          await res.arrayBuffer();
+        }
       }
-      const [zero, swapped] = spans('m-sampled');
-      expect(zero!.attributes).not.toHaveProperty('embedding.vector.anomaly');
-      expect(swapped!.attributes['embedding.vector.anomaly']).toEqual(['dimension_mismatch']);
+      const anomalies = spans('m-sampled').map((s) => s.attributes['embedding.vector.anomaly'] ?? []);
+      expect(anomalies).toEqual([
+        [],
+        [],
+        [],
+        [],
+        ['zero_vector'],
+        ['zero_vector'],
+        ['nan_component'],
+        ['nan_component'],
+        ['null_component'],
+        [], // null is a float-array fault; a base64 vector has no null component
+        ['dimension_mismatch'],
+        ['dimension_mismatch'],
+      ]);
     } finally {
       await r0.close(100);
     }

@@ -96,17 +96,24 @@ export function vectorAnomalies(raw: RawVector, band: NormBand): AnomalyKind[] {
   let hasNull = false;
   let hasNaN = false;
   let hasInf = false;
+  let nonZero = false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number') {
       if (Number.isNaN(v)) hasNaN = true;
       else if (v === Infinity || v === -Infinity) hasInf = true;
-      else sumSq += v * v;
+      else {
+        sumSq += v * v;
+        if (v !== 0) nonZero = true;
+      }
     } else if (v === 'NaN') hasNaN = true;
     else if (v === 'Infinity' || v === '-Infinity') hasInf = true;
     else hasNull = true;
   }
-  return summaryAnomalies({ dimension: values.length, sumSq, nulls: hasNull, nan: hasNaN, inf: hasInf, key: undefined }, band);
+  return summaryAnomalies(
+    { dimension: values.length, sumSq, nulls: hasNull, nan: hasNaN, inf: hasInf, zero: !nonZero, key: undefined },
+    band,
+  );
 }
 
 /** Duplicates among parsed vectors (the JSON.parse reference path; the relay uses duplicateSummaries). */

@@ -61,9 +61,18 @@ describe('BytesInspector (vLLM encoding_format bytes / bytes_only)', () => {
     expect(facts.vectors.map((v) => Math.round(v.sumSq * 1e6) / 1e6)).toEqual([1, 1, 1]);
   });
 
-  it('health off keeps no body, and still knows the dimensions', () => {
+  it('health off still knows the dimensions and the broken vectors (NaN, Infinity, all zero), not the norm or key', () => {
     const facts = inspect(unitF32(16), { health: false, metadata: metadata(16, 1) });
-    expect(facts.vectors).toEqual([{ dimension: 16, sumSq: 0, nulls: false, nan: false, inf: false, key: undefined }]);
+    expect(facts.vectors).toEqual([{ dimension: 16, sumSq: 0, nulls: false, nan: false, inf: false, zero: false, key: undefined }]);
+    const broken = (values: number[]) => {
+      const body = Buffer.from(new Float32Array(values).buffer);
+      const [v] = inspect(body, { health: false, metadata: metadata(values.length, 1) }).vectors;
+      return { nan: v!.nan, inf: v!.inf, zero: v!.zero };
+    };
+    expect(broken([0.6, Number.NaN])).toEqual({ nan: true, inf: false, zero: false });
+    expect(broken([-Infinity, 0])).toEqual({ nan: false, inf: true, zero: true });
+    expect(broken([0, -0, 0])).toEqual({ nan: false, inf: false, zero: true });
+    expect(broken([0, 1e-40])).toEqual({ nan: false, inf: false, zero: false });
   });
 
   it('throws when the header and body disagree, or the body does not split', () => {
