@@ -104,14 +104,15 @@ export class EmbeddingsFlow {
     });
   }
 
-  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
+  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers.
+   *  `answeredAt`: when the upstream's response headers arrived (dispatch resolved). */
   async #relay(
     rec: RequestRecord,
     up: UpstreamResponse,
     res: ServerResponse,
     signal: AbortSignal,
     readers: Readers,
-    sentAt: bigint,
+    times: { sentAt: bigint; answeredAt: bigint },
   ): Promise<void> {
     rec.httpStatus = up.statusCode;
     // Which side broke first? An upstream body error while the client is still there means the
@@ -120,6 +121,9 @@ export class EmbeddingsFlow {
     up.body.once('error', () => {
       if (!signal.aborted) upstreamBroke = true;
     });
+    up.body.once('end', () => {
+      rec.upstreamS = secondsSince(times.sentAt);
+    });
     res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
     // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/micro/inspect.ts).
     const { scanner, errorBody } = readers;
@@ -127,13 +131,15 @@ export class EmbeddingsFlow {
     if (errorBody) up.body.on('data', (chunk: Buffer) => errorBody.push(chunk));
     try {
       await pipeline(up.body, res);
+      // All but the wait for the upstream's answer (record.ts, relayS).
+      rec.relayS = Number(times.sentAt - rec.startNs + (process.hrtime.bigint() - times.answeredAt)) / 1e9;
     } catch (err) {
       if (signal.aborted && !upstreamBroke) throw clientAborted(err);
       throw err instanceof undiciErrors.BodyTimeoutError
         ? new RelayError('upstream_timeout', 'The upstream stopped sending its response.', { cause: err })
         : new RelayError('upstream_response_error', 'The upstream response broke off.', { cause: err });
     } finally {
-      rec.upstreamS = secondsSince(sentAt);
+      rec.upstreamS ??= secondsSince(times.sentAt);
     }
   }
 
@@ -232,13 +238,14 @@ export class EmbeddingsFlow {
       await context.with(trace.setSpan(parent, span), async () => {
         const sentAt = process.hrtime.bigint();
         const up = await this.#dispatch(req, body, abort.signal);
+        const answeredAt = process.hrtime.bigint();
         // Whether this response's vectors get the health check is decided up front (sampling).
         const health = this.#opts.random() < this.#opts.vectorCheckRate;
         const readers: Readers = {
           scanner: this.#inspector(rec, up, health),
           errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
         };
-        await this.#relay(rec, up, res, abort.signal, readers, sentAt);
+        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt });
         this.#outcome(rec, up, readers, health);
       });
     } catch (err) {

@@ -42,8 +42,15 @@ export interface RequestRecord {
   /** process.hrtime.bigint() when the answer was complete, set only when telemetry is recorded
    *  later than that (a 413 whose upload is still being discarded); the request ends here. */
   answeredNs: bigint | undefined;
-  /** Upstream call: dispatch → last body byte, in seconds. */
+  /** Upstream call: dispatch → the upstream body's end (its last byte read), in seconds. */
   upstreamS: number | undefined;
+  /** What the relay added to a request that the upstream answered, in seconds
+   *  (embedding.relay.overhead): from its arrival to the last byte written to the client, less
+   *  the wait for the upstream's answer (dispatch → its response headers: the model's time).
+   *  Reading the request, the upstream call's set-up, streaming and inspecting the body, and the
+   *  socket writes are in it. Not in it: how long the request waited in the socket before the
+   *  event loop reached it (nodejs_eventloop_delay_* shows that). */
+  relayS: number | undefined;
   durationS: number;
 
   traceId: string | undefined;
@@ -75,6 +82,7 @@ export function newRecord(init: {
     upstreamMessage: undefined,
     answeredNs: undefined,
     upstreamS: undefined,
+    relayS: undefined,
     durationS: 0,
     traceId: undefined,
     spanId: undefined,
@@ -84,9 +92,8 @@ export function newRecord(init: {
 /** Seconds from `startNs` to `endNs` (now, when not given). */
 export const secondsSince = (startNs: bigint, endNs: bigint = process.hrtime.bigint()): number => Number(endNs - startNs) / 1e9;
 
-/** Relay-added time: what the request cost beyond waiting for the upstream. */
-export const overheadS = (rec: RequestRecord): number | undefined =>
-  rec.upstreamS === undefined ? undefined : Math.max(0, rec.durationS - rec.upstreamS);
+/** Relay-added time (relayS), for a request that reached the upstream and was answered. */
+export const overheadS = (rec: RequestRecord): number | undefined => rec.relayS;
 
 /** Rough token estimate for text (≈4 characters per token), used only when explicitly enabled. */
 export const estimateTokens = (req: EmbeddingRequest): number => req.inputTokenIds ?? Math.ceil(req.inputChars / 4);
