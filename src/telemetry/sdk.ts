@@ -69,6 +69,9 @@ export const activeTelemetry = (): Telemetry | undefined => active;
 /** Longest the final span flush may hold up process exit. */
 export const FLUSH_TIMEOUT_MS = 3_000;
 
+/** Spans per OTLP export unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise (see startTelemetry). */
+export const SPAN_BATCH_SIZE = 64;
+
 /** Per-metric series cap; a backstop behind the model-name limiter (overflow → otel.metric.overflow). */
 export const CARDINALITY_LIMIT = 2000;
 
@@ -147,6 +150,10 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   // error.type = queue_full or the export error): without them a dead Collector drops spans
   // silently. On unless the operator set the variable.
   process.env['OTEL_NODE_EXPERIMENTAL_SDK_METRICS'] ??= 'true';
+  // Spans leave in batches of 64 rather than the SDK's 512: a batch is serialised in one go on the
+  // event loop, and 512 spans held every request behind them for milliseconds (bench/proxy/tail.ts,
+  // bench/RESULTS.md). The operator's own value wins.
+  process.env['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'] ??= String(SPAN_BATCH_SIZE);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const savedLogLevel = process.env['OTEL_LOG_LEVEL'];
   delete process.env['OTEL_LOG_LEVEL'];
