@@ -4,7 +4,9 @@ import { mib, num, signed, table } from './table.ts';
 
 /** Added latency vs direct; none when either side fell behind the rate (its latency is a queue). */
 const added = (p: PhaseResult | undefined, direct: PhaseResult | undefined, key: 'p50' | 'p99') =>
-  p && direct && !saturated(p) && !saturated(direct) ? p.latencyMs[key] - direct.latencyMs[key] : undefined;
+  p && direct && !saturated(p) && !saturated(direct) && p.targetRps === direct.targetRps
+    ? p.latencyMs[key] - direct.latencyMs[key]
+    : undefined;
 
 const busy = (p: PhaseResult) =>
   [p.cpuPercent.loadgen, p.cpuPercent.upstream, p.cpuPercent.proxy].map((v) => (v === undefined ? '—' : v.toFixed(0))).join(' / ');
@@ -37,6 +39,36 @@ function phaseRows(s: ScenarioResult, pick: Shape): string[][] {
       ],
     ];
   });
+}
+
+function fixedRows(s: ScenarioResult): string[][] {
+  const rates = s.targets.find((t) => t.target === 'direct')?.fixed ?? [];
+  return rates.flatMap((d, k) =>
+    s.targets.flatMap((t) => {
+      const p = t.fixed?.[k];
+      if (!p) return [];
+      const sat = saturated(p);
+      const lat = (v: string) => (sat ? '—' : v);
+      const isDirect = t.target === 'direct';
+      return [
+        [
+          s.name,
+          t.target,
+          String(p.targetRps ?? '—'),
+          `${num(p.rps, 0)}${sat ? ' saturated' : ''}`,
+          lat(num(p.latencyMs.p50)),
+          lat(num(p.latencyMs.p99)),
+          lat(isDirect ? '—' : signed(added(p, d, 'p50'))),
+          lat(isDirect ? '—' : signed(added(p, d, 'p99'))),
+          p.loopDelayMs ? num(p.loopDelayMs.p99) : '—',
+          p.overhead ? `${num(p.overhead.p50Ms)} / ${num(p.overhead.meanMs)}` : '—',
+          num(p.proxyCpuPer1k, 2),
+          mib(p.proxyPeakRssBytes),
+          busy(p),
+        ],
+      ];
+    }),
+  );
 }
 
 export function report(r: BenchResult): string {
@@ -74,13 +106,43 @@ export function report(r: BenchResult): string {
     ),
     '',
   );
-  const low = r.scenarios.filter((s) => s.lowRateRps !== undefined);
+  const low = r.scenarios.filter((s) => s.targets.some((t) => t.low));
   if (low.length > 0) {
     out.push(
-      `### (c) Fixed rate: ${share} of the slowest target's max req/s (scenarios where a target fell behind (b)), paced evenly\n`,
+      `### (c) Fixed rate: ${share} of the slowest target's max req/s (scenarios where a target fell behind (b)), paced evenly; LiteLLM at ${share} of its own max\n`,
       table(
         [...header, 'rate', 'achieved', ...tail],
         low.flatMap((s) => phaseRows(s, 'low')),
+      ),
+      '',
+    );
+  }
+
+  const fixed = r.scenarios.filter((s) => s.targets.some((t) => t.fixed));
+  if (fixed.length > 0) {
+    out.push(
+      '### (d) Fixed rates: the rates of the issue #15 targets, paced evenly\n',
+      "**loop p99**: the proxy's event-loop delay p99 in ms during the phase (relay only; bench/proxy/loop-probe.ts). " +
+        "**reported p50 / mean**: what the relay's `embedding_relay_overhead_seconds` said over the phase (median as " +
+        '`histogram_quantile` reads it, and the mean), beside the **+p50** measured.\n',
+    );
+    out.push(
+      table(
+        [
+          ...header,
+          'rate',
+          'achieved',
+          'p50',
+          'p99',
+          '+p50',
+          '+p99',
+          'loop p99',
+          'reported p50 / mean',
+          'CPU s/1k',
+          'RSS MiB',
+          'CPU % gen/up/proxy',
+        ],
+        fixed.flatMap((s) => fixedRows(s)),
       ),
       '',
     );

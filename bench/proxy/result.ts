@@ -18,6 +18,14 @@ export interface PhaseResult extends LoadResult {
   cpuPercent: { loadgen: number; upstream: number; proxy?: number };
 }
 
+/** A (d) phase: the paced phase plus what the relay said about itself meanwhile. */
+export interface FixedPhase extends PhaseResult {
+  /** The relay's event-loop delay in ms during the phase (bench/proxy/loop-probe.ts). */
+  loopDelayMs?: { p50: number; p99: number; max: number; mean: number };
+  /** embedding_relay_overhead_seconds over the phase: median (histogram_quantile) and mean, in ms. */
+  overhead?: { p50Ms: number; meanMs: number; count: number };
+}
+
 export interface Telemetry {
   otlpRequests: number;
   otlpBytes: number;
@@ -39,6 +47,8 @@ export interface TargetResult {
   /** (c) fixed rate at rateShare × the slowest target's max (run when that is lower than (b)). */
   low?: PhaseResult;
   ttfb?: TtfbResult;
+  /** (d) the scenario's fixed rates, in order. */
+  fixed?: FixedPhase[];
   /** Every request the target received in this scenario (check, warm-up, phases). */
   requests: number;
   /** VmHWM of the proxy process at the end of the scenario. */

@@ -1,12 +1,14 @@
-// `npm run bench`: the relay next to nginx and the bare upstream, same load, one run.
-// Per scenario: start nginx, the relay (full telemetry) and the relay with OTEL_SDK_DISABLED in
-// front of one pre-serialised upstream; check they all return the upstream's bytes; then per
-// target a warm-up and (a) max throughput with fixed connections (autocannon); then per target
-// (b) a paced fixed rate at 50 % of the direct path's max, and, when some target cannot sustain
-// that, (c) one at 50 % of the slowest target's max, so every target's added latency is measured
-// below saturation; for `large` also time-to-first-byte.
+// `npm run bench`: the relay next to nginx, LiteLLM and the bare upstream, same load, one run.
+// Per scenario: start nginx, the relay (full telemetry), the relay with OTEL_SDK_DISABLED and
+// LiteLLM in front of one pre-serialised upstream; check they all return the upstream's bytes
+// (LiteLLM: its vectors); then per target a warm-up and (a) max throughput with fixed connections
+// (autocannon); then per target (b) a paced fixed rate at 50 % of the direct path's max, and, when
+// some target cannot sustain that, (c) one at 50 % of the slowest target's max, so every target's
+// added latency is measured below saturation (LiteLLM: (c) only, at 50 % of its own max); (d) the
+// scenario's fixed rates with the relay's event-loop delay and its own overhead metric; for `large`
+// also time-to-first-byte.
 // Prints Markdown tables; --json writes the raw results, --chart an SVG of the added latency.
-// A full run takes about 11 minutes on a 2-core machine; --quick under 2 (see bench/README.md).
+// A full run takes about 16 minutes on a 2-core machine (LiteLLM included); --quick under 2 (see bench/README.md).
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { killAll, killAllAndWait, startChild, type Child } from '../../test/support/child.ts';
@@ -17,10 +19,18 @@ import { parseOptions, USAGE, type Options } from './options.ts';
 import { fixedRate } from '../load/pacer.ts';
 import { cpuSeconds, statusBytes, Usage } from './process-stats.ts';
 import { report } from './report.ts';
-import { saturated, type BenchResult, type PhaseResult, type ScenarioResult, type TargetResult, type Telemetry } from './result.ts';
+import {
+  saturated,
+  type BenchResult,
+  type FixedPhase,
+  type PhaseResult,
+  type ScenarioResult,
+  type TargetResult,
+  type Telemetry,
+} from './result.ts';
 import { requestBody, SCENARIO_HEADER, type Scenario } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
-import { relaySelfReport, Scraper, type RelaySelfReport } from './scraper.ts';
+import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type RelaySelfReport } from './scraper.ts';
 import { startTarget, type Target, type TargetSetup } from './targets.ts';
 import { timeToFirstByte } from './ttfb.ts';
 
@@ -83,7 +93,16 @@ async function measured<T extends LoadResult>(target: Target, upstream: Child, r
   };
 }
 
-/** One request per target: each must answer exactly the bytes the upstream answers. Returns their size. */
+const sameVectors = (a: Buffer, b: Buffer) => {
+  const vectors = (body: Buffer) =>
+    JSON.stringify(
+      (JSON.parse(body.toString('utf8')) as { data: { index: number; embedding: unknown }[] }).data.map((d) => [d.index, d.embedding]),
+    );
+  return vectors(a) === vectors(b);
+};
+
+/** One request per target: each must answer exactly the bytes the upstream answers (LiteLLM: the
+ *  same vectors). Returns their size. */
 async function check(targets: Target[], req: Omit<LoadRequest, 'origin'>, scenario: Scenario): Promise<number> {
   const answers = await Promise.all(
     targets.map(async (t) => {
@@ -96,7 +115,10 @@ async function check(targets: Target[], req: Omit<LoadRequest, 'origin'>, scenar
     if (scenario.errorRate === 0 && a.status !== 200) {
       throw new Error(`${a.target} answered HTTP ${a.status} in ${scenario.name}: ${a.body.subarray(0, 300).toString()}`);
     }
-    if (a.status === 200 && direct.status === 200 && !a.body.equals(direct.body)) {
+    if (a.status !== 200 || direct.status !== 200) continue;
+    // LiteLLM re-serialises the body (key order, extra usage fields): its vectors must be the same.
+    const same = a.target === 'litellm' ? sameVectors(a.body, direct.body) : a.body.equals(direct.body);
+    if (!same) {
       throw new Error(`${a.target} changed the response body in ${scenario.name} (${a.body.length} bytes vs ${direct.body.length} direct)`);
     }
   }
@@ -143,21 +165,47 @@ async function maxPhase(run: ScenarioRun): Promise<void> {
   }
 }
 
-/** (b) or (c): every target at one paced rate. */
-async function ratePhase(run: ScenarioRun, shape: 'rate' | 'low', rps: number): Promise<void> {
+/** (b) or (c): every target at one paced rate. A slow target (LiteLLM) skips (b) and runs (c) at
+ *  the same share of its own max, so the others' (c) is not set by it. */
+async function ratePhase(run: ScenarioRun, shape: 'rate' | 'low', rps: number | undefined): Promise<void> {
   const { opts } = run;
-  const durationS = shape === 'low' ? lowDurationS(rps, opts) : opts.durationS;
   for (const t of run.targets) {
-    run.results.get(t.name)![shape] = await onTarget(run, t, (req) =>
-      measured(t, run.upstream, () => fixedRate(req, rps, durationS, opts.connections, label(t, `${rps} req/s paced`))),
+    if (t.slow ? shape === 'rate' : rps === undefined) continue;
+    const r = run.results.get(t.name)!;
+    const own = t.slow ? Math.max(1, Math.round(r.max.rps * opts.rateShare)) : rps!;
+    const durationS = shape === 'low' ? lowDurationS(own, opts) : opts.durationS;
+    r[shape] = await onTarget(run, t, (req) =>
+      measured(t, run.upstream, () => fixedRate(req, own, durationS, opts.connections, label(t, `${own} req/s paced`))),
     );
+  }
+}
+
+/** (d) The scenario's fixed rates (issue #15's targets), every target at each, with the relay's
+ *  event-loop delay and its own overhead histogram over the phase beside the latency measured. */
+async function fixedPhases(run: ScenarioRun): Promise<void> {
+  const { opts } = run;
+  for (const rps of run.scenario.fixedRates ?? []) {
+    for (const t of run.targets) {
+      if (t.slow) continue; // cannot sustain these rates (LiteLLM: its own (b)/(c) phases show it)
+      const before = t.metricsUrl && t.name.startsWith('relay') ? await overheadHistogram(t.metricsUrl) : undefined;
+      await t.loopProbe?.sample();
+      const phase: FixedPhase = await onTarget(run, t, (req) =>
+        measured(t, run.upstream, () => fixedRate(req, rps, opts.durationS, opts.connections, label(t, `${rps} req/s fixed`))),
+      );
+      const loop = await t.loopProbe?.sample();
+      if (loop) phase.loopDelayMs = { p50: loop.p50, p99: loop.p99, max: loop.max, mean: loop.mean };
+      if (before && t.metricsUrl) phase.overhead = overheadBetween(before, await overheadHistogram(t.metricsUrl));
+      const r = run.results.get(t.name)!;
+      r.fixed = [...(r.fixed ?? []), phase];
+    }
   }
 }
 
 /** The (c) rate: a share of the slowest target's max (or of the rate the direct path really
  *  achieved, if even that fell behind); undefined when every target kept up with (b). */
 function lowRate(run: ScenarioRun): number | undefined {
-  const results = [...run.results.values()];
+  const slow = new Set(run.targets.filter((t) => t.slow).map((t) => t.name));
+  const results = [...run.results.values()].filter((r) => !slow.has(r.target));
   if (!results.some((r) => saturated(r.rate))) return undefined;
   const ceilings = results.map((r) => r.max.rps);
   const direct = run.results.get('direct')!.rate!;
@@ -195,10 +243,13 @@ async function runScenario(
     const rateRps = Math.max(1, Math.round(run.results.get('direct')!.max.rps * opts.rateShare));
     await ratePhase(run, 'rate', rateRps);
     const lowRateRps = lowRate(run);
-    if (lowRateRps !== undefined) await ratePhase(run, 'low', lowRateRps);
+    // Slow targets (LiteLLM) run (c) at their own share even when no other target needs it.
+    if (lowRateRps !== undefined || run.targets.some((t) => t.slow)) await ratePhase(run, 'low', lowRateRps);
+    await fixedPhases(run);
 
     if (scenario.ttfb) {
       for (const t of run.targets) {
+        if (t.slow) continue; // LiteLLM: a few requests a second; 2 × 200 sequential ones would take minutes
         const ttfb = await onTarget(run, t, async (r) => {
           const x = await timeToFirstByte(r, opts.ttfbRequests, TTFB_GAP_MS, label(t, 'first byte'));
           return { ...x, sent: 2 * x.requests };
@@ -228,7 +279,8 @@ async function runScenario(
     };
   } finally {
     const selfReports = new Map<string, RelaySelfReport | undefined>();
-    for (const t of run.targets) if (t.metricsUrl) selfReports.set(t.name, await relaySelfReport(t.metricsUrl));
+    for (const t of run.targets)
+      if (t.metricsUrl && t.name.startsWith('relay')) selfReports.set(t.name, await relaySelfReport(t.metricsUrl));
     // Stopping the relays flushes their spans and logs into the sink before it is read.
     await Promise.all(run.targets.map((t) => t.stop()));
     const sinkAfter = await sinkCounts(sinkPort).catch(() => undefined);
@@ -289,7 +341,7 @@ async function main(): Promise<void> {
   );
 
   const here = new URL('.', import.meta.url).pathname;
-  const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay', 'relay-otel-off']);
+  const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay', 'relay-otel-off', 'litellm']);
   const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, ...opts.scenarios]);
   const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
   const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;

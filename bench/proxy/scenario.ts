@@ -21,6 +21,8 @@ export interface Scenario {
   errorRate: number;
   /** Also measure time-to-first-byte with sequential requests. */
   ttfb: boolean;
+  /** (d) Fixed rates (req/s) every target is also measured at: the rates issue #15's targets are set at. */
+  fixedRates?: number[];
 }
 
 const WORDS = (

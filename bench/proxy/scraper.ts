@@ -1,6 +1,6 @@
 // Scrapes the relay's Prometheus endpoint at a fixed interval (1 s in the bench, 15 s in the soak)
 // while it is `active`, as Prometheus would, and reads the relay's own account of itself at the end.
-import { sumBy, sumValues } from '../../test/support/prometheus-text.ts';
+import { find, parsePrometheusText, sumBy, sumValues, total } from '../../test/support/prometheus-text.ts';
 
 export interface ScrapeStats {
   scrapes: number;
@@ -86,4 +86,46 @@ export async function relaySelfReport(url: string): Promise<RelaySelfReport | un
   } catch {
     return undefined;
   }
+}
+
+/** embedding_relay_overhead_seconds as scraped: cumulative bucket counts by `le`, sum and count. */
+export interface OverheadHistogram {
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
+}
+
+export async function overheadHistogram(url: string): Promise<OverheadHistogram> {
+  const samples = parsePrometheusText(await scrapeText(url));
+  const buckets = new Map<number, number>();
+  for (const s of find(samples, 'embedding_relay_overhead_seconds_bucket')) {
+    const le = Number(s.labels['le'] === '+Inf' ? Infinity : s.labels['le']);
+    buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+  }
+  return {
+    buckets,
+    sum: total(samples, 'embedding_relay_overhead_seconds_sum'),
+    count: total(samples, 'embedding_relay_overhead_seconds_count'),
+  };
+}
+
+/** What the relay reported as its overhead between two scrapes: the median as Prometheus's
+ *  histogram_quantile(0.5, …) computes it (linear within the bucket) and the mean, in ms. */
+export function overheadBetween(before: OverheadHistogram, after: OverheadHistogram): { p50Ms: number; meanMs: number; count: number } {
+  const count = after.count - before.count;
+  const les = [...after.buckets.keys()].sort((a, b) => a - b);
+  const rank = count / 2;
+  let p50 = Number.NaN;
+  let prevLe = 0;
+  let prevCum = 0;
+  for (const le of les) {
+    const cum = after.buckets.get(le)! - (before.buckets.get(le) ?? 0);
+    if (cum >= rank && count > 0) {
+      p50 = le === Infinity ? prevLe : prevLe + ((le - prevLe) * (rank - prevCum)) / Math.max(1, cum - prevCum);
+      break;
+    }
+    prevLe = le;
+    prevCum = cum;
+  }
+  return { p50Ms: p50 * 1000, meanMs: count > 0 ? ((after.sum - before.sum) / count) * 1000 : Number.NaN, count };
 }

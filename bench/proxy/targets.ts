@@ -1,13 +1,17 @@
 // The four things measured side by side: the upstream itself (the floor), nginx, the relay with
 // full telemetry (OTLP spans, Prometheus /metrics, Loki logs) and the relay with OTEL_SDK_DISABLED.
-// The relay runs exactly as in production: node --import ./dist/instrument.js dist/main.js.
-import { readFileSync } from 'node:fs';
+// The relay runs exactly as in production: node <config.nodeFlags> --import ./dist/instrument.js dist/main.js.
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, tempDir, type Child } from '../../test/support/child.ts';
+import { startLitellm } from './litellm.ts';
+import { LOOP_PROBE_ENV, LOOP_PROBE_MODULE, LoopProbe } from './loop-delay.ts';
 import { nginxArgs } from './nginx.ts';
 import { freePort, waitForPort } from '../../test/support/port.ts';
 
-export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off'] as const;
+export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off', 'litellm'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface Target {
@@ -16,12 +20,23 @@ export interface Target {
   origin: string;
   /** The proxy process (none for direct). */
   child: Child | undefined;
-  /** Prometheus endpoint (the relay with telemetry only). */
+  /** Prometheus endpoint (the relay with telemetry, LiteLLM). */
   metricsUrl: string | undefined;
+  /** The relay's event-loop delay per phase (both relay targets). */
+  loopProbe?: LoopProbe;
+  /** Too slow for the (d) fixed rates (LiteLLM). */
+  slow?: boolean;
   stop(): Promise<void>;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The V8 flags the relay ships with (package.json config.nodeFlags: the Dockerfile, bin/ and
+ *  `npm start` carry the same; test/deploy/node-flags.test.ts keeps them equal). */
+export const relayNodeFlags = (root = ROOT): string[] =>
+  ((JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? '')
+    .split(' ')
+    .filter(Boolean);
 
 /** The runner's environment without any relay/OTel/Loki settings a developer's shell may carry. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -32,7 +47,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, sinkPort: number, nodeArgs: string[]): Promise<Target> {
+async function startRelay(
+  name: 'relay' | 'relay-otel-off',
+  upstream: string,
+  sinkPort: number,
+  nodeArgs: string[],
+  extraEnv: Record<string, string | undefined> = {},
+  root = ROOT,
+): Promise<Target> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const sink = `http://127.0.0.1:${sinkPort}`;
   const env: NodeJS.ProcessEnv = {
@@ -49,7 +71,19 @@ async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, si
     NODE_ENV: 'production',
   };
   if (name === 'relay-otel-off') env['OTEL_SDK_DISABLED'] = 'true';
-  const child = startChild(name, process.execPath, [...nodeArgs, '--import', `${ROOT}dist/instrument.js`, `${ROOT}dist/main.js`], env);
+  // bench/proxy/tail.ts's variants: a value replaces the setting, undefined removes it.
+  for (const [k, v] of Object.entries(extraEnv)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const probeFile = join(tmpdir(), `embedding-relay-bench-loop-${process.pid}-${port}.jsonl`);
+  env[LOOP_PROBE_ENV] = probeFile;
+  const child = startChild(
+    name,
+    process.execPath,
+    [...relayNodeFlags(root), ...nodeArgs, '--import', LOOP_PROBE_MODULE, '--import', `${root}dist/instrument.js`, `${root}dist/main.js`],
+    env,
+  );
   try {
     await waitForPort(port, child.running);
     if (name === 'relay') await waitForPort(metricsPort, child.running);
@@ -62,7 +96,11 @@ async function startRelay(name: 'relay' | 'relay-otel-off', upstream: string, si
     origin: `http://127.0.0.1:${port}`,
     child,
     metricsUrl: name === 'relay' ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
-    stop: () => child.stop(),
+    loopProbe: new LoopProbe(child.pid, probeFile),
+    stop: async () => {
+      await child.stop();
+      rmSync(probeFile, { force: true });
+    },
   };
 }
 
@@ -97,6 +135,10 @@ export interface TargetSetup {
   sinkPorts: Record<string, number>;
   /** Extra node flags for the relay, before its --import (the soak's --inject-leak uses this). */
   relayNodeArgs?: string[];
+  /** Environment changes for the relay (bench/proxy/tail.ts): a value sets, undefined removes. */
+  relayEnv?: Record<string, string | undefined>;
+  /** Another checkout whose dist/ the relay runs from (bench/proxy/tail.ts --before DIR). */
+  relayRoot?: string;
 }
 
 export async function startTarget(name: TargetName, setup: TargetSetup): Promise<Target> {
@@ -108,6 +150,8 @@ export async function startTarget(name: TargetName, setup: TargetSetup): Promise
       return startNginx(setup.nginx!, setup.upstreamPort);
     case 'relay':
     case 'relay-otel-off':
-      return startRelay(name, upstream, setup.sinkPorts[name]!, setup.relayNodeArgs ?? []);
+      return startRelay(name, upstream, setup.sinkPorts[name]!, setup.relayNodeArgs ?? [], setup.relayEnv, setup.relayRoot);
+    case 'litellm':
+      return startLitellm(upstream, `http://127.0.0.1:${setup.sinkPorts['litellm']}`);
   }
 }

@@ -9,4 +9,5 @@ export const typical: Scenario = {
   encodingFormat: 'float',
   errorRate: 0,
   ttfb: false,
+  fixedRates: [200, 400],
 };
