@@ -6,14 +6,13 @@
 //   4. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
 //   5. span        the SERVER span starts (telemetry/project.ts)
 //   6. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
-//   7. relay       the body streams to the client, read on the way (inspect/)   [upstream_response_error, upstream_timeout]
+//   7. relay       the body streams to the client, read on the way (forward.ts, inspect/)   [upstream_response_error, upstream_timeout]
 //   8. outcome     status, the upstream's error message, response facts, quality, tokens
 // Whatever happened, `fail` answers a thrown error and `finish` projects the record (span,
 // metrics, log line). The handler never throws. The outcome fields have one writer each per
 // source: `fail` for the relay's own errors (also an unknown path's 404, via `refuse`), stage 7
 // (status) and stage 8 (error type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { context, propagation, type Span, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
@@ -30,6 +29,7 @@ import { BodyTooLargeError, readBody } from './body.ts';
 import { estimateTokens, secondsSince, type RequestRecord } from './record.ts';
 import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './request.ts';
 import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { forward } from './forward.ts';
 import { ErrorBodyCapture } from './upstream-error.ts';
 
 export interface EmbeddingsOptions {
@@ -116,7 +116,7 @@ export class EmbeddingsFlow {
   ): Promise<void> {
     rec.httpStatus = up.statusCode;
     // Which side broke first? An upstream body error while the client is still there means the
-    // upstream broke (pipeline then destroys the client response, which also fires `signal`).
+    // upstream broke (forward then destroys the client response, which also fires `signal`).
     let upstreamBroke = false;
     up.body.once('error', () => {
       if (!signal.aborted) upstreamBroke = true;
@@ -127,10 +127,12 @@ export class EmbeddingsFlow {
     res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
     // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/micro/inspect.ts).
     const { scanner, errorBody } = readers;
-    if (scanner) up.body.on('data', (chunk: Buffer) => scanner.push(chunk));
-    if (errorBody) up.body.on('data', (chunk: Buffer) => errorBody.push(chunk));
+    const read = (chunk: Buffer) => {
+      scanner?.push(chunk);
+      errorBody?.push(chunk);
+    };
     try {
-      await pipeline(up.body, res);
+      await forward(up.body, res, read);
       // All but the wait for the upstream's answer (record.ts, relayS).
       rec.relayS = Number(times.sentAt - rec.startNs + (process.hrtime.bigint() - times.answeredAt)) / 1e9;
     } catch (err) {

@@ -1,0 +1,113 @@
+// forward(): the upstream body into a real client response, with backpressure, and either side's
+// failure ending the other, as stream.pipeline did.
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterEach, expect, it } from 'vitest';
+import { forward, ResponseClosedError } from '../../../src/relay/forward.ts';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A server whose one request is answered by `answer`; returns its port. */
+async function serve(answer: (res: ServerResponse) => void): Promise<number> {
+  const server = createServer((_req, res) => answer(res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as AddressInfo).port;
+}
+
+const chunks = (n: number, size: number) => Array.from({ length: n }, (_, i) => Buffer.alloc(size, 97 + (i % 26)));
+
+it('streams every chunk to the client and to the reader, in order, and settles when the response finished', async () => {
+  const sent = chunks(20, 64 * 1024);
+  const read: Buffer[] = [];
+  let settled: Promise<void> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    settled = forward(Readable.from(sent), res, (c) => read.push(c));
+  });
+  const got = await new Promise<Buffer>((resolve, reject) => {
+    request({ port, host: '127.0.0.1' }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts)));
+    })
+      .on('error', reject)
+      .end();
+  });
+  await settled;
+  expect(got.equals(Buffer.concat(sent))).toBe(true);
+  expect(Buffer.concat(read).equals(Buffer.concat(sent))).toBe(true);
+});
+
+it('pauses the upstream while the client does not read, and resumes when it does', async () => {
+  const body = Readable.from(chunks(256, 64 * 1024)); // 16 MiB: more than the socket buffers hold
+  let paused = 0;
+  body.on('pause', () => paused++);
+  let settled: Promise<void> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    settled = forward(body, res, () => {});
+  });
+  let total = 0;
+  await new Promise<void>((resolve, reject) => {
+    request({ port, host: '127.0.0.1' }, (res) => {
+      res.pause();
+      setTimeout(
+        () =>
+          res
+            .on('data', (c: Buffer) => (total += c.length))
+            .on('end', resolve)
+            .resume(),
+        200,
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
+  await settled;
+  expect(total).toBe(256 * 64 * 1024);
+  expect(paused).toBeGreaterThan(0);
+});
+
+it('a client that goes away destroys the upstream body and rejects with ResponseClosedError', async () => {
+  const body = new Readable({ read() {} });
+  body.push(Buffer.alloc(1024));
+  let outcome: Promise<unknown> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    outcome = forward(body, res, () => {}).catch((err: unknown) => err);
+  });
+  await new Promise<void>((resolve) => {
+    const req = request({ port, host: '127.0.0.1' }, (res) => res.once('data', () => req.destroy()));
+    req.on('close', () => resolve()).on('error', () => {});
+    req.end();
+  });
+  expect(await outcome).toBeInstanceOf(ResponseClosedError);
+  expect(body.destroyed).toBe(true);
+});
+
+it('an upstream body that breaks destroys the client response and rejects with its error', async () => {
+  const body = new Readable({ read() {} });
+  body.push(Buffer.alloc(1024));
+  let outcome: Promise<unknown> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    outcome = forward(body, res, () => {}).catch((err: unknown) => err);
+    setTimeout(() => body.destroy(new Error('upstream reset')), 50);
+  });
+  const clientSaw = await new Promise<string>((resolve) => {
+    const req = request({ port, host: '127.0.0.1' }, (res) => {
+      res
+        .on('error', (e) => resolve(e.message))
+        .on('end', () => resolve('end'))
+        .resume();
+    });
+    req.on('error', (e) => resolve(e.message));
+    req.end();
+  });
+  expect(((await outcome) as Error).message).toBe('upstream reset');
+  expect(clientSaw).not.toBe('end'); // a cut response, never a clean end
+});
