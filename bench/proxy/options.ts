@@ -19,7 +19,7 @@ export interface Options {
 
 export const USAGE = `Usage: npm run bench -- [options]     (full run: every scenario and LiteLLM, about 16 minutes)
 
-  --quick              short run (< 2 min): typical and large, 1 s warm-up, 3 s per phase
+  --quick              short run (about 2 min): typical and large, 1 s warm-up, 3 s per phase
   --scenario NAME      run only these scenarios (repeatable or comma-separated):
                        ${SCENARIOS.map((s) => s.name).join(', ')}
   --targets LIST       comma-separated subset of ${TARGET_NAMES.join(', ')} (direct is always measured;

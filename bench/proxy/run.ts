@@ -8,7 +8,7 @@
 // scenario's fixed rates with the relay's event-loop delay and its own overhead metric; for `large`
 // also time-to-first-byte.
 // Prints Markdown tables; --json writes the raw results, --chart an SVG of the added latency.
-// A full run takes about 16 minutes on a 2-core machine (LiteLLM included); --quick under 2 (see bench/README.md).
+// A full run takes about 16 minutes on a 2-core machine (LiteLLM included); --quick about 2 (see bench/README.md).
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { killAll, killAllAndWait, startChild, type Child } from '../../test/support/child.ts';
