@@ -9,7 +9,8 @@ wrapper=$(cd "$1" && pwd); name=$2; pkg=$3; ldflags=${4:-}; tags=${5:-}
 cache="${EMBEDDING_RELAY_CACHE:-$HOME/.cache/embedding-relay}"
 shopt -s nullglob
 sources=("$wrapper"/*.go)
-hash=$(cat "$wrapper/go.mod" "$wrapper/go.sum" "${sources[@]}" | sha256sum | cut -c1-12)
+# ldflags and tags are part of the binary: they join the hash when given (no caller without them changes hash).
+hash=$( (cat "$wrapper/go.mod" "$wrapper/go.sum" "${sources[@]}"; if [ -n "$ldflags$tags" ]; then echo "ldflags=$ldflags tags=$tags"; fi) | sha256sum | cut -c1-12)
 bin="$cache/bin/$name-$hash"
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
