@@ -1,6 +1,6 @@
 // The quality verdict on one response: dimension consistency and broken vectors (always), the
-// norm band and duplicates (when the full check was sampled), from what the request asked and what the inspectors read. Pure but for the learned
-// dimensions, which it may teach.
+// norm band and duplicates (when the full check was sampled), from what the request asked and what
+// the inspectors read. Pure but for the learned dimensions, which it may teach.
 import type { ResponseFacts } from './types.ts';
 import { ROUNDING_ERROR, type VectorEncoding } from './vector-encoding.ts';
 import {

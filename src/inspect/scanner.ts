@@ -12,17 +12,20 @@
 // on two 32-bit reads, in the hot loop), scaled by one power of ten: within a few ulp of JSON.parse;
 // extreme exponents go through Number() so overflow to ±Infinity and underflow match exactly.
 //
-// Health off (the unsampled responses) needs only each vector's dimension, so inside a
-// data[*].embedding array the numbers are counted, not read (#countFloats): native indexOf finds
-// the ']' and the next '"', and the ',' before them are counted four bytes at a time. Relaxation,
-// health off only and only there: the text between two counted ',' is not validated as a JSON
-// number. It may hold any bytes but '"', ']', and those with bit 6 set other than 'e'/'E' (letters,
-// '[', '{', '}', bytes >= 0xc0): such an element is read exactly, as is the last element before the
-// ']' and before each chunk end. So `[1,,2]`, `[1.2.3,4]`, `[--1,2]` or `[1 2,3]` count 3, 2, 2 and 2
-// components where JSON.parse throws; `[,1]`, `[1,]`, `[1 2]`, `[1,x]`, nesting, strings and
-// bare NaN/Infinity/null are still exact (a malformed one still throws). A counted number is not
-// converted either, so one that overflows (1e400) does not set `inf`. Everything outside embedding
-// arrays, and everything with health on, is validated exactly.
+// Health off (the unsampled responses) needs each vector's dimension and its broken-vector flags
+// (null, NaN, ±Infinity, all zero), not its norm or key, so inside a data[*].embedding array the
+// numbers are counted, not read (#countFloats): native indexOf finds the ']' and the next '"', and
+// the ',' before them are counted four bytes at a time. Letters end a counted run, so null and bare
+// NaN/Infinity are read exactly; an all-zero vector is known from its digits (nonZeroDigit); base64
+// vectors are decoded and checked bit-wise (brokenSummary). Relaxation, health off only and only
+// there: the text between two counted ',' is not validated as a JSON number. It may hold any bytes
+// but '"', ']', and those with bit 6 set other than 'e'/'E' (letters, '[', '{', '}', bytes >= 0xc0):
+// such an element is read exactly, as is the last element before the ']' and before each chunk end.
+// So `[1,,2]`, `[1.2.3,4]`, `[--1,2]` or `[1 2,3]` count 3, 2, 2 and 2 components where JSON.parse
+// throws; `[,1]`, `[1,]`, `[1 2]`, `[1,x]`, nesting, strings and bare NaN/Infinity/null are still
+// exact (a malformed one still throws). A counted number is not converted either, so one that
+// overflows (1e400) does not set `inf`, and one that underflows to 0 (1e-400) still counts as
+// non-zero. Everything outside embedding arrays, and everything with health on, is validated exactly.
 // bench/micro/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import type { ResponseFacts, VectorSummary } from './types.ts';
@@ -199,8 +202,9 @@ function b64ElementCount(length: number, padding: number, bytesPerElement: numbe
 /**
  * The broken-vector facts of one decoded vector (NaN, ±Infinity, all zero), without the norm and
  * key of the sampled full check, from the float32 bit patterns: with the sign bit cleared, a
- * component is NaN or ±Infinity when adding 0x00800000 carries into bit 31 (exponent all ones), and
- * a non-zero number when it is neither and its bits are not all zero. One branch-free pass; NaN and Infinity are told apart only when seen.
+ * component is NaN or ±Infinity when adding 0x00800000 carries into bit 31 (exponent all ones),
+ * and a non-zero number when it is neither and its bits are not all zero. One branch-free pass;
+ * NaN and Infinity are told apart only when one was seen.
  */
 export function brokenSummary(floats: Float32Array, dimension: number): VectorSummary {
   const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
