@@ -12,6 +12,7 @@ import { toolPath } from '../tools/tools.ts';
 
 const chart = `${root}deploy/helm/embedding-relay`;
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read by their Kubernetes shape in the assertions
 type Obj = { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
 function helm(args: string[]): { status: number | null; out: string } {
@@ -116,6 +117,7 @@ describe('helm template: settings and secrets', () => {
   const values = VALUE_SETS['in front of vLLM, with secrets, Collector and Loki']!;
   const objs = render(values);
   const relay = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+  // biome-ignore lint/suspicious/noExplicitAny: an EnvVar's valueFrom, compared whole
   const env = new Map((relay.env as { name: string; value?: string; valueFrom?: any }[]).map((e) => [e.name, e]));
 
   it('passes the settings as RELAY_*/OTEL_*/LOKI_URL variables', () => {
