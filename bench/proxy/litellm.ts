@@ -11,6 +11,7 @@ import { startChild } from '../../test/support/child.ts';
 import { freePort, waitForPort } from '../../test/support/port.ts';
 import { MODEL } from './scenario.ts';
 import type { Target } from './targets.ts';
+import { cleanEnv } from './clean-env.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONFIG = `${ROOT}bench/litellm/config.yaml`;
@@ -25,15 +26,6 @@ function litellmVenv(): string {
     throw new Error(`bench/litellm/setup.sh failed (${setup.error?.message ?? `exit ${setup.status ?? setup.signal}`})`);
   }
   return venv;
-}
-
-/** The runner's environment without OTel/LiteLLM settings a developer's shell may carry. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(RELAY_|OTEL_|LOKI_|LITELLM_|PROMETHEUS_)/.test(k)) env[k] = v;
-  }
-  return env;
 }
 
 /** GET url until it answers 200 (the port alone opens before the app has started). */

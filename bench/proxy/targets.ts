@@ -10,6 +10,7 @@ import { startLitellm } from './litellm.ts';
 import { LOOP_PROBE_ENV, LOOP_PROBE_MODULE, LoopProbe } from './loop-delay.ts';
 import { nginxArgs } from './nginx.ts';
 import { freePort, waitForPort } from '../../test/support/port.ts';
+import { cleanEnv } from './clean-env.ts';
 
 export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off', 'litellm'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -37,15 +38,6 @@ export const relayNodeFlags = (root = ROOT): string[] =>
   ((JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? '')
     .split(' ')
     .filter(Boolean);
-
-/** The runner's environment without any relay/OTel/Loki settings a developer's shell may carry. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(RELAY_|OTEL_|LOKI_)/.test(k)) env[k] = v;
-  }
-  return env;
-}
 
 async function startRelay(
   name: 'relay' | 'relay-otel-off',
