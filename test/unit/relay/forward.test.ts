@@ -72,32 +72,33 @@ it('pauses the upstream while the client does not read, and resumes when it does
   expect(paused).toBeGreaterThan(0);
 });
 
-it('a client that goes away destroys the upstream body and rejects with ResponseClosedError', async () => {
+/** An upstream body that sent 1 KiB and then waits, forwarded to the one request of a server; the
+ *  outcome is forward()'s rejection (or undefined). `then` runs once forwarding started. */
+async function openBody(then: (body: Readable) => void = () => {}) {
   const body = new Readable({ read() {} });
   body.push(Buffer.alloc(1024));
   let outcome: Promise<unknown> | undefined;
   const port = await serve((res) => {
     res.writeHead(200);
     outcome = forward(body, res, () => {}).catch((err: unknown) => err);
+    then(body);
   });
+  return { body, port, outcome: () => outcome };
+}
+
+it('a client that goes away destroys the upstream body and rejects with ResponseClosedError', async () => {
+  const { body, port, outcome } = await openBody();
   await new Promise<void>((resolve) => {
     const req = request({ port, host: '127.0.0.1' }, (res) => res.once('data', () => req.destroy()));
     req.on('close', () => resolve()).on('error', () => {});
     req.end();
   });
-  expect(await outcome).toBeInstanceOf(ResponseClosedError);
+  expect(await outcome()).toBeInstanceOf(ResponseClosedError);
   expect(body.destroyed).toBe(true);
 });
 
 it('an upstream body that breaks destroys the client response and rejects with its error', async () => {
-  const body = new Readable({ read() {} });
-  body.push(Buffer.alloc(1024));
-  let outcome: Promise<unknown> | undefined;
-  const port = await serve((res) => {
-    res.writeHead(200);
-    outcome = forward(body, res, () => {}).catch((err: unknown) => err);
-    setTimeout(() => body.destroy(new Error('upstream reset')), 50);
-  });
+  const { port, outcome } = await openBody((body) => setTimeout(() => body.destroy(new Error('upstream reset')), 50));
   const clientSaw = await new Promise<string>((resolve) => {
     const req = request({ port, host: '127.0.0.1' }, (res) => {
       res
@@ -108,6 +109,6 @@ it('an upstream body that breaks destroys the client response and rejects with i
     req.on('error', (e) => resolve(e.message));
     req.end();
   });
-  expect(((await outcome) as Error).message).toBe('upstream reset');
+  expect(((await outcome()) as Error).message).toBe('upstream reset');
   expect(clientSaw).not.toBe('end'); // a cut response, never a clean end
 });
