@@ -13,21 +13,14 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { killAll, killAllAndWait, startChild, type Child } from '../../test/support/child.ts';
 import { chart } from './chart.ts';
-import { maxThroughput, type LoadResult, type LoadRequest } from '../load/load.ts';
+import { maxThroughput, type LoadRequest } from '../load/load.ts';
 import { findNginx, nginxVersion } from './nginx.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
 import { fixedRate } from '../load/pacer.ts';
-import { cpuSeconds, statusBytes, Usage } from './process-stats.ts';
+import { measured } from './measured.ts';
+import { statusBytes } from './process-stats.ts';
 import { report } from './report.ts';
-import {
-  saturated,
-  type BenchResult,
-  type FixedPhase,
-  type PhaseResult,
-  type ScenarioResult,
-  type TargetResult,
-  type Telemetry,
-} from './result.ts';
+import { saturated, type BenchResult, type FixedPhase, type ScenarioResult, type TargetResult, type Telemetry } from './result.ts';
 import { requestBody, SCENARIO_HEADER, type Scenario } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
 import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type RelaySelfReport } from './scraper.ts';
@@ -72,25 +65,6 @@ function telemetryDelta(before: SinkCounts, after: SinkCounts, name: string): Om
     }
   }
   return t;
-}
-
-/** Runs one load phase while sampling the runner, the upstream and the proxy process. */
-async function measured<T extends LoadResult>(target: Target, upstream: Child, run: () => Promise<T>): Promise<T & PhaseResult> {
-  const proxy = target.child ? new Usage(target.child.pid) : undefined;
-  const up0 = cpuSeconds(upstream.pid);
-  const gen0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = await run();
-  const wallS = (performance.now() - t0) / 1000;
-  const gen = process.cpuUsage(gen0);
-  const upS = cpuSeconds(upstream.pid) - up0;
-  const p = proxy?.stop();
-  const pct = (s: number) => (100 * s) / wallS;
-  return {
-    ...r,
-    ...(p ? { proxyCpuS: p.cpuSeconds, proxyCpuPer1k: (p.cpuSeconds / r.responses) * 1000, proxyPeakRssBytes: p.peakRssBytes } : {}),
-    cpuPercent: { loadgen: pct((gen.user + gen.system) / 1e6), upstream: pct(upS), ...(p ? { proxy: pct(p.cpuSeconds) } : {}) },
-  };
 }
 
 const sameVectors = (a: Buffer, b: Buffer) => {

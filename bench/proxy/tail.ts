@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { killAll, startChild } from '../../test/support/child.ts';
 import { parsePrometheusText, total } from '../../test/support/prometheus-text.ts';
 import { fixedRate, type PacedResult } from '../load/pacer.ts';
-import { cpuSeconds, Usage } from './process-stats.ts';
+import { measured } from './measured.ts';
 import { summarize } from './profile-summary.ts';
 import { requestBody, SCENARIO_HEADER } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
@@ -104,12 +104,10 @@ async function gcSoFar(t: Target): Promise<{ pauses: number; totalMs: number } |
 }
 
 async function phase(t: Target, what: string): Promise<{ result: PacedResult; cpuPer1k: number; peakRssMiB: number }> {
-  const usage = t.child ? new Usage(t.child.pid) : undefined;
-  const cpu0 = t.child ? cpuSeconds(t.child.pid) : 0;
-  const result = await fixedRate({ ...req, origin: t.origin }, rate, durationS, 32, `${what.padEnd(12)} ${rate} req/s`);
-  const cpu = t.child ? cpuSeconds(t.child.pid) - cpu0 : 0;
-  const peak = usage?.stop().peakRssBytes ?? 0;
-  return { result, cpuPer1k: (cpu / result.responses) * 1000, peakRssMiB: peak / 1048576 };
+  const result = await measured(t, upstream, () =>
+    fixedRate({ ...req, origin: t.origin }, rate, durationS, 32, `${what.padEnd(12)} ${rate} req/s`),
+  );
+  return { result, cpuPer1k: result.proxyCpuPer1k ?? 0, peakRssMiB: (result.proxyPeakRssBytes ?? 0) / 1048576 };
 }
 
 async function runVariant(v: Variant, nodeArgs: string[] = []): Promise<Row> {
