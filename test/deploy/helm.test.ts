@@ -3,60 +3,29 @@
 // and what the rendered objects must say for the relay to run, drain and be monitored as documented.
 // The PrometheusRule and the dashboard ConfigMap carry the repository's own rules and dashboard
 // (one source: the chart's files/ copies must stay byte-equal).
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { chart, helm as runHelm, VALUE_SETS, valueArgs } from '../support/helm-chart.ts';
 import { root } from '../support/relay-process.ts';
 import { toolPath } from '../tools/tools.ts';
-
-const chart = `${root}deploy/helm/embedding-relay`;
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read by their Kubernetes shape in the assertions
 type Obj = { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
-function helm(args: string[]): { status: number | null; out: string } {
-  const run = spawnSync(toolPath('helm'), args, { encoding: 'utf8' });
-  if (run.error) throw new Error(`helm could not run (${run.error.message})`);
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
-
-const sets = (values: Record<string, string>) => Object.entries(values).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]);
+const helm = (args: string[]) => runHelm(toolPath('helm'), args);
 
 function render(values: Record<string, string> = {}, setNumbers: string[] = []): Obj[] {
-  const { status, out } = helm(['template', 'relay', chart, ...sets(values), ...setNumbers.flatMap((s) => ['--set', s])]);
+  const { status, out, stdout } = helm(['template', 'relay', chart, ...valueArgs(values), ...setNumbers.flatMap((s) => ['--set', s])]);
   expect(status, out).toBe(0);
-  return parseAllDocuments(out)
+  return parseAllDocuments(stdout)
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null);
 }
 
-const VALUE_SETS: Record<string, Record<string, string>> = {
-  defaults: {},
-  monitoring: {
-    'monitoring.serviceMonitor.enabled': 'true',
-    'monitoring.prometheusRule.enabled': 'true',
-    'monitoring.dashboard.enabled': 'true',
-  },
-  'in front of vLLM, with secrets, Collector and Loki': {
-    'upstream.url': 'http://vllm:8000/v1',
-    'secrets.apiKeys.name': 'relay-keys',
-    'secrets.upstreamApiKey.name': 'vllm-key',
-    'otel.endpoint': 'http://otel-collector:4318',
-    lokiUrl: 'http://loki-gateway',
-    'env.RELAY_EXPECTED_DIMENSIONS': 'Qwen/Qwen3-Embedding-4B=2560',
-  },
-};
-const bool = (v: string) => v === 'true';
-
 describe('helm lint --strict', () => {
   it.each(Object.keys(VALUE_SETS))('%s', (name) => {
-    const values = VALUE_SETS[name]!;
-    // --set for booleans (lint reads their types), --set-string for the rest.
-    const args = Object.entries(values).flatMap(([k, v]) =>
-      v === 'true' || v === 'false' ? ['--set', `${k}=${v}`] : ['--set-string', `${k}=${v}`],
-    );
-    const { status, out } = helm(['lint', '--strict', chart, ...args]);
+    const { status, out } = helm(['lint', '--strict', chart, ...valueArgs(VALUE_SETS[name]!)]);
     expect(status, out).toBe(0);
     expect(out).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
@@ -74,7 +43,8 @@ describe('helm template: defaults', () => {
   });
 
   it('runs as non-root on a read-only root filesystem, with writable /tmp and /data', () => {
-    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(relay.securityContext.runAsNonRoot).toBe(true);
+    expect(relay.securityContext.runAsUser).toBe(1000);
     expect(relay.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(relay.securityContext.allowPrivilegeEscalation).toBe(false);
     expect(relay.volumeMounts.map((m: { mountPath: string }) => m.mountPath).sort()).toEqual(['/data', '/tmp']);
@@ -141,11 +111,47 @@ describe('helm template: settings and secrets', () => {
   });
 });
 
+describe('helm template: the sidecar topology (modelServer.enabled)', () => {
+  const objs = render(VALUE_SETS['sidecar in the vLLM pod, with monitoring']);
+  const deployment = objs.find((o) => o.kind === 'Deployment')!;
+  const pod = deployment.spec.template.spec;
+  const [relay, model] = pod.containers;
+  const env = Object.fromEntries((relay.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+
+  it('puts the model server in the relay pod and points the relay at it over 127.0.0.1', () => {
+    expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(['relay', 'vllm']);
+    expect(env['RELAY_UPSTREAM_URL']).toBe(`http://127.0.0.1:${model.ports[0].containerPort}/v1`);
+    expect(model.args).toEqual(expect.arrayContaining(['--runner', 'pooling', '--convert', 'embed']));
+    expect(model.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(model.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain('/dev/shm');
+  });
+
+  it('keeps the relay non-root without forcing the model server image to be', () => {
+    expect(relay.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsNonRoot).toBeUndefined();
+    expect(model.securityContext).toBeUndefined();
+  });
+
+  it('the model server outlives the relay drain: its preStop ends after the relay grace, inside the pod grace', () => {
+    const relayDone = relay.lifecycle.preStop.sleep.seconds + Number(env['RELAY_SHUTDOWN_GRACE_MS']) / 1000;
+    expect(model.lifecycle.preStop.sleep.seconds).toBeGreaterThanOrEqual(relayDone);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(model.lifecycle.preStop.sleep.seconds);
+  });
+
+  it('renders no CPU HPA (a GPU pod is full before its relay is busy) and sets replicas itself', () => {
+    expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    expect(deployment.spec.replicas).toBe(2);
+  });
+
+  it('an explicit upstream.url still wins', () => {
+    const withUrl = render({ ...VALUE_SETS['sidecar in the vLLM pod, with monitoring'], 'upstream.url': 'http://elsewhere:8000/v1' });
+    const e = withUrl.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    expect(e.find((v) => v.name === 'RELAY_UPSTREAM_URL')?.value).toBe('http://elsewhere:8000/v1');
+  });
+});
+
 describe('helm template: monitoring objects', () => {
-  const objs = render(
-    {},
-    Object.keys(VALUE_SETS['monitoring']!).map((k) => `${k}=${bool('true')}`),
-  );
+  const objs = render(VALUE_SETS['monitoring']);
 
   it('the ServiceMonitor selects the metrics Service and names the job embedding-relay, as the rules and dashboard expect', () => {
     const sm = objs.find((o) => o.kind === 'ServiceMonitor')!;

@@ -1,7 +1,7 @@
 // `npm run licences`: the licence gate that .ci/run runs before anything is started.
 // - npm: every package in package-lock.json, by the SPDX `license` the lockfile records;
 // - Go: every module linked into each binary the tests build and run (the Collector, Jaeger,
-//   VictoriaLogs, promtool, amtool, helm, and licence-scan itself), read from the binary (`go version -m`) and classified
+//   VictoriaLogs, promtool, amtool, helm, etcd, kube-apiserver, kubectl, and licence-scan itself), read from the binary (`go version -m`) and classified
 //   from the module's licence files by licence-scan (github.com/google/licensecheck).
 // Anything not on the allow-list in policy.ts (AGPL/GPL/LGPL/SSPL/BUSL, or unrecognised) fails the
 // run, naming the package or module and the binary it is in.
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../support/relay-process.ts';
 import { goModuleBinary, jaegerBinary, otelcolBinary, victoriaLogsBinary } from '../stack/services.ts';
+import { kubeBinaries } from '../kube/cluster.ts';
 import { goVerdict, npmVerdict, type ScannedModule } from './policy.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', multiple: true, default: [] } } });
@@ -49,6 +50,7 @@ const binaries = [
   tools['promtool']!,
   tools['amtool']!,
   tools['helm']!,
+  ...Object.values(kubeBinaries()),
   scanner,
   ...(values.binary ?? []),
 ];

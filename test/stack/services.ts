@@ -46,12 +46,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts `bin args`, then polls `readyUrl` until it answers 200 (or the process dies, or time runs out). */
+/** Starts `bin args`, then polls `ready` (a URL that must answer 200, or a check) until it holds (or the process dies, or time runs out). */
 export async function startService(
   name: string,
   bin: string,
   args: string[],
-  readyUrl: string,
+  ready: string | (() => Promise<boolean>),
   timeoutMs = 60_000,
   env: Record<string, string> = {},
 ): Promise<Service> {
@@ -80,18 +80,25 @@ export async function startService(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${log.slice(-4000)}`);
-    try {
-      const res = await fetch(readyUrl);
-      await res.arrayBuffer();
-      if (res.status === 200) return service;
-    } catch {
-      // not listening yet
-    }
+    if (await isReady(ready)) return service;
     if (Date.now() > deadline) {
       await service.stop();
-      throw new Error(`${name} was not ready at ${readyUrl} within ${timeoutMs} ms:\n${log.slice(-4000)}`);
+      throw new Error(
+        `${name} was not ready${typeof ready === 'string' ? ` at ${ready}` : ''} within ${timeoutMs} ms:\n${log.slice(-4000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function isReady(ready: string | (() => Promise<boolean>)): Promise<boolean> {
+  try {
+    if (typeof ready !== 'string') return await ready();
+    const res = await fetch(ready);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet
   }
 }
 

@@ -21,3 +21,17 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
+
+{{- /* The HPA scales relay-only pods on CPU; not pods that carry a model server (values.yaml: autoscaling). */ -}}
+{{- define "embedding-relay.autoscaled" -}}
+{{- if and .Values.autoscaling.enabled (not .Values.modelServer.enabled) }}true{{ end -}}
+{{- end -}}
+
+{{- /* RELAY_UPSTREAM_URL: upstream.url, or the model server in the same pod. */ -}}
+{{- define "embedding-relay.upstreamUrl" -}}
+{{- if .Values.upstream.url -}}
+{{- .Values.upstream.url -}}
+{{- else if .Values.modelServer.enabled -}}
+{{- printf "http://127.0.0.1:%v/v1" .Values.modelServer.port -}}
+{{- end -}}
+{{- end -}}
