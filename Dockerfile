@@ -1,13 +1,19 @@
 # embedding-relay: Node 24 LTS, slim, non-root. Build: docker build -t embedding-relay .
-FROM node:24-slim AS build
+# NODE_IMAGE: the official image by default; npm run test:docker builds FROM a local stand-in (no registry there).
+ARG NODE_IMAGE=node:24-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json ./
+# The dependencies first, in their own layer: rebuilt only when the lockfile changes, not for every
+# change in src/. No install scripts: the one that matters is the `node` devDependency's download of a
+# second Node 24 (this image already is Node 24); dist/ is built below instead of by `prepare`.
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# npm ci builds dist/ (the `prepare` script); pruning drops the dev dependencies, among them the
-# `node` package that pins Node 24 for npm scripts (this image already is Node 24).
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+# Pruning drops the dev dependencies (TypeScript, the linters, the `node` package).
+RUN npm run build && npm prune --omit=dev
 
-FROM node:24-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -48,7 +48,16 @@ export function listen(server: Server, host: string, port: number, setting = 'ho
         port: addr.port,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            // Keep-alive: Node closes the connections idle now, but one whose response ends during the
+            // drain would stay open until the client lets go (undici 4 s, Python pools never). So
+            // responses from now on say `Connection: close`, and idle connections are swept until the
+            // last one is gone. (Ten lines rather than http-terminator, unmaintained since 2022.)
+            server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+            const sweep = setInterval(() => server.closeIdleConnections(), 50);
+            server.close(() => {
+              clearInterval(sweep);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULTS } from '../../src/config/options.ts';
+import { FLUSH_TIMEOUT_MS } from '../../src/telemetry/sdk.ts';
 import { toolPath } from '../tools/tools.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -19,6 +21,7 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: string[];
   profiles?: string[];
+  stop_grace_period?: string;
 }
 const file = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as { services: Record<string, Service> };
 
@@ -67,6 +70,13 @@ describe('docker-compose.yml', () => {
     const env = Object.keys(file.services['relay']!.environment ?? {});
     expect(env.length).toBeGreaterThan(3);
     for (const k of env) expect(k).toMatch(/^(OTEL_|RELAY_|LOKI_URL$)/);
+  });
+
+  it("gives the relay time to drain and flush before Docker's SIGKILL", () => {
+    const graceMs = DEFAULTS.shutdownGraceMs;
+    const stop = file.services['relay']!.stop_grace_period ?? '10s'; // Docker's default
+    expect(stop).toMatch(/^\d+s$/);
+    expect(Number.parseInt(stop, 10) * 1000).toBeGreaterThan(graceMs + FLUSH_TIMEOUT_MS);
   });
 
   it('docker-compose.gpu.yml turns the GPU gauges on in the relay and lets it see the GPUs', () => {

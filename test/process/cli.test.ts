@@ -63,6 +63,18 @@ describe('OTEL_SDK_DISABLED=true', () => {
 });
 
 describe('shutdown with no Collector listening', () => {
+  // An export already retrying keeps the event loop alive for its whole timeout (10 s by default), so the
+  // exit must not wait for the loop to empty: `docker stop` gives 10 s before SIGKILL (found by test:docker).
+  it('exits promptly while an export is retrying against it', async () => {
+    const dead = await freePort();
+    const p = await startRelayProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dead}`, OTEL_BSP_SCHEDULE_DELAY: '50' });
+    expect((await embed(p.url, 'm-retrying')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500)); // the batch has left and is being retried
+    const t0 = Date.now();
+    expect(await p.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  }, 20_000);
+
   it('exits promptly: the span flush is bounded', async () => {
     const dead = await freePort();
     const p = await startRelayProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dead}`, OTEL_BSP_SCHEDULE_DELAY: '60000' });

@@ -55,6 +55,40 @@ describe('SIGTERM under load', () => {
     );
   }, 20_000);
 
+  // A client keeps its connection after the response (undici for 4 s, Python pools until they are closed):
+  // the drain must end with the last response, not when the client lets go (found by test:docker).
+  it('a keep-alive client does not hold the exit once its response is sent', async () => {
+    const p = await startRelayProcess({
+      RELAY_SIMULATOR_LATENCY_MS: '1000',
+      OTEL_TRACES_EXPORTER: 'none',
+      RELAY_SHUTDOWN_GRACE_MS: '10000',
+    });
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
+    const call = async () => {
+      const res = await request(`${p.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm-keepalive', input: 'a' }),
+        dispatcher,
+      });
+      await res.body.arrayBuffer();
+      return res.statusCode;
+    };
+    try {
+      expect(await call()).toBe(200); // the pool now holds one idle connection
+      const inFlight = call();
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      const exit = p.stop();
+      expect(await inFlight).toBe(200);
+      expect(await exit).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(2_500);
+    } finally {
+      await dispatcher.close();
+    }
+  }, 20_000);
+
   it('past RELAY_SHUTDOWN_GRACE_MS, requests still running are cut and shutdown completes', async () => {
     const p = await startRelayProcess({
       RELAY_SIMULATOR_LATENCY_MS: '30000',
