@@ -46,7 +46,7 @@ export default defineConfig({
       // The first run makes the Debian and Node base images (about 1 minute; engine.sh).
       {
         extends: true,
-        test: { name: 'docker', include: ['test/docker/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 900_000, ...alone },
+        test: { name: 'docker', include: ['test/docker/**/*.test.ts'], ...npmTest, testTimeout: 60_000, hookTimeout: 900_000, ...alone },
       },
       // The first run builds etcd, kube-apiserver and kubectl from their Go modules (about 8 minutes cold on 2 cores).
       {
