@@ -5,6 +5,7 @@
 // (engine.sh): no registry can be reached here. Without an engine the suite fails; it never skips.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../stack/services.ts';
 import {
   buildRelayImage,
   docker,
@@ -46,20 +47,6 @@ const start = (env: Record<string, string> = {}) =>
     IMAGE,
   ]);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const client = (container: string) =>
   new OpenAI({ baseURL: `http://127.0.0.1:${hostPort(container, 8080)}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20_000 });
 
@@ -75,10 +62,11 @@ describe('a running container', () => {
   });
 
   it('answers an OpenAI client on 8080 and serves /metrics on 9464', async () => {
-    const r = await until(
+    const r = await eventually(
       'the API',
       () => client(c).embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: ['hello', 'world'] }),
       20_000,
+      250,
     );
     expect(r.data).toHaveLength(2);
     expect(r.data[0]!.embedding).toHaveLength(2560);
@@ -87,14 +75,14 @@ describe('a running container', () => {
   });
 
   it("goes healthy by the image's own HEALTHCHECK", async () => {
-    const status = await until(
+    const status = await eventually(
       'health status "healthy"',
-      () => {
+      async () => {
         const s = inspect(c, '{{.State.Health.Status}}');
-        if (s === 'unhealthy') throw new Error('unhealthy');
         return s === 'healthy' ? s : undefined;
       },
       30_000,
+      250,
     );
     expect(status).toBe('healthy');
   }, 40_000);
@@ -109,7 +97,7 @@ it("SIGTERM drains a request in flight and exits 0 inside docker stop's default 
   // export is retrying when the signal comes.
   const c = start({ RELAY_SIMULATOR_LATENCY_MS: '2000', OTEL_BSP_SCHEDULE_DELAY: '100' });
   const api = client(c);
-  await until('the API', () => api.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'warm-up' }), 20_000);
+  await eventually('the API', () => api.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'warm-up' }), 20_000, 250);
   await new Promise((r) => setTimeout(r, 500)); // the warm-up's spans are being exported, and retried
   const inFlight = api.embeddings.create({ model: 'Qwen/Qwen3-Embedding-4B', input: 'in flight' });
   await new Promise((r) => setTimeout(r, 300));

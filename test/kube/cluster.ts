@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/port.ts';
 import { startService, tempDir, type Service } from '../stack/services.ts';
@@ -51,7 +52,7 @@ export function prometheusOperatorCrds(kinds: string[]): string[] {
     {
       encoding: 'utf8',
       env: { ...process.env, PATH: `/usr/local/go/bin:${process.env['PATH'] ?? ''}` },
-      cwd: tempDir('gomod'),
+      cwd: tmpdir(), // outside any module: `go mod download` of one module@version needs no go.mod
     },
   );
   const dir = (JSON.parse(out) as { Dir?: string; Error?: string }).Dir;
