@@ -13,6 +13,7 @@ export const SIMULATOR_HEADER = 'x-embedding-simulator';
  * `garbage` answers 200 with a body that is not JSON. Broken vectors (first vector unless said):
  * `dims:N` every vector has N dimensions (a model swap); `null` a null component; `nan` a NaN
  * component (a bare NaN token in float JSON, as Python servers write it); `zero` all zeros;
- * `unnormalized` scaled ×3; `duplicate` the second vector repeats the first.
+ * `unnormalized` scaled ×3; `duplicate` the second vector repeats the first. `model:NAME` names
+ * another model in the response (a server that answers any name with its own model).
  */
 export const FAULT_HEADER = 'x-simulator-fault';

@@ -37,6 +37,19 @@ export function normBandFor(req: QualityRequest, band: NormBand): NormBand {
   return e < 2 ** -20 ? band : { check: band.check, min: band.min * (1 - e), max: band.max * (1 + e) };
 }
 
+/**
+ * Whether the model a response names is the one the request asked for. Spellings of one model pass:
+ * a suffix after `-`, `:` or `@` (OpenAI answers `text-embedding-ada-002` with `…-002-v2`, Ollama
+ * adds `:latest`) and an organisation prefix (`Qwen/Qwen3-Embedding-4B` for `Qwen3-Embedding-4B`).
+ * A server that answers any name with its own model (Infinity does) fails it: a silent model swap.
+ */
+export function sameModel(requested: string, answered: string): boolean {
+  if (requested === answered) return true;
+  const [short, long] = requested.length < answered.length ? [requested, answered] : [answered, requested];
+  if (long.startsWith(short) && '-:@'.includes(long[short.length]!)) return true;
+  return long.endsWith(`/${short}`);
+}
+
 /** Checks one response; a healthy response of a model without an expected dimension teaches it. */
 export function assessQuality(
   req: QualityRequest,
@@ -54,6 +67,8 @@ export function assessQuality(
   const checked = health ? normBandFor(req, band) : { ...band, check: false };
   for (const v of res.vectors) for (const kind of summaryAnomalies(v, checked)) addAnomaly(anomalies, kind);
   if (health) addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.texts));
+  // Every vector came from the other model (and it must not teach its dimension to this one).
+  if (res.responseModel !== undefined && !sameModel(req.model, res.responseModel)) addAnomaly(anomalies, 'model_mismatch', res.vectorCount);
   if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
   return { anomalies, expectedDimension: expected };
 }

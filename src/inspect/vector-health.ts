@@ -12,7 +12,8 @@ export type AnomalyKind =
   | 'inf_component'
   | 'zero_vector'
   | 'norm_out_of_range'
-  | 'duplicate_vector';
+  | 'duplicate_vector'
+  | 'model_mismatch';
 
 export interface NormBand {
   check: boolean;

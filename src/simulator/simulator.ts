@@ -125,7 +125,9 @@ function responseText(
     if (fault === 'null' && index === 0 && Array.isArray(embedding)) embedding[0] = null;
     return { object: 'embedding', index, embedding };
   });
-  const out: Record<string, unknown> = { object: 'list', data, model: request.model };
+  // `model:NAME` answers as another model, as a server that serves one model whatever is asked does.
+  const answeredModel = fault.startsWith('model:') ? fault.slice('model:'.length) : request.model;
+  const out: Record<string, unknown> = { object: 'list', data, model: answeredModel };
   if (fault !== 'no-usage') out['usage'] = { prompt_tokens: promptTokens, total_tokens: promptTokens };
   const text = JSON.stringify(out);
   return fault === 'nan' && request.encodingFormat !== 'base64' ? text.replace(`[${NAN_MARK},`, '[NaN,') : text;

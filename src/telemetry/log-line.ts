@@ -12,6 +12,8 @@ export interface LogLine {
   input_tokens: number | undefined;
   input_tokens_estimated: boolean | undefined;
   output_dim: number | undefined;
+  /** The model the response names (gen_ai.response.model), when it names one. */
+  response_model: string | undefined;
   /** Vectors per anomaly kind, only when there were anomalies. */
   anomalies?: Record<string, number>;
   /** With a dimension_mismatch: what the model should have returned. */
@@ -39,6 +41,7 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     input_tokens: rec.inputTokens,
     input_tokens_estimated: rec.inputTokens === undefined ? undefined : rec.tokensEstimated,
     output_dim: rec.response?.dimension,
+    response_model: rec.response?.responseModel,
     vector_count: rec.response?.vectorCount,
     encoding_format: rec.request?.encodingFormat,
     duration_ms: ms(rec.durationS),

@@ -137,7 +137,7 @@ export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
   name: 'embedding.vector.anomalies',
   unit: '{vector}',
   description:
-    'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector).',
+    'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector, model_mismatch).',
 };
 
 export const METRIC_CANARY_SIMILARITY: MetricSpec = {

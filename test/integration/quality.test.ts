@@ -99,6 +99,21 @@ describe('vector anomalies reach span, metrics and log', () => {
     expect(logsFor(model)[0]).toMatchObject({ level: 40, status: 'ok', anomalies: { [kind]: 1 } });
   });
 
+  it('a response naming another model: every vector is a model_mismatch, the log line names both models', async () => {
+    await call('m-asked', { input: ['first input', 'second input'] }, 'model:m-served');
+    const span = spans('m-asked')[0]!;
+    expect(span.attributes['embedding.vector.anomaly']).toEqual(['model_mismatch']);
+    expect(span.attributes['gen_ai.response.model']).toBe('m-served');
+    expect(await anomalyCount('m-asked', 'model_mismatch')).toBe(2);
+    expect(logsFor('m-asked')[0]).toMatchObject({
+      level: 40,
+      status: 'ok',
+      model: 'm-asked',
+      response_model: 'm-served',
+      anomalies: { model_mismatch: 2 },
+    });
+  });
+
   it('healthy responses carry no anomaly anywhere', async () => {
     await call('m-healthy', { input: ['one', 'two'], encoding_format: 'base64' });
     expect(spans('m-healthy')[0]!.attributes).not.toHaveProperty('embedding.vector.anomaly');
