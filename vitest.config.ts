@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 //   stack        npm run test:stack: the real Collector, Jaeger, VictoriaLogs, Prometheus, Alertmanager
 //   clients      npm run test:clients: real Python client SDKs
 //   vllm         npm run test:vllm: real vLLM behind the relay
+//   infinity     npm run test:infinity: real Infinity behind the relay
 //   soak         npm run test:soak: the 60-second soak, alone on the machine
 //   docker       npm run test:docker: the Dockerfile built and run by a real Docker engine
 //   kube         npm run test:kube: the Helm chart against a real Kubernetes API server (etcd, kube-apiserver)
@@ -42,6 +43,11 @@ export default defineConfig({
       },
       // test/vllm/setup.sh provisions vLLM (cold about 4 min); a failed install fails the run.
       { extends: true, test: { name: 'vllm', include: ['test/vllm/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 900_000, ...alone } },
+      // test/infinity/setup.sh provisions Infinity (cold about 3.5 min, 5.9 GiB).
+      {
+        extends: true,
+        test: { name: 'infinity', include: ['test/infinity/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 900_000, ...alone },
+      },
       { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], testTimeout: 180_000, ...alone } },
       // The first run makes the Debian and Node base images (about 1 minute; engine.sh).
       {

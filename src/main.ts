@@ -64,6 +64,10 @@ async function main(): Promise<void> {
   console.error(banner({ config, relay, metrics, upstream }));
   const warning = upstreamWarning(relay.upstreamUrl, upstream);
   if (warning) console.error(warning);
+  if (config.providerName === undefined && relay.profile.providerName === 'infinity')
+    console.error(
+      `  Detected Infinity (its model list says owned_by: infinity): gen_ai.provider.name=infinity; its usage counts ${relay.profile.usage}${relay.profile.usage === 'characters' ? ', logged as input_characters, never as tokens (RELAY_UPSTREAM_USAGE=tokens if it runs with --lengths-via-tokenize)' : ''}.`,
+    );
 }
 
 await main().catch(exitOnStartupFailure);

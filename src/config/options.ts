@@ -33,6 +33,7 @@ export const DEFAULTS = {
   upstreamApiKey: undefined as string | undefined,
   apiKeys: undefined as readonly string[] | undefined,
   providerName: undefined as string | undefined,
+  upstreamUsage: 'auto' as 'auto' | 'tokens' | 'characters',
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatch: 2048,
   maxInputChars: 1_000_000,
@@ -107,6 +108,12 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     flag: 'provider-name',
     parse: nonEmptyText,
     help: 'gen_ai.provider.name (vllm, sglang, tei, ollama, openai, ...). Unset: "simulator" for the simulator, "openai" for api.openai.com, else "_OTHER".',
+  },
+  upstreamUsage: {
+    env: 'RELAY_UPSTREAM_USAGE',
+    flag: 'upstream-usage',
+    parse: oneOf(['auto', 'tokens', 'characters'] as const),
+    help: "What the upstream's usage.prompt_tokens counts. auto: characters for infinity (RELAY_PROVIDER_NAME, or detected from its model list), else tokens. Characters are logged as input_characters, never as tokens.",
   },
   maxBodyBytes: {
     env: 'RELAY_MAX_BODY_BYTES',

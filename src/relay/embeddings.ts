@@ -26,6 +26,7 @@ import type { ModelLabels } from '../telemetry/model-labels.ts';
 import type { Projections } from '../telemetry/project.ts';
 import { authorize, type InboundAuth } from './auth.ts';
 import { BodyTooLargeError, readBody } from './body.ts';
+import type { UpstreamProfile } from './profile.ts';
 import { estimateTokens, secondsSince, type RequestRecord } from './record.ts';
 import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './request.ts';
 import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from './upstream.ts';
@@ -45,6 +46,8 @@ export interface EmbeddingsOptions {
   maxInputChars: number;
   inspectMaxBytes: number;
   estimateTokens: boolean;
+  /** What the upstream's usage counts (read per request). */
+  profile: UpstreamProfile;
   vectorCheckRate: number;
   normBand: NormBand;
   random: () => number;
@@ -176,7 +179,10 @@ export class EmbeddingsFlow {
       this.#opts.metrics.telemetryError('quality');
     }
     const headerTokens = Number(up.headers['x-compute-tokens']);
-    if (rec.response?.promptTokens !== undefined) rec.inputTokens = rec.response.promptTokens;
+    // Characters (Infinity) are never reported as tokens: kept as what they are.
+    const reported = rec.response?.promptTokens;
+    if (reported !== undefined && this.#opts.profile.usage === 'characters') rec.inputCharacters = reported;
+    else if (reported !== undefined) rec.inputTokens = reported;
     else if (Number.isInteger(headerTokens) && headerTokens >= 0) rec.inputTokens = headerTokens;
     else if (this.#opts.estimateTokens && rec.request) {
       rec.inputTokens = estimateTokens(rec.request);

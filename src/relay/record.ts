@@ -30,6 +30,8 @@ export interface RequestRecord {
   /** Input tokens reported by the upstream (usage or x-compute-tokens), or estimated. */
   inputTokens: number | undefined;
   tokensEstimated: boolean;
+  /** Input characters, when that is what the upstream's usage counts (UpstreamProfile.usage). */
+  inputCharacters: number | undefined;
 
   /** Status sent to the client (0 when nothing was sent). */
   httpStatus: number;
@@ -76,6 +78,7 @@ export function newRecord(init: {
     expectedDimension: undefined,
     inputTokens: undefined,
     tokensEstimated: false,
+    inputCharacters: undefined,
     httpStatus: 0,
     errorType: undefined,
     errorMessage: undefined,

@@ -14,6 +14,7 @@ import type { InboundAuth } from './auth.ts';
 import { EmbeddingsFlow } from './embeddings.ts';
 import { modelsPassThrough } from './models.ts';
 import { readinessProbe } from './ready.ts';
+import type { UpstreamProfile } from './profile.ts';
 import { newRecord } from './record.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -23,7 +24,8 @@ export interface RelayOptions {
   metrics: RelayMetrics;
   /** Inbound auth (RELAY_API_KEYS); undefined: every client is let through. */
   auth?: InboundAuth;
-  providerName: string;
+  /** The provider name and usage unit, read per request (the start-up check may fill them in). */
+  profile: UpstreamProfile;
   maxBodyBytes: number;
   maxBatch: number;
   /** Longest string input, in characters (400 input_too_long above). */
@@ -68,7 +70,7 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     const rec = newRecord({
       method: req.method ?? 'GET',
       route,
-      providerName: opts.providerName,
+      providerName: opts.profile.providerName,
       serverAddress: upstream.address,
       serverPort: upstream.port,
     });

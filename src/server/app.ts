@@ -18,6 +18,7 @@ import { simulatorOptions } from '../simulator/simulator.ts';
 import { startSimulator } from './simulator-server.ts';
 import { Upstream } from '../relay/upstream.ts';
 import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
+import { detectProvider, type UpstreamProfile, usageFor } from '../relay/profile.ts';
 
 export interface RunningRelay {
   url: string;
@@ -32,6 +33,8 @@ export interface RunningRelay {
   bound: { host: string; port: number };
   /** GET {upstream}/models once: reachable? which models? */
   checkUpstream(timeoutMs?: number): Promise<UpstreamCheck>;
+  /** The provider name and usage unit requests are recorded with (the start-up check may detect them). */
+  profile: UpstreamProfile;
   /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -74,13 +77,14 @@ function relayHandler(
   upstream: Upstream,
   logger: Logger,
   metrics: RelayMetrics,
+  profile: UpstreamProfile,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return createRelayHandler({
     upstream,
     logger,
     metrics,
     auth: config.apiKeys ? new InboundAuth(config.apiKeys) : undefined,
-    providerName: config.providerName ?? defaultProviderName(config.upstreamUrl),
+    profile,
     maxBodyBytes: config.maxBodyBytes,
     maxBatch: config.maxBatch,
     maxInputChars: config.maxInputChars,
@@ -167,7 +171,9 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     });
   const { upstream, upstreamUrl, simulator } = await upstreamFor(config);
   const metrics = new RelayMetrics();
-  const handler = relayHandler(config, upstream, logger, metrics);
+  const providerName = config.providerName ?? defaultProviderName(config.upstreamUrl);
+  const profile: UpstreamProfile = { providerName, usage: usageFor(providerName, config.upstreamUsage) };
+  const handler = relayHandler(config, upstream, logger, metrics, profile);
   const server = apiServer(config, handler);
   // The probes also answer on the admin port (admin-server.ts).
   setHealthHandler(handler);
@@ -180,7 +186,13 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     canary,
     gpu,
     bound: { host: running.host, port: running.port },
-    checkUpstream: (timeoutMs = 3_000) => checkUpstream(upstream, timeoutMs),
+    profile,
+    async checkUpstream(timeoutMs = 3_000) {
+      const check = await checkUpstream(upstream, timeoutMs);
+      // An unconfigured provider named by the model list (Infinity): its usage unit follows.
+      if (check.reachable) detectProvider(profile, check.ownedBy, { providerName: config.providerName, usage: config.upstreamUsage });
+      return check;
+    },
     async close(graceMs = 10_000) {
       setHealthHandler(undefined);
       // Stop accepting first; background probes stop while in-flight requests drain.

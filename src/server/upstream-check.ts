@@ -3,7 +3,9 @@
 import { PROBE_HEADER } from '../headers.ts';
 import type { Upstream, UpstreamResponse } from '../relay/upstream.ts';
 
-export type UpstreamCheck = { reachable: true; status: number; models: string[] } | { reachable: false; reason: string };
+export type UpstreamCheck =
+  | { reachable: true; status: number; models: string[] /** each model's `owned_by`, where given */; ownedBy: string[] }
+  | { reachable: false; reason: string };
 
 /** The model list is read up to this size (OpenAI's is about 100 entries, a few KB). */
 const MAX_LIST_BYTES = 1024 * 1024;
@@ -36,16 +38,18 @@ export async function checkUpstream(upstream: Upstream, timeoutMs: number): Prom
   }
   // It answered: whatever happens to the body, it is reachable.
   let models: string[] = [];
+  let ownedBy: string[] = [];
   try {
     const text = await readCapped(res.body);
     if (res.statusCode === 200 && text !== undefined) {
-      const body = JSON.parse(text) as { data?: { id?: unknown }[] };
+      const body = JSON.parse(text) as { data?: { id?: unknown; owned_by?: unknown }[] };
       models = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      ownedBy = (body.data ?? []).map((m) => m.owned_by).filter((o): o is string => typeof o === 'string');
     } else {
       res.body.destroy();
     }
   } catch {
     // Not OpenAI's list shape, or the body broke off: reachable all the same.
   }
-  return { reachable: true, status: res.statusCode, models };
+  return { reachable: true, status: res.statusCode, models, ownedBy };
 }

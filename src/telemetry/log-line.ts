@@ -11,6 +11,8 @@ export interface LogLine {
   input_count: number | undefined;
   input_tokens: number | undefined;
   input_tokens_estimated: boolean | undefined;
+  /** What an upstream that counts characters (Infinity) reported as usage. */
+  input_characters?: number;
   output_dim: number | undefined;
   /** The model the response names (gen_ai.response.model), when it names one. */
   response_model: string | undefined;
@@ -49,6 +51,7 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     trace_id: rec.traceId,
     span_id: rec.spanId,
   };
+  if (rec.inputCharacters !== undefined) line.input_characters = rec.inputCharacters;
   if (rec.anomalies.size > 0) line.anomalies = Object.fromEntries(rec.anomalies);
   if (rec.anomalies.has('dimension_mismatch')) line.expected_dim = rec.expectedDimension;
   if (includeInputs && rec.request) line.inputs = rec.request.texts;

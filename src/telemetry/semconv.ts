@@ -48,6 +48,8 @@ export const ATTR_EMBEDDING_UPSTREAM_DURATION = 'embedding.upstream.duration';
 /** The reason the upstream gave with its 4xx/5xx (semconv deprecates a generic error.message in
  *  favour of domain-specific ones; a 4xx leaves a SERVER span's status unset, so this carries it). */
 export const ATTR_EMBEDDING_UPSTREAM_ERROR_MESSAGE = 'embedding.upstream.error.message';
+/** Usage an upstream reported in characters, not tokens (Infinity): never gen_ai.usage.input_tokens. */
+export const ATTR_EMBEDDING_USAGE_INPUT_CHARACTERS = 'embedding.usage.input_characters';
 export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
 export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
 /** Span: the anomaly kinds seen in the response's vectors (string[]). */

@@ -34,6 +34,7 @@ export function endAttributes(rec: RequestRecord): Attributes {
   if (rec.httpStatus > 0) attrs[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = rec.httpStatus;
   if (rec.errorType !== undefined) attrs[sc.ATTR_ERROR_TYPE] = rec.errorType;
   if (rec.upstreamMessage !== undefined) attrs[sc.ATTR_EMBEDDING_UPSTREAM_ERROR_MESSAGE] = rec.upstreamMessage;
+  if (rec.inputCharacters !== undefined) attrs[sc.ATTR_EMBEDDING_USAGE_INPUT_CHARACTERS] = rec.inputCharacters;
   const res = rec.response;
   if (res) {
     if (res.responseModel !== undefined) attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = res.responseModel;

@@ -157,7 +157,7 @@ describe('the banner’s facts', () => {
 
   it('a long model list is cut, the example prefers an embedding model, and odd names stay valid JSON and shell', () => {
     const models = ['gpt-4o', ...Array.from({ length: 98 }, (_, i) => `chat-${i}`), "text-embedding-3-small's"];
-    const text = banner({ config, relay: relayFacts, metrics: undefined, upstream: { reachable: true, status: 200, models } });
+    const text = banner({ config, relay: relayFacts, metrics: undefined, upstream: { reachable: true, status: 200, models, ownedBy: [] } });
     expect(text).toContain('serving gpt-4o, chat-0, chat-1, chat-2, chat-3 and 95 more).');
     const curlArg = /-d ('.*')$/m.exec(text)![1]!;
     const asShellSees = execFileSync('bash', ['-c', `printf '%s' ${curlArg}`], { encoding: 'utf8' });
@@ -196,6 +196,7 @@ describe('the start-up look at the upstream', () => {
       reachable: true,
       status: 200,
       models: [],
+      ownedBy: [],
     });
   });
 });

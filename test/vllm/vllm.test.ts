@@ -5,10 +5,11 @@
 // endianness, bytes), raw vectors (use_activation: false) and its error messages are understood;
 // one trace runs from the client through the relay into vLLM's llm_request spans; the dashboard's
 // vLLM row has data. `npm run test:vllm` (setup.sh provisions vLLM; a failed install fails the run).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyleftPackages } from '../support/python-licences.ts';
 import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { attrValue, type OtlpSpan, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
@@ -113,20 +114,10 @@ const texts = (n: number) => Array.from({ length: n }, (_, i) => `document ${i}:
 const scrape = async (url: string) => parsePrometheusText(await (await fetch(url)).text());
 
 describe('the vLLM venv', () => {
-  // Copyleft licences may not enter the project's lockfiles or test programs (requirements.lock is
-  // one). Python metadata is free text, so this is a deny-list over License-Expression, License and
-  // the licence classifiers; NVIDIA's and Intel's proprietary runtime wheels are not copyleft.
+  // NVIDIA's and Intel's proprietary runtime wheels are not copyleft.
   it('holds no AGPL/GPL/LGPL/SSPL/BUSL package', () => {
-    const lib = join(venv, 'lib');
-    const site = join(lib, readdirSync(lib).find((d) => d.startsWith('python'))!, 'site-packages');
-    const copyleft = /\b(A?GPL|LGPL|SSPL|BUSL)\b|GNU (Affero |Lesser |Library )?General Public|Server Side Public|Business Source/i;
-    const infos = readdirSync(site).filter((d) => d.endsWith('.dist-info'));
-    expect(infos.length).toBeGreaterThan(100);
-    const offenders = infos.flatMap((d) => {
-      const meta = readFileSync(join(site, d, 'METADATA'), 'utf8').split('\n\n')[0]!;
-      const fields = meta.split('\n').filter((l) => /^(License-Expression|License|Classifier: License)\b/.test(l));
-      return fields.some((f) => copyleft.test(f)) ? [`${d}: ${fields.join(' | ')}`] : [];
-    });
+    const { packages, offenders } = copyleftPackages(venv);
+    expect(packages).toBeGreaterThan(100);
     expect(offenders).toEqual([]);
   });
 });

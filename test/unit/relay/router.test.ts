@@ -31,7 +31,7 @@ beforeAll(async () => {
     upstream: fake.upstream,
     logger,
     metrics: new RelayMetrics(),
-    providerName: 'test',
+    profile: { providerName: 'test', usage: 'tokens' },
     maxBodyBytes: 1024,
     maxBatch: 8,
     maxModelLabels: 4,

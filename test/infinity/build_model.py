@@ -1,0 +1,73 @@
+"""Builds the tiny embedding model test:infinity serves: nothing is downloaded.
+
+A BERT with hidden size 128, 2 layers, float32 and random weights from a fixed seed, a WordPiece
+tokenizer trained with `tokenizers` on generated lines, wrapped as a sentence-transformers model
+(mean pooling, then L2 normalisation), the layout Infinity loads. Usage: python build_model.py OUT_DIR.
+"""
+
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+from sentence_transformers import SentenceTransformer, models  # noqa: E402
+from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors, trainers  # noqa: E402
+from tokenizers.models import WordPiece  # noqa: E402
+from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
+
+WORDS = (
+    "the a an of to in for on with by from at as is are was be this that these those relay vector "
+    "embedding model server request response token input output latency trace span metric log "
+    "quality drift norm dimension batch query document search retrieval cat dog house river city "
+    "blue green red fast slow small large one two three four five six seven eight nine ten hello "
+    "world apple banana orange music paper science history ocean mountain forest winter summer"
+).split()
+HIDDEN = 128
+
+
+def corpus(lines: int = 600):
+    # A fixed linear congruential sequence: the same text on every machine.
+    state = 12345
+    for _ in range(lines):
+        words = []
+        for _ in range(12):
+            state = (1103515245 * state + 12345) % (2**31)
+            words.append(WORDS[state % len(WORDS)])
+        yield " ".join(words)
+
+
+def build(out: str) -> None:
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(corpus(), trainer=trainers.WordPieceTrainer(vocab_size=1000, special_tokens=special, show_progress=False))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+
+    with tempfile.TemporaryDirectory() as bert_dir:
+        fast = BertTokenizerFast(tokenizer_object=tok, model_max_length=512)
+        fast.save_pretrained(bert_dir)
+        torch.manual_seed(0)
+        config = BertConfig(
+            vocab_size=tok.get_vocab_size(),
+            hidden_size=HIDDEN,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=256,
+            max_position_embeddings=512,
+        )
+        BertModel(config).save_pretrained(bert_dir, safe_serialization=True)
+        transformer = models.Transformer(bert_dir, max_seq_length=512)
+        pooling = models.Pooling(HIDDEN, pooling_mode="mean")
+        SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu").save(out)
+
+
+if __name__ == "__main__":
+    build(sys.argv[1])

@@ -1,0 +1,52 @@
+// Real Infinity (infinity-emb 0.0.78, torch on CPU) as a process for `npm run test:infinity`:
+// provisioned by setup.sh (cached venv, locally built tiny BERT), started with the flags docs/servers.md
+// gives, stopped at the end.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startService, type Service } from '../stack/services.ts';
+
+const here = new URL('.', import.meta.url).pathname;
+
+export const SERVED_MODEL = 'tiny-embed';
+/** The tiny model's hidden size: every vector has this many components. */
+export const MODEL_DIMENSION = 128;
+
+export interface Provisioned {
+  bin: string;
+  modelDir: string;
+}
+
+/** Runs setup.sh (builds the venv and the model once; cold about 3.5 min). Throws when it fails. */
+export function provisionInfinity(): Provisioned {
+  const [bin, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n');
+  return { bin: bin!, modelDir: modelDir! };
+}
+
+/** Starts `infinity_emb v2` and waits until /v1/models answers (about 12 s). */
+export function startInfinity({ bin, modelDir }: Provisioned, port: number): Promise<Service> {
+  const args = [
+    'v2',
+    '--model-id',
+    modelDir,
+    '--served-model-name',
+    SERVED_MODEL,
+    '--engine',
+    'torch',
+    '--device',
+    'cpu',
+    '--no-bettertransformer',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--url-prefix',
+    '/v1',
+  ];
+  return startService('infinity', join(bin, 'infinity_emb'), args, `http://127.0.0.1:${port}/v1/models`, 120_000, {
+    HF_HUB_OFFLINE: '1',
+    INFINITY_ANONYMOUS_USAGE_STATS: '0',
+    DO_NOT_TRACK: '1',
+  });
+}
