@@ -13,14 +13,6 @@ install_into() {
   "$1/bin/python" -c 'import infinity_emb, torch, sentence_transformers'
 }
 venv=$(cached_venv infinity "$here/requirements.lock")
-model_hash=$(cat "$here/build_model.py" "$here/requirements.lock" | sha256sum | cut -c1-12)
-model="$cache/infinity-model-$model_hash"
-if [ ! -f "$model/.complete" ]; then
-  rm -rf "$model"
-  start=$(date +%s)
-  HF_HUB_OFFLINE=1 "$venv/bin/python" "$here/build_model.py" "$model" >&2
-  touch "$model/.complete"
-  echo "infinity: model built in $(( $(date +%s) - start ))s" >&2
-fi
+model=$(cached_model infinity "$venv")
 echo "$venv/bin"
 echo "$model"

@@ -15,14 +15,6 @@ install_into() {
   "$1/bin/python" -c 'import vllm, torch, transformers'
 }
 venv=$(cached_venv vllm "$here/requirements.lock")
-model_hash=$(cat "$here/build_model.py" "$here/requirements.lock" | sha256sum | cut -c1-12)
-model="$cache/vllm-model-$model_hash"
-if [ ! -f "$model/.complete" ]; then
-  rm -rf "$model"
-  start=$(date +%s)
-  HF_HUB_OFFLINE=1 "$venv/bin/python" "$here/build_model.py" "$model" >&2
-  touch "$model/.complete"
-  echo "vllm: model built in $(( $(date +%s) - start ))s" >&2
-fi
+model=$(cached_model vllm "$venv")
 echo "$venv/bin/python"
 echo "$model"
