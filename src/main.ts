@@ -2,7 +2,7 @@
 // Human-facing text goes to stderr; stdout carries only the JSON log lines (and --help/--version).
 import './server/node-version.ts';
 import { startRelay } from './server/app.ts';
-import { banner, upstreamWarning, VERSION } from './server/banner.ts';
+import { banner, detectedProviderNotice, upstreamWarning, VERSION } from './server/banner.ts';
 import { helpText, processConfig, settingNames } from './config.ts';
 import { startSimulator } from './server/simulator-server.ts';
 import { simulatorOptions } from './simulator/simulator.ts';
@@ -64,10 +64,8 @@ async function main(): Promise<void> {
   console.error(banner({ config, relay, metrics, upstream }));
   const warning = upstreamWarning(relay.upstreamUrl, upstream);
   if (warning) console.error(warning);
-  if (config.providerName === undefined && relay.profile.providerName === 'infinity')
-    console.error(
-      `  Detected Infinity (its model list says owned_by: infinity): gen_ai.provider.name=infinity; its usage counts ${relay.profile.usage}${relay.profile.usage === 'characters' ? ', logged as input_characters, never as tokens (RELAY_UPSTREAM_USAGE=tokens if it runs with --lengths-via-tokenize)' : ''}.`,
-    );
+  const detected = detectedProviderNotice(config, relay.profile);
+  if (detected) console.error(detected);
 }
 
 await main().catch(exitOnStartupFailure);

@@ -53,6 +53,7 @@ export const DEFAULTS = {
   expectedDimensions: undefined as ReadonlyMap<string, number> | undefined,
   vectorCheckRate: 0.1,
   vectorNormCheck: true,
+  modelMismatchCheck: true,
   vectorNormMin: 0.98,
   vectorNormMax: 1.02,
   lokiUrl: undefined as string | undefined,
@@ -218,6 +219,12 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     flag: 'vector-norm-check',
     parse: boolean,
     help: 'Check that vectors are L2-normalised (turn off for models that return raw vectors).',
+  },
+  modelMismatchCheck: {
+    env: 'RELAY_MODEL_MISMATCH_CHECK',
+    flag: 'model-mismatch-check',
+    parse: boolean,
+    help: 'Flag responses that name another model than the request asked for (model_mismatch). Turn off behind a gateway that answers with the names its aliases map to.',
   },
   vectorNormMin: {
     env: 'RELAY_VECTOR_NORM_MIN',

@@ -57,6 +57,7 @@ export function assessQuality(
   health: boolean,
   dimensions: DimensionExpectations,
   band: NormBand,
+  modelCheck = true,
 ): QualityVerdict {
   const anomalies = new Map<AnomalyKind, number>();
   const expected = dimensions.expected(req.model, req.dimensions);
@@ -68,7 +69,8 @@ export function assessQuality(
   for (const v of res.vectors) for (const kind of summaryAnomalies(v, checked)) addAnomaly(anomalies, kind);
   if (health) addAnomaly(anomalies, 'duplicate_vector', duplicateSummaries(res.vectors, req.texts));
   // Every vector came from the other model (and it must not teach its dimension to this one).
-  if (res.responseModel !== undefined && !sameModel(req.model, res.responseModel)) addAnomaly(anomalies, 'model_mismatch', res.vectorCount);
+  if (modelCheck && res.responseModel !== undefined && !sameModel(req.model, res.responseModel))
+    addAnomaly(anomalies, 'model_mismatch', res.vectorCount);
   if (anomalies.size === 0 && expected === undefined && res.vectorsByDimension.size === 1) dimensions.learn(req.model, res.dimension!);
   return { anomalies, expectedDimension: expected };
 }

@@ -50,6 +50,7 @@ export interface EmbeddingsOptions {
   profile: UpstreamProfile;
   vectorCheckRate: number;
   normBand: NormBand;
+  modelMismatchCheck: boolean;
   random: () => number;
 }
 
@@ -171,7 +172,14 @@ export class EmbeddingsFlow {
       const res = rec.response;
       if (req && res && res.vectorCount > 0) {
         const texts = req.inputType === 'string_array' ? req.texts : undefined;
-        const verdict = assessQuality({ ...req, texts }, res, health, this.#opts.dimensions, this.#opts.normBand);
+        const verdict = assessQuality(
+          { ...req, texts },
+          res,
+          health,
+          this.#opts.dimensions,
+          this.#opts.normBand,
+          this.#opts.modelMismatchCheck,
+        );
         rec.expectedDimension = verdict.expectedDimension;
         rec.anomalies = verdict.anomalies;
       }

@@ -38,6 +38,8 @@ export interface RelayOptions {
   expectedDimensions: ReadonlyMap<string, number>;
   vectorCheckRate: number;
   normBand: NormBand;
+  /** Flag responses naming another model (RELAY_MODEL_MISMATCH_CHECK); default on. */
+  modelMismatchCheck?: boolean;
   /** Test seam for the sampling decision; defaults to Math.random. */
   random?: () => number;
   readyTimeoutMs?: number;
@@ -60,6 +62,7 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     dimensions: new DimensionExpectations(opts.expectedDimensions, LEARNED_DIMENSIONS_MAX),
     maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY,
     random: opts.random ?? Math.random,
+    modelMismatchCheck: opts.modelMismatchCheck ?? true,
   });
   const ready = readinessProbe(upstream, opts.readyTimeoutMs);
   const models = modelsPassThrough(upstream, opts.auth);

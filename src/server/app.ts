@@ -95,6 +95,7 @@ function relayHandler(
     expectedDimensions: config.expectedDimensions ?? new Map(),
     vectorCheckRate: config.vectorCheckRate,
     normBand: { check: config.vectorNormCheck, min: config.vectorNormMin, max: config.vectorNormMax },
+    modelMismatchCheck: config.modelMismatchCheck,
   });
 }
 

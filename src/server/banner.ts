@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { RunningRelay } from './app.ts';
 import type { Config } from '../config.ts';
 import type { UpstreamCheck } from './upstream-check.ts';
+import type { UpstreamProfile } from '../relay/profile.ts';
 
 /** The package version (package.json sits two levels above src/server/ and dist/server/). */
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -90,4 +91,14 @@ export function exampleModel(models: readonly string[]): string | undefined {
 export function upstreamWarning(upstreamUrl: string, check: UpstreamCheck): string | undefined {
   if (check.reachable) return undefined;
   return `embedding-relay: warning: the upstream ${upstreamUrl} does not answer (${check.reason}); /v1/embeddings answers 502 upstream_unreachable (or 504 upstream_timeout) until it does, and GET /readyz says 503.`;
+}
+
+/** One line when the start-up check found out what the upstream is (RELAY_PROVIDER_NAME unset). */
+export function detectedProviderNotice(config: Config, profile: UpstreamProfile): string | undefined {
+  if (config.providerName !== undefined || profile.providerName !== 'infinity') return undefined;
+  const unit =
+    profile.usage === 'characters'
+      ? 'characters, logged as input_characters, never as tokens (RELAY_UPSTREAM_USAGE=tokens if it runs with --lengths-via-tokenize)'
+      : 'tokens (RELAY_UPSTREAM_USAGE)';
+  return `  Detected Infinity (its model list says owned_by: infinity): gen_ai.provider.name=infinity; its usage counts ${unit}.`;
 }

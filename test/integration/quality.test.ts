@@ -114,6 +114,24 @@ describe('vector anomalies reach span, metrics and log', () => {
     });
   });
 
+  it('RELAY_MODEL_MISMATCH_CHECK=false (a gateway that answers with the names its aliases map to): not flagged', async () => {
+    const { relay: off } = await relay({ upstreamUrl: `${sim.url}/v1`, modelMismatchCheck: false });
+    try {
+      const res = await fetch(`${off.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { [FAULT_HEADER]: 'model:m-mapped' },
+        body: JSON.stringify({ model: 'm-alias', input: ['x', 'y'] }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const span = spans('m-alias')[0]!;
+      expect(span.attributes['gen_ai.response.model']).toBe('m-mapped');
+      expect(span.attributes).not.toHaveProperty('embedding.vector.anomaly');
+    } finally {
+      await off.close(100);
+    }
+  });
+
   it('healthy responses carry no anomaly anywhere', async () => {
     await call('m-healthy', { input: ['one', 'two'], encoding_format: 'base64' });
     expect(spans('m-healthy')[0]!.attributes).not.toHaveProperty('embedding.vector.anomaly');
