@@ -46,5 +46,7 @@ it('counts the inspection of a large body (64 × 2560 floats, full check) and le
   const upstreamMs = (span!.attributes['embedding.upstream.duration'] as number) * 1000;
   expect(upstreamMs).toBeGreaterThanOrEqual(100);
   expect(overheadMs, `overhead ${overheadMs} ms, scan ${scan} ms`).toBeGreaterThanOrEqual(0.5 * scan);
-  expect(overheadMs, `overhead ${overheadMs} ms of upstream ${upstreamMs} ms`).toBeLessThan(50);
+  // The upstream waited 100 ms before answering: an overhead that contained that wait would be at least 100 ms.
+  // (Not a tighter bound: streaming and inspecting 3.5 MB takes 20–60 ms here, depending on the machine's load.)
+  expect(overheadMs, `overhead ${overheadMs} ms of upstream ${upstreamMs} ms`).toBeLessThan(100);
 });
