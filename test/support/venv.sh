@@ -26,11 +26,12 @@ cached_venv() {
 }
 
 #   cached_model LABEL VENV   prints the directory of the model that ./build_model.py (beside the caller's
-#                             requirements.lock) builds with VENV's python; builds it once per hash of the two.
+#                             requirements.lock) builds with VENV's python from tiny_corpus.py (here); builds it
+#                             once per hash of the three.
 cached_model() {
   local label=$1 venv=$2 dir hash model start
   dir=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
-  hash=$(cat "$dir/build_model.py" "$dir/requirements.lock" | sha256sum | cut -c1-12)
+  hash=$(cat "$dir/build_model.py" "$dir/requirements.lock" "$dir/../support/tiny_corpus.py" | sha256sum | cut -c1-12)
   model="$cache/$label-model-$hash"
   if [ ! -f "$model/.complete" ]; then
     rm -rf "$model"

@@ -11,29 +11,12 @@ import sys
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 import torch  # noqa: E402
+from tiny_corpus import corpus  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
 from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM  # noqa: E402
-
-WORDS = (
-    "the a an of to in for on with by from at as is are was be this that these those relay vector "
-    "embedding model server request response token input output latency trace span metric log "
-    "quality drift norm dimension batch query document search retrieval cat dog house river city "
-    "blue green red fast slow small large one two three four five six seven eight nine ten hello "
-    "world apple banana orange music paper science history ocean mountain forest winter summer"
-).split()
-
-
-def corpus(lines: int = 600):
-    # A fixed linear congruential sequence: the same text on every machine.
-    state = 12345
-    for _ in range(lines):
-        words = []
-        for _ in range(12):
-            state = (1103515245 * state + 12345) % (2**31)
-            words.append(WORDS[state % len(WORDS)])
-        yield " ".join(words)
 
 
 def build(out: str) -> None:
