@@ -1,7 +1,8 @@
 // Header names the relay gives meaning to, in one leaf module (pino's symbols.js, for headers):
 // anything may import it, it imports nothing.
 
-/** Marks the relay's own upstream probes (/readyz, the start-up check) so telemetry leaves them out. */
+/** Marks the relay's own calls (upstream probes for /readyz and the start-up check, Loki pushes) so
+ *  telemetry leaves them out. */
 export const PROBE_HEADER = 'x-embedding-relay-probe';
 /** Marks the drift canary's upstream calls (never user traffic). */
 export const CANARY_HEADER = 'x-embedding-relay-canary';

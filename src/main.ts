@@ -41,17 +41,19 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.error(`embedding-relay: ${signal} received, draining in-flight requests`);
-    // Drained: flush telemetry (bounded) and exit. Not "when the event loop empties" (instrument.ts's
+    // Drained: flush spans and logs (side by side, each bounded) and exit. Not "when the event loop empties" (instrument.ts's
     // beforeExit, still the fallback): a span export retrying against a dead Collector keeps the loop
     // alive for its whole timeout, past `docker stop`'s 10 s.
+    const flushSpans = () =>
+      activeTelemetry()
+        ?.shutdown()
+        .catch((err: unknown) => console.error('embedding-relay: telemetry flush failed:', err));
     relay
-      .close(config.shutdownGraceMs)
+      .close(config.shutdownGraceMs, flushSpans)
       .catch((err: unknown) => {
         console.error('embedding-relay: shutdown failed:', err);
         process.exitCode = 1;
       })
-      .then(() => activeTelemetry()?.shutdown())
-      .catch((err: unknown) => console.error('embedding-relay: telemetry flush failed:', err))
       .finally(() => process.exit());
   };
   // Before the banner: whoever reads it may signal at once.

@@ -35,7 +35,10 @@ const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
     (f) => /@opentelemetry\/(sdk-metrics|exporter-prometheus|instrumentation-runtime-node)/.test(f.url),
   ],
   ['other OpenTelemetry', (f) => /@opentelemetry\//.test(f.url)],
-  ['logging (pino, stdout, Loki hand-off)', (f) => /(pino|sonic-boom|thread-stream|@pinojs)/.test(f.url)],
+  [
+    'logging (pino, stdout, the Loki queue)',
+    (f) => /(pino|sonic-boom|thread-stream|@pinojs)/.test(f.url) || /\/dist\/telemetry\/(loki\/|logger)/.test(f.url),
+  ],
   ['upstream client (undici)', (f) => /node_modules\/undici\//.test(f.url)],
   ['relay code (src/ except inspect)', (f) => /\/dist\//.test(f.url)],
   [

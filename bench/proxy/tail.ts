@@ -39,7 +39,7 @@ const VARIANTS: Variant[] = [
   { name: 'shipped', what: 'as it ships (package.json config.nodeFlags): full telemetry, /metrics scraped every second' },
   { name: 'no-scrape', what: 'nobody scrapes /metrics', scrape: false },
   { name: 'no-spans', what: 'OTEL_TRACES_EXPORTER=none (no spans built or exported)', env: { OTEL_TRACES_EXPORTER: 'none' } },
-  { name: 'no-loki', what: 'LOKI_URL unset (no log-shipping thread)', env: { LOKI_URL: undefined } },
+  { name: 'no-loki', what: 'LOKI_URL unset (no Loki queue, no pushes)', env: { LOKI_URL: undefined } },
   { name: 'check-every', what: 'RELAY_VECTOR_CHECK_RATE=1 (norm and duplicates on every response)', env: { RELAY_VECTOR_CHECK_RATE: '1' } },
   { name: 'check-none', what: 'RELAY_VECTOR_CHECK_RATE=0 (broken-vector checks only)', env: { RELAY_VECTOR_CHECK_RATE: '0' } },
   { name: 'bsp-512', what: "span batches of 512 (the SDK's default; the relay's is 64)", env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' } },

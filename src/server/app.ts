@@ -7,7 +7,7 @@ import { settingNames, type Config } from '../config.ts';
 import { activeTelemetry } from '../telemetry/sdk.ts';
 import { setHealthHandler } from './admin-server.ts';
 import { clientErrorToRelayError, rawErrorResponse } from '../errors.ts';
-import { createLogger } from '../telemetry/logger.ts';
+import { createLogging, type Logging } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
 import { RelayMetrics } from '../telemetry/metrics.ts';
@@ -35,8 +35,10 @@ export interface RunningRelay {
   checkUpstream(timeoutMs?: number): Promise<UpstreamCheck>;
   /** The provider name and usage unit requests are recorded with (the start-up check may detect them). */
   profile: UpstreamProfile;
-  /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. */
-  close(graceMs?: number): Promise<void>;
+  /** Stop accepting, wait for in-flight requests (at most graceMs), then close everything. The log
+   *  flush (the Loki queue's bounded window) runs side by side with `alongside` (main.ts: the span
+   *  flush), so exit waits for the longer of the two, not their sum. */
+  close(graceMs?: number, alongside?: () => Promise<void> | undefined): Promise<void>;
 }
 
 export function defaultProviderName(upstreamUrl: string | undefined): string {
@@ -161,15 +163,16 @@ function startMonitors(
 }
 
 export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
-  const logger =
-    overrides.logger ??
-    createLogger({
-      level: config.logLevel,
-      serviceName: config.serviceName,
-      lokiUrl: config.lokiUrl,
-      lokiBufferMaxLines: config.lokiBufferMaxLines,
-      lokiBufferMaxBytes: config.lokiBufferMaxBytes,
-    });
+  const logging: Logging = overrides.logger
+    ? { logger: overrides.logger, close: () => new Promise<void>((resolve) => overrides.logger!.flush(() => resolve())) }
+    : createLogging({
+        level: config.logLevel,
+        serviceName: config.serviceName,
+        lokiUrl: config.lokiUrl,
+        lokiBufferMaxLines: config.lokiBufferMaxLines,
+        lokiBufferMaxBytes: config.lokiBufferMaxBytes,
+      });
+  const { logger } = logging;
   const { upstream, upstreamUrl, simulator } = await upstreamFor(config);
   const metrics = new RelayMetrics();
   const providerName = config.providerName ?? defaultProviderName(config.upstreamUrl);
@@ -194,18 +197,21 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
       if (check.reachable) detectProvider(profile, check.ownedBy, { providerName: config.providerName, usage: config.upstreamUsage });
       return check;
     },
-    async close(graceMs = 10_000) {
-      setHealthHandler(undefined);
-      // Stop accepting first; background probes stop while in-flight requests drain.
-      const closed = running.close();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      gpu?.stop();
-      await canary?.stop();
-      await closed;
-      clearTimeout(timer);
-      await upstream.close();
-      await simulator?.close();
-      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    async close(graceMs = 10_000, alongside) {
+      try {
+        setHealthHandler(undefined);
+        // Stop accepting first; background probes stop while in-flight requests drain.
+        const closed = running.close();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        gpu?.stop();
+        await canary?.stop();
+        await closed;
+        clearTimeout(timer);
+        await upstream.close();
+        await simulator?.close();
+      } finally {
+        await Promise.all([logging.close(), alongside?.()]);
+      }
     },
   };
 }

@@ -1,21 +1,21 @@
 // pino logger: one JSON line per event to stdout, and to Loki when LOKI_URL is set. Lines keep
-// pino's native `level` (number) and `time` (epoch ms): the Loki transport reads both to set the
+// pino's native `level` (number) and `time` (epoch ms): the Loki queue reads both to set the
 // `level` label and the entry timestamp.
 //
-// Loki shipping is our own transport (loki/transport.ts) in pino's worker thread, off the request
-// path. It replaced pino-loki 3.0, which pushes each 1 s batch exactly once: on connection refused,
-// timeout, 5xx or 429 it prints the error to stderr and the batch is gone (no retry), and its
-// 10 000-line pre-push buffer silently drops the oldest lines. Ours queues lines within a bound
-// (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES), retries with capped backoff until Loki answers 2xx, and
-// counts what it has to drop in embedding_relay_log_dropped_total (loki/drops.ts, metrics.ts).
+// Loki shipping is our own queue (loki/queue.ts) on the main thread: each line pino writes goes to
+// stdout and into the queue, which pushes batches every second. It replaced pino-loki 3.0, which
+// pushes each 1 s batch exactly once: on connection refused, timeout, 5xx or 429 it prints the
+// error to stderr and the batch is gone (no retry), and its 10 000-line pre-push buffer silently
+// drops the oldest lines. Ours queues lines within a bound (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES),
+// retries with capped backoff until Loki answers 2xx, and counts what it has to drop in
+// embedding_relay_log_dropped_total (loki/drops.ts, metrics.ts). Not in pino's worker thread
+// (pino.transport), as it was until issue #15: the thread cost 16-18 MiB of RSS and a tenth of the
+// CPU per request, for work that takes the main thread a regex per line and a stringify per second.
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { DEFAULTS } from '../config.ts';
-import { createLogDropBuffer, readLogDrops } from './loki/drops.ts';
-import type { LokiTransportOptions } from './loki/transport.ts';
+import { LogDropCounts } from './loki/drops.ts';
+import { LokiQueue } from './loki/queue.ts';
 import { observeLogDrops } from './metrics.ts';
-
-/** The transport module next to this one: loki/transport.ts under vitest/src, loki/transport.js in dist/. */
-const LOKI_TRANSPORT = new URL(`./loki/transport${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** Never logged, whatever object carries them. */
 export const REDACT_PATHS = [
@@ -45,16 +45,41 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-export function createLogger(opts: LoggerOptions): Logger {
+/** The logger and what ends it: close() pushes what the Loki queue still holds (bounded by its
+ *  shutdown flush window), then flushes stdout. */
+export interface Logging {
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+type Stdout = DestinationStream & { flush?: (cb: (err?: Error) => void) => void; flushSync?: () => void };
+
+const flushed = (stream: Stdout) => new Promise<void>((resolve) => (stream.flush ? stream.flush(() => resolve()) : resolve()));
+
+/** pino's destination when Loki is on: every line to stdout, then into the queue (without its '\n').
+ *  One stream rather than pino.multistream: both take the same levels, and multistream has no
+ *  flush(), so the logger's flush would not reach stdout. */
+function teeToLoki(stdout: Stdout, queue: LokiQueue): Stdout {
+  return {
+    write(line: string) {
+      stdout.write(line);
+      queue.add(line.endsWith('\n') ? line.slice(0, -1) : line);
+    },
+    flush: (cb) => (stdout.flush ? stdout.flush(cb) : cb()),
+    flushSync: () => stdout.flushSync?.(),
+  };
+}
+
+export function createLogging(opts: LoggerOptions): Logging {
   const options: pino.LoggerOptions = {
     level: opts.level,
     base: { service: opts.serviceName },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
   };
-  const stdout = opts.destination ?? pino.destination({ dest: 1, sync: false });
-  if (opts.lokiUrl === undefined) return pino(options, stdout);
-  const drops = createLogDropBuffer();
-  const transportOptions: LokiTransportOptions = {
+  const stdout: Stdout = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  if (opts.lokiUrl === undefined) return { logger: pino(options, stdout), close: () => flushed(stdout) };
+  const drops = new LogDropCounts();
+  const queue = new LokiQueue({
     host: opts.lokiUrl,
     // Low-cardinality stream labels only; everything else stays in the JSON line.
     labels: { service_name: opts.serviceName },
@@ -63,14 +88,15 @@ export function createLogger(opts: LoggerOptions): Logger {
     maxLines: opts.lokiBufferMaxLines ?? DEFAULTS.lokiBufferMaxLines,
     maxBytes: opts.lokiBufferMaxBytes ?? DEFAULTS.lokiBufferMaxBytes,
     drops,
+    // The queue's notices (push failing, lines dropped) go to stdout only.
+    notice: (line) => stdout.write(line),
+  });
+  observeLogDrops(() => drops.read());
+  return {
+    logger: pino(options, teeToLoki(stdout, queue)),
+    close: async () => {
+      await queue.close();
+      await flushed(stdout);
+    },
   };
-  const loki = pino.transport({ target: LOKI_TRANSPORT, options: transportOptions }) as DestinationStream;
-  observeLogDrops(() => readLogDrops(drops));
-  return pino(
-    options,
-    pino.multistream([
-      { stream: stdout, level: opts.level as pino.Level },
-      { stream: loki, level: opts.level as pino.Level },
-    ]),
-  );
 }

@@ -4,8 +4,8 @@ import { metrics, type Attributes, type Counter, type Histogram, type UpDownCoun
 import { overheadS, type RequestRecord } from '../relay/record.ts';
 import * as sc from './semconv.ts';
 
-/** embedding.relay.log.dropped: read at collection time from the Loki transport's shared counters
- *  (the transport runs in pino's worker thread, see loki/drops.ts). Every reason is reported, zeros
+/** embedding.relay.log.dropped: read at collection time from the Loki queue's counts
+ *  (loki/drops.ts). Every reason is reported, zeros
  *  included, so `increase()` alerts have a series from the start. */
 export function observeLogDrops(read: () => Record<string, number>): void {
   const spec = sc.METRIC_LOG_DROPPED;

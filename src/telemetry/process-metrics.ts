@@ -1,7 +1,7 @@
 // process.memory.usage: the relay's resident set size, next to the V8 heap metrics that
 // instrumentation-runtime-node reports (sdk.ts). RSS minus the heap's resident part
-// (v8js.memory.heap.space.physical_size) is the memory outside the heap: buffers, sockets, the Loki
-// transport's worker thread. `npm run soak` judges leaks from exactly these series.
+// (v8js.memory.heap.space.physical_size) is the memory outside the heap: buffers, sockets, code.
+// `npm run soak` judges leaks from exactly these series.
 import { metrics } from '@opentelemetry/api';
 import { METER_NAME, METRIC_PROCESS_MEMORY_USAGE as spec } from './semconv.ts';
 

@@ -242,7 +242,7 @@ export const RUNTIME_METRIC_SPECS: readonly MetricSpec[] = [
 export const METRIC_PROCESS_MEMORY_USAGE: MetricSpec = {
   name: 'process.memory.usage',
   unit: 'By',
-  description: 'Resident set size of the relay process (process.memoryUsage.rss()): V8 heap, native memory and the log-shipping thread.',
+  description: 'Resident set size of the relay process (process.memoryUsage.rss()): V8 heap, native memory and code.',
   prometheusName: 'process.memory.usage_bytes',
 };
 

@@ -16,7 +16,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { RunningRelay } from '../../src/server/app.ts';
-import { createLogger } from '../../src/telemetry/logger.ts';
+import { createLogging } from '../../src/telemetry/logger.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
 import { FakeLoki, until } from '../support/fake-loki.ts';
 import { LogCapture, relay, simulator, spans } from '../support/harness.ts';
@@ -175,12 +175,13 @@ describe('LogQL and TraceQL shipped for Loki, Tempo and Grafana, against what th
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     line = logs.requests().find((l) => l['model'] === 'm-queries')!;
-    // The relay's own Loki transport pushing that line: its stream labels.
+    // The relay's own Loki queue pushing that line: its stream labels.
     loki = new FakeLoki();
     await loki.start();
-    const shipped = createLogger({ level: 'info', serviceName: 'embedding-relay', lokiUrl: loki.url, destination: new LogCapture() });
-    shipped.info(line);
+    const shipped = createLogging({ level: 'info', serviceName: 'embedding-relay', lokiUrl: loki.url, destination: new LogCapture() });
+    shipped.logger.info(line);
     await until(() => loki.entries.length === 1, 5_000, 'the pushed line');
+    await shipped.close();
     streamLabels = Object.keys(loki.entries[0]!.labels).sort();
   });
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpuMonitor } from '../../src/monitors/gpu.ts';
 import { commandExists, GPU_QUERY_ARGS, parseNvidiaSmiCsv, queryNvidiaSmi } from '../../src/monitors/nvidia-smi.ts';
-import { createLogger } from '../../src/telemetry/logger.ts';
+import { createLogging } from '../../src/telemetry/logger.ts';
 import { LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText } from '../support/harness.ts';
 import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { embed, root, startRelayProcess } from '../support/relay-process.ts';
@@ -108,7 +108,7 @@ describe('running nvidia-smi', () => {
 describe('GPU monitor', () => {
   const logger = () => {
     const logs = new LogCapture();
-    return { logs, logger: createLogger({ level: 'info', serviceName: 't', lokiUrl: undefined, destination: logs }) };
+    return { logs, logger: createLogging({ level: 'info', serviceName: 't', lokiUrl: undefined, destination: logs }).logger };
   };
 
   it('auto mode polls only when the command exists; on/off are forced', () => {

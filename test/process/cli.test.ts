@@ -200,7 +200,7 @@ describe('relay process on its embedded simulator', () => {
     expect(line!['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(exports.filter((e) => e.path === '/v1/traces')).toHaveLength(0);
 
-    // The Loki transport pushes from pino's worker thread in 1 s batches, with low-cardinality labels only.
+    // The Loki queue pushes in 1 s batches, with low-cardinality labels only.
     const deadline = Date.now() + 5_000;
     while (!exports.some((e) => e.path === '/loki/api/v1/push') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const pushes = exports.filter((e) => e.path === '/loki/api/v1/push');
@@ -220,6 +220,12 @@ describe('relay process on its embedded simulator', () => {
       http_status: 200,
     });
     expect(entry!.ts).toBe(`${line!['time'] as number}000000`); // nanoseconds from the pino time
+    // The push is the relay's own call (fetch, on the undici instrumentation's channels): no HTTP
+    // client metric and no CLIENT span of it; the upstream call has both.
+    const after = await (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
+    const clientSeries = after.split('\n').filter((l) => l.startsWith('http_client_request_duration_seconds_count{'));
+    expect(clientSeries.length).toBeGreaterThan(0);
+    expect(clientSeries.filter((l) => l.includes(`server_port="${new URL(sink.url).port}"`))).toEqual([]);
 
     expect(await p.stop()).toBe(0);
     expect(p.out.stderr).toContain('SIGTERM received, draining');
@@ -232,5 +238,6 @@ describe('relay process on its embedded simulator', () => {
     expect(all.includes('embeddings m-cli')).toBe(true);
     expect(all.includes('gen_ai.request.model')).toBe(true);
     expect(all.includes(Buffer.from(line!['trace_id'] as string, 'hex'))).toBe(true);
+    expect(all.includes('/loki/api/v1/push')).toBe(false);
   });
 });

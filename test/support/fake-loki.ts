@@ -1,6 +1,6 @@
 // A stand-in Loki push endpoint that can go down (connection refused, or HTTP 503/4xx) and come
 // back on the same port, recording every entry it accepted.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LokiEntry {
@@ -15,6 +15,8 @@ export class FakeLoki {
   pushes = 0;
   /** Authorization header of the last push. */
   authorization: string | undefined;
+  /** Headers of the last push. */
+  headers: IncomingHttpHeaders | undefined;
   refusedPushes = 0;
   /** 'up': 204 and record; a number: answer that status without recording. */
   answer: 'up' | number = 'up';
@@ -35,6 +37,7 @@ export class FakeLoki {
         if (req.url !== `${this.prefix}/loki/api/v1/push`) return void res.writeHead(404).end();
         this.pushes++;
         this.authorization = req.headers.authorization;
+        this.headers = req.headers;
         if (this.answer !== 'up') {
           this.refusedPushes++;
           const headers: Record<string, string> = { 'content-type': 'text/plain' };

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startRelay, type RunningRelay } from '../../src/server/app.ts';
 import { DEFAULTS, type Config } from '../../src/config.ts';
-import { createLogger } from '../../src/telemetry/logger.ts';
+import { createLogging } from '../../src/telemetry/logger.ts';
 import { startAdminServer } from '../../src/server/admin-server.ts';
 import { startSimulator } from '../../src/server/simulator-server.ts';
 import type { SimulatorOptions } from '../../src/simulator/simulator.ts';
@@ -75,7 +75,7 @@ export async function simulator(overrides: Partial<SimulatorOptions> = {}, port 
 export async function relay(config: Partial<Config>, logs = new LogCapture()): Promise<{ relay: RunningRelay; logs: LogCapture }> {
   await setupTelemetry();
   const full: Config = { ...DEFAULTS, host: '127.0.0.1', port: 0, ...config };
-  const logger = createLogger({ level: 'info', serviceName: 'embedding-relay-test', lokiUrl: undefined, destination: logs });
+  const { logger } = createLogging({ level: 'info', serviceName: 'embedding-relay-test', lokiUrl: undefined, destination: logs });
   return { relay: await startRelay(full, { logger }), logs };
 }
 

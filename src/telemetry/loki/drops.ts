@@ -1,7 +1,5 @@
-// Log lines the Loki transport gave up on, counted in shared memory. The transport runs in pino's
-// worker thread; the main thread's OpenTelemetry meter reads the same SharedArrayBuffer from an
-// observable counter (metrics.ts), so no message passing and no lost updates (Atomics).
-// No imports: loaded by both threads.
+// Log lines the Loki queue gave up on, by reason. The queue (queue.ts) counts them on the main
+// thread; the OpenTelemetry meter reads the same counts as an observable counter (metrics.ts).
 
 /** Why a line never reached Loki. Exported as the `error.type` attribute of embedding.relay.log.dropped. */
 export const LOG_DROP_REASONS = [
@@ -14,14 +12,15 @@ export const LOG_DROP_REASONS = [
 ] as const;
 export type LogDropReason = (typeof LOG_DROP_REASONS)[number];
 
-/** One 64-bit counter per reason. Pass the buffer through pino.transport's options (workerData shares it). */
-export const createLogDropBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(8 * LOG_DROP_REASONS.length);
+export class LogDropCounts {
+  readonly #lines: Record<LogDropReason, number> = { buffer_full: 0, rejected: 0, shutdown: 0 };
 
-export function addLogDrops(buffer: SharedArrayBuffer, reason: LogDropReason, lines: number): void {
-  if (lines > 0) Atomics.add(new BigInt64Array(buffer), LOG_DROP_REASONS.indexOf(reason), BigInt(lines));
-}
+  add(reason: LogDropReason, lines: number): void {
+    if (lines > 0) this.#lines[reason] += lines;
+  }
 
-export function readLogDrops(buffer: SharedArrayBuffer): Record<LogDropReason, number> {
-  const view = new BigInt64Array(buffer);
-  return Object.fromEntries(LOG_DROP_REASONS.map((r, i) => [r, Number(Atomics.load(view, i))])) as Record<LogDropReason, number>;
+  /** Every reason, zeros included. */
+  read(): Record<LogDropReason, number> {
+    return { ...this.#lines };
+  }
 }

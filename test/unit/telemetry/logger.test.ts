@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/telemetry/logger.ts';
+import { createLogging } from '../../../src/telemetry/logger.ts';
 import { LogCapture } from '../../support/harness.ts';
 
 describe('logger', () => {
   it('redacts credentials wherever they appear in a logged object', async () => {
     const out = new LogCapture();
-    const log = createLogger({ level: 'info', serviceName: 'svc', lokiUrl: undefined, destination: out });
+    const log = createLogging({ level: 'info', serviceName: 'svc', lokiUrl: undefined, destination: out }).logger;
     log.info(
       {
         authorization: 'Bearer sk-1',
@@ -23,9 +23,9 @@ describe('logger', () => {
     });
   });
 
-  it("writes pino's numeric level and epoch-ms time (what the Loki transport reads)", () => {
+  it("writes pino's numeric level and epoch-ms time (what the Loki queue reads)", () => {
     const out = new LogCapture();
-    createLogger({ level: 'info', serviceName: 'svc', lokiUrl: undefined, destination: out }).warn({ event: 'e' });
+    createLogging({ level: 'info', serviceName: 'svc', lokiUrl: undefined, destination: out }).logger.warn({ event: 'e' });
     expect(out.lines[0]).toMatchObject({ level: 40, service: 'svc', event: 'e' });
     expect(Math.abs((out.lines[0]!['time'] as number) - Date.now())).toBeLessThan(5_000);
   });

@@ -1,5 +1,9 @@
-// pino transport (runs in pino's worker thread) that ships log lines to Loki without losing them
-// across Loki outages, within a bound:
+// The Loki queue: ships log lines to Loki without losing them across Loki outages, within a bound.
+// It runs on the main thread (logger.ts hands it each line pino writes); its work there is a regex
+// on the line's head per line and one JSON.stringify plus one fetch per batch (1 s by default).
+// It used to be a pino transport in a worker thread: that thread cost 16-18 MiB of RSS and about
+// a tenth of the relay's CPU per request at 200 req/s (bench/RESULTS.md, issue #15).
+//
 // - every line goes into one FIFO queue bounded by line count and UTF-8 bytes
 //   (RELAY_LOKI_BUFFER_MAX_LINES / RELAY_LOKI_BUFFER_MAX_BYTES);
 // - one push in flight at a time, taken from the head of the queue, so batches keep their order and
@@ -10,30 +14,31 @@
 // - a full queue drops the NEWEST lines (the incoming ones), like the OTel batch span processor and
 //   Vector's `drop_newest`: what reaches Loki stays a gap-free prefix of the outage, the queue head
 //   (possibly mid-push) is never touched, and stdout still carries every line;
-// - every dropped line is counted in shared memory (drops.ts), which the main thread exports as
-//   embedding_relay_log_dropped_total{error_type=...}; the transport's own notices (push failing,
+// - every dropped line is counted (drops.ts) and exported as
+//   embedding_relay_log_dropped_total{error_type=...}; the queue's own notices (push failing,
 //   lines dropped, recovered) go to stdout only, never into the queue, once per episode;
+// - pushes carry PROBE_HEADER, so the undici instrumentation makes no span and no HTTP client
+//   metric of them (fetch runs on the same diagnostics channels as the upstream client);
 // - on shutdown the queue gets a bounded flush window, then what is left is counted as `shutdown`.
 // pino-loki 3.0 (used before) pushes each batch once and drops it on any failure (see logger.ts).
 import { Buffer } from 'node:buffer';
-import { writeSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { addLogDrops, type LogDropReason } from './drops.ts';
+import { PROBE_HEADER } from '../../headers.ts';
+import type { LogDropCounts, LogDropReason } from './drops.ts';
 import { lokiPushUrl, retryAfterMs } from './push.ts';
 
-export interface LokiTransportOptions {
+export interface LokiQueueOptions {
   /** Loki base URL (path prefix kept); lines go to `lokiPushUrl(host)`. */
   host: string;
   /** Stream labels added to every line (low cardinality), next to `level`. */
   labels: Record<string, string>;
-  /** `service` field of the transport's own notices on stdout. */
+  /** `service` field of the queue's own notices on stdout. */
   service: string;
-  /** pino level value below which the transport's own notices are not written. */
+  /** pino level value below which the queue's own notices are not written. */
   minLevel: number;
   maxLines: number;
   maxBytes: number;
-  /** Shared counters (drops.ts). */
-  drops: SharedArrayBuffer;
+  /** Where dropped lines are counted (drops.ts). */
+  drops: LogDropCounts;
   /** Wait this long to batch lines before a push (a full batch goes at once). */
   batchIntervalMs?: number;
   /** Per-push timeout. */
@@ -43,8 +48,8 @@ export interface LokiTransportOptions {
   retryMaxMs?: number;
   /** On shutdown, keep pushing the queue for at most this long. */
   shutdownFlushMs?: number;
-  /** Test seam (in-process only, not cloneable into a worker): where notices go instead of fd 1. */
-  notice?: (line: string) => void;
+  /** Where the queue's own notices go (one JSON line each, newline included): stdout. */
+  notice: (line: string) => void;
 }
 
 /** Loki `level` label per pino level, as pino-loki sets it. */
@@ -87,7 +92,7 @@ function entryOf(line: string): Entry {
 }
 
 export class LokiQueue {
-  readonly #o: Required<Omit<LokiTransportOptions, 'notice'>>;
+  readonly #o: Required<Omit<LokiQueueOptions, 'notice'>>;
   readonly #url: URL;
   readonly #headers: Record<string, string>;
   readonly #notice: (line: string) => void;
@@ -108,7 +113,7 @@ export class LokiQueue {
   #overflowing = false;
   #rejectWarned = false;
 
-  constructor(opts: LokiTransportOptions) {
+  constructor(opts: LokiQueueOptions) {
     this.#o = {
       batchIntervalMs: 1_000,
       timeoutMs: 10_000,
@@ -118,7 +123,7 @@ export class LokiQueue {
       ...opts,
     };
     this.#url = lokiPushUrl(opts.host);
-    this.#headers = { 'content-type': 'application/json' };
+    this.#headers = { 'content-type': 'application/json', [PROBE_HEADER]: 'loki' };
     // fetch refuses a URL with credentials in it (TypeError, which would be retried for ever):
     // `https://user:token@logs.example` (Grafana Cloud's form) becomes HTTP Basic auth.
     if (this.#url.username !== '' || this.#url.password !== '') {
@@ -135,15 +140,7 @@ export class LokiQueue {
       this.#url.username = '';
       this.#url.password = '';
     }
-    this.#notice =
-      opts.notice ??
-      ((line) => {
-        try {
-          writeSync(1, line);
-        } catch {
-          // stdout gone or would block: the notice is best effort, the counter is the record.
-        }
-      });
+    this.#notice = opts.notice;
   }
 
   get size(): number {
@@ -357,7 +354,7 @@ export class LokiQueue {
   }
 
   #drop(reason: LogDropReason, lines: number): void {
-    addLogDrops(this.#o.drops, reason, lines);
+    this.#o.drops.add(reason, lines);
     this.#droppedInOutage += lines;
   }
 
@@ -365,28 +362,4 @@ export class LokiQueue {
     if (level < this.#o.minLevel) return;
     this.#notice(`${JSON.stringify({ level, time: Date.now(), service: this.#o.service, event, ...fields, msg })}\n`);
   }
-}
-
-/** pino transport entry: `pino.transport({ target: <this file>, options })`. */
-export default function lokiTransport(opts: LokiTransportOptions): Writable {
-  const queue = new LokiQueue(opts);
-  let partial = '';
-  return new Writable({
-    decodeStrings: false,
-    // Lines are taken synchronously, so never ask thread-stream to hold data back: its main-thread
-    // buffer is unbounded, ours is not.
-    highWaterMark: 64 * 1024 * 1024,
-    write(chunk: string | Buffer, _enc, cb) {
-      const text = partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      const lines = text.split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) if (line !== '') queue.add(line);
-      cb();
-    },
-    final(cb) {
-      if (partial !== '') queue.add(partial);
-      partial = '';
-      queue.close().then(() => cb(), cb);
-    },
-  });
 }
