@@ -87,7 +87,10 @@ function table(title: string, body: Buffer): void {
     { name: "(a') same + duplicateVectors (relay, string-array input)", run: () => currentPath(chunks, body.length, true) },
     { name: '(b) ResponseScanner, health on (+ summaryAnomalies, duplicateSummaries)', run: () => scannerPath(chunks, true) },
     { name: '(c) ResponseScanner, health off: before, every number read (exactFloats)', run: () => scannerPath(chunks, false, true) },
-    { name: "(c') ResponseScanner, health off: after, float components counted (',' by SWAR)", run: () => scannerPath(chunks, false) },
+    {
+      name: "(c') ResponseScanner, health off: after, float components counted (',' by WebAssembly SIMD, comma-count.ts)",
+      run: () => scannerPath(chunks, false),
+    },
     { name: '(d) JSON.parse of the same text (scale)', run: () => (JSON.parse(text) as { data: unknown[] }).data.length },
   ];
   const medians = measure(scenarios);

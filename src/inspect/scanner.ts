@@ -15,7 +15,8 @@
 // Health off (the unsampled responses) needs each vector's dimension and its broken-vector flags
 // (null, NaN, ±Infinity, all zero), not its norm or key, so inside a data[*].embedding array the
 // numbers are counted, not read (#countFloats): native indexOf finds the ']' and the next '"', and
-// the ',' before them are counted four bytes at a time. Letters end a counted run, so null and bare
+// the ',' before them are counted 16 bytes at a time in WebAssembly SIMD (comma-count.ts; where that
+// is missing, every component is read exactly, as with health on). Letters end a counted run, so null and bare
 // NaN/Infinity are read exactly; an all-zero vector is known from its digits (nonZeroDigit); base64
 // vectors are decoded and checked bit-wise (brokenSummary). Relaxation, health off only and only
 // there: the text between two counted ',' is not validated as a JSON number. It may hold any bytes
@@ -28,6 +29,7 @@
 // non-zero. Everything outside embedding arrays, and everything with health on, is validated exactly.
 // bench/micro/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
+import { commaCounter } from './comma-count.ts';
 import type { ResponseFacts, VectorSummary } from './types.ts';
 import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE, type VectorEncoding } from './vector-encoding.ts';
 
@@ -152,7 +154,6 @@ function hashBytes(bytes: Uint8Array, len: number): void {
 // response) allocates no ArrayBuffer (it showed in CPU profiles under load).
 const EMPTY_BUFFER = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-const EMPTY_WORDS = new Uint32Array(0);
 
 const KEY_MODEL = Buffer.from('model');
 const KEY_DATA = Buffer.from('data');
@@ -293,9 +294,8 @@ export class ResponseScanner {
   #fpHi = 0;
   #dv: DataView = EMPTY_VIEW;
   #dvOf: Buffer | undefined;
-  // Health-off counting (#countFloats): a word view of the buffer being scanned and the next ']'
-  // and '"' at or after the last position searched from (end when none), cached per buffer.
-  #u32: Uint32Array = EMPTY_WORDS;
+  // Health-off counting (#countFloats): the next ']' and '"' at or after the last position
+  // searched from (end when none), cached per buffer.
   #cntOf: Buffer | undefined;
   #nextClose = 0;
   #nextQuote = 0;
@@ -326,7 +326,7 @@ export class ResponseScanner {
 
   constructor(opts: ScannerOptions) {
     this.#health = opts.health;
-    this.#count = !opts.health && opts.exactFloats !== true;
+    this.#count = !opts.health && opts.exactFloats !== true && commaCounter !== undefined;
     this.#maxBytes = opts.maxBytes ?? Infinity;
     this.#encoding = opts.encoding ?? FLOAT32_LE;
   }
@@ -938,7 +938,7 @@ export class ResponseScanner {
 
   /** Health off: the elements of an embedding array from a number at buf[i], counted without being
    *  read. The array's ']' and the next '"' come from native indexOf; the ',' before them (or before
-   *  the buffer end) are counted four bytes at a time, and every element that a ',' ends is one
+   *  the buffer end) are counted by comma-count.ts, and every element that a ',' ends is one
    *  component. The last element before the ']' or the buffer end, and any element with a byte that
    *  a float cannot hold (a letter other than e/E, '[', '{', '}', '"'), go to #floats / #value, which
    *  read them exactly (stash, NaN/Infinity/null flags, nesting); counting resumes after them.
@@ -949,7 +949,6 @@ export class ResponseScanner {
     let quote = this.#nextQuote;
     if (this.#cntOf !== buf) {
       this.#cntOf = buf;
-      this.#u32 = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
       close = quote = -1;
     }
     if (close < i) {
@@ -962,49 +961,9 @@ export class ResponseScanner {
       if (quote < 0 || quote > end) quote = end;
       this.#nextQuote = quote;
     }
-    let stop = Math.min(quote, close);
-    const off = buf.byteOffset;
-    let n = 0;
-    let p = i;
-    let c = 0;
-    // Unaligned head, byte by byte.
-    while (p < stop && ((off + p) & 3) !== 0) {
-      c = buf[p]!;
-      if (c === 44) n++;
-      else if ((c & 0x40) !== 0 && (c | 0x20) !== 0x65) {
-        stop = p;
-        break;
-      }
-      p++;
-    }
-    if (p < stop) {
-      // Whole words. A byte with bit 6 set (a letter, '[', '{', '}') ends the run unless every such
-      // byte is 'e'/'E'; the ',' are counted with an exact zero-byte test of w ^ ',,,,' (no borrow
-      // between bytes) and a popcount by multiplication.
-      const u32 = this.#u32;
-      let k = (off + p) >>> 2;
-      const kEnd = (off + stop) >>> 2;
-      for (; k < kEnd; k++) {
-        const w = u32[k]!;
-        const letters = w & 0x40404040;
-        if (letters !== 0) {
-          const v = (w | 0x20202020) ^ 0x65656565; // zero bytes: 'e' or 'E'
-          if (((((v & 0x7f7f7f7f) + 0x7f7f7f7f) | v) & (letters << 1)) !== 0) break; // another letter: byte loop
-        }
-        const x = w ^ 0x2c2c2c2c;
-        const y = ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f; // high bit clear exactly where x has a zero byte
-        n += Math.imul((~y >>> 7) & 0x01010101, 0x01010101) >>> 24;
-      }
-      // Tail (or the word with another letter), byte by byte.
-      for (p = k * 4 - off; p < stop; p++) {
-        c = buf[p]!;
-        if (c === 44) n++;
-        else if ((c & 0x40) !== 0 && (c | 0x20) !== 0x65) {
-          stop = p;
-          break;
-        }
-      }
-    }
+    const counter = commaCounter!; // #count is set only where it exists
+    const n = counter.count(buf, i, Math.min(quote, close));
+    const stop = counter.stop;
     if (n === 0) return this.#floats(buf, i, end); // no element ends before stop: read this one exactly
     if (!this.#vNonZero) this.#vNonZero = nonZeroDigit(buf, i, stop);
     this.#vDim += n;
