@@ -136,7 +136,8 @@ export class EmbeddingsFlow {
       errorBody?.push(chunk);
     };
     try {
-      await forward(up.body, res, read);
+      // The error capture and the bytes inspector keep chunk views; the scanner copies what it keeps.
+      await forward(up.body, res, read, { release: errorBody === undefined && !(scanner instanceof BytesInspector) });
       // All but the wait for the upstream's answer (record.ts, relayS).
       rec.relayS = Number(times.sentAt - rec.startNs + (process.hrtime.bigint() - times.answeredAt)) / 1e9;
     } catch (err) {

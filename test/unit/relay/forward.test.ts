@@ -27,7 +27,7 @@ it('streams every chunk to the client and to the reader, in order, and settles w
   let settled: Promise<void> | undefined;
   const port = await serve((res) => {
     res.writeHead(200);
-    settled = forward(Readable.from(sent), res, (c) => read.push(c));
+    settled = forward(Readable.from(sent), res, (c) => read.push(c), { release: false });
   });
   const got = await new Promise<Buffer>((resolve, reject) => {
     request({ port, host: '127.0.0.1' }, (res) => {
@@ -42,6 +42,49 @@ it('streams every chunk to the client and to the reader, in order, and settles w
   expect(Buffer.concat(read).equals(Buffer.concat(sent))).toBe(true);
 });
 
+it('with release, frees each written chunk that is a whole ArrayBuffer once the socket took it, and no other', async () => {
+  // Socket reads are whole ArrayBuffers (Buffer.alloc above 4 KiB is too); a view into a larger
+  // buffer is someone else's memory.
+  const whole = chunks(8, 64 * 1024);
+  const shared = Buffer.alloc(128 * 1024, 122);
+  const sent = [...whole, shared.subarray(0, 64 * 1024)];
+  const expected = Buffer.concat(sent);
+  let settled: Promise<void> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    settled = forward(Readable.from(sent), res, () => {}, { release: true });
+  });
+  const got = await new Promise<Buffer>((resolve, reject) => {
+    request({ port, host: '127.0.0.1' }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts)));
+    })
+      .on('error', reject)
+      .end();
+  });
+  await settled;
+  expect(got.equals(expected)).toBe(true);
+  expect(whole.map((c) => c.buffer.byteLength)).toEqual(Array(8).fill(0));
+  expect(shared.buffer.byteLength).toBe(128 * 1024);
+  expect(shared[0]).toBe(122);
+});
+
+it('without release, leaves every chunk as it was (a reader may keep views of them)', async () => {
+  const sent = chunks(4, 64 * 1024);
+  let settled: Promise<void> | undefined;
+  const port = await serve((res) => {
+    res.writeHead(200);
+    settled = forward(Readable.from(sent), res, () => {}, { release: false });
+  });
+  await new Promise<void>((resolve, reject) => {
+    request({ port, host: '127.0.0.1' }, (res) => res.resume().on('end', resolve))
+      .on('error', reject)
+      .end();
+  });
+  await settled;
+  expect(sent.map((c) => c.buffer.byteLength)).toEqual(Array(4).fill(64 * 1024));
+});
+
 it('pauses the upstream while the client does not read, and resumes when it does', async () => {
   const body = Readable.from(chunks(256, 64 * 1024)); // 16 MiB: more than the socket buffers hold
   let paused = 0;
@@ -49,7 +92,7 @@ it('pauses the upstream while the client does not read, and resumes when it does
   let settled: Promise<void> | undefined;
   const port = await serve((res) => {
     res.writeHead(200);
-    settled = forward(body, res, () => {});
+    settled = forward(body, res, () => {}, { release: false });
   });
   let total = 0;
   await new Promise<void>((resolve, reject) => {
@@ -80,7 +123,7 @@ async function openBody(then: (body: Readable) => void = () => {}) {
   let outcome: Promise<unknown> | undefined;
   const port = await serve((res) => {
     res.writeHead(200);
-    outcome = forward(body, res, () => {}).catch((err: unknown) => err);
+    outcome = forward(body, res, () => {}, { release: false }).catch((err: unknown) => err);
     then(body);
   });
   return { body, port, outcome: () => outcome };
