@@ -1,4 +1,5 @@
-// `npm run bench:tail`: where the relay's latency tail comes from. The relay on `typical` at one
+// `npm run bench:tail`: where the relay's latency tail comes from. The relay on one scenario (`typical`,
+// or --scenario NAME) at one
 // fixed rate (paced evenly, as in `npm run bench`), once as it ships and once per variant that
 // takes one suspect away (scrapes, span export, Loki shipping, the vector checks, …), each a fresh
 // process after its own warm-up, with `direct` measured first and last at the same rate. Each row:
@@ -56,6 +57,7 @@ const VARIANTS: Variant[] = [
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '400' },
+    scenario: { type: 'string', default: 'typical' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     variants: { type: 'string' },
@@ -75,7 +77,8 @@ if (values.before) {
 const chosen = values.variants ? VARIANTS.filter((v) => values.variants!.split(',').includes(v.name)) : VARIANTS;
 
 const here = new URL('.', import.meta.url).pathname;
-const scenario = scenarioNamed('typical')!;
+const scenario = scenarioNamed(values.scenario);
+if (scenario === undefined) throw new Error(`--scenario: no scenario "${values.scenario}"`);
 const req = {
   path: '/v1/embeddings',
   headers: { 'content-type': 'application/json', [SCENARIO_HEADER]: scenario.name },
@@ -144,7 +147,7 @@ async function direct(): Promise<PacedResult> {
 
 try {
   log(
-    `bench:tail: typical at ${rate} req/s, ${warmupS} s warm-up, ${durationS} s per phase; Node ${process.version}, ${cpus().length} CPUs`,
+    `bench:tail: ${scenario.name} at ${rate} req/s, ${warmupS} s warm-up, ${durationS} s per phase; Node ${process.version}, ${cpus().length} CPUs`,
   );
   const d0 = await direct();
   const rows: Row[] = [];
@@ -152,7 +155,7 @@ try {
   const d1 = await direct();
   const base = { p50: (d0.latencyMs.p50 + d1.latencyMs.p50) / 2, p99: (d0.latencyMs.p99 + d1.latencyMs.p99) / 2 };
   const out: string[] = [
-    `### Where the tail comes from: \`typical\` at ${rate} req/s, one variant per row (${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? ''})\n`,
+    `### Where the tail comes from: \`${scenario.name}\` at ${rate} req/s, one variant per row (${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? ''})\n`,
     `direct: p50 ${num(d0.latencyMs.p50)} / ${num(d1.latencyMs.p50)} ms, p99 ${num(d0.latencyMs.p99)} / ${num(d1.latencyMs.p99)} ms (first / last run); **+p50/+p99** are against their mean. ` +
       "**loop**: the relay's event-loop delay p50 / p99 / max in ms. **GC**: V8 pauses during the phase, count / total ms.\n",
     table(

@@ -1,5 +1,6 @@
-// The four things measured side by side: the upstream itself (the floor), nginx, the relay with
-// full telemetry (OTLP spans, Prometheus /metrics, Loki logs) and the relay with OTEL_SDK_DISABLED.
+// The things measured side by side: the upstream itself (the floor), nginx, a bare Node.js
+// pass-through (node-floor.ts: the floor of any relay built on Node), the relay with full telemetry
+// (OTLP spans, Prometheus /metrics, Loki logs), the relay with OTEL_SDK_DISABLED, and LiteLLM.
 // The relay runs exactly as in production: node <config.nodeFlags> --import ./dist/instrument.js dist/main.js.
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { nginxArgs } from './nginx.ts';
 import { freePort, waitForPort } from '../../test/support/port.ts';
 import { cleanEnv } from './clean-env.ts';
 
-export const TARGET_NAMES = ['direct', 'nginx', 'relay', 'relay-otel-off', 'litellm'] as const;
+export const TARGET_NAMES = ['direct', 'nginx', 'node-floor', 'relay', 'relay-otel-off', 'litellm'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface Target {
@@ -120,6 +121,23 @@ async function startNginx(bin: string, upstreamPort: number): Promise<Target> {
   return { name: 'nginx', origin: `http://127.0.0.1:${port}`, child, metricsUrl: undefined, stop };
 }
 
+async function startNodeFloor(upstream: string, root = ROOT): Promise<Target> {
+  const port = await freePort();
+  const child = startChild(
+    'node-floor',
+    process.execPath,
+    [...relayNodeFlags(root), `${root}bench/proxy/node-floor.ts`, upstream, String(port)],
+    cleanEnv(),
+  );
+  try {
+    await waitForPort(port, child.running);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`node-floor did not start: ${(err as Error).message}\n${child.stderrTail().trim()}`);
+  }
+  return { name: 'node-floor', origin: `http://127.0.0.1:${port}`, child, metricsUrl: undefined, stop: () => child.stop() };
+}
+
 export interface TargetSetup {
   upstreamPort: number;
   nginx: string | undefined;
@@ -140,6 +158,8 @@ export async function startTarget(name: TargetName, setup: TargetSetup): Promise
       return { name, origin: upstream, child: undefined, metricsUrl: undefined, stop: async () => {} };
     case 'nginx':
       return startNginx(setup.nginx!, setup.upstreamPort);
+    case 'node-floor':
+      return startNodeFloor(upstream);
     case 'relay':
     case 'relay-otel-off':
       return startRelay(name, upstream, setup.sinkPorts[name]!, setup.relayNodeArgs ?? [], setup.relayEnv, setup.relayRoot);
