@@ -26,8 +26,9 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** A /proc/<pid>/status field in bytes (VmRSS, VmHWM); NaN when it cannot be read. */
-export function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** A /proc/<pid>/status field in bytes (VmRSS, VmHWM; RssAnon and RssFile split VmRSS into
+ *  anonymous memory and file pages, mostly the node binary's); NaN when it cannot be read. */
+export function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : Number.NaN;
