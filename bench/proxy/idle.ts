@@ -12,19 +12,16 @@ import { statusBytes } from './process-stats.ts';
 import { requestBody, SCENARIO_HEADER } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
 import { relayNodeFlags, startTarget, type Target, type TargetSetup } from './targets.ts';
+import { startServices } from './services.ts';
 
 const { values } = parseArgs({ options: { before: { type: 'string' }, requests: { type: 'string', default: '1' } } });
 const requests = Number(values.requests);
-const here = new URL('.', import.meta.url).pathname;
 const scenario = scenarioNamed('typical')!;
 const body = requestBody(scenario);
 const MiB = 1024 * 1024;
 
-const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay', 'relay-otel-off', 'litellm']);
-const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, scenario.name]);
-const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
-const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
-const base: TargetSetup = { upstreamPort, nginx: undefined, sinkPorts };
+const services = await startServices([scenario.name], ['relay']);
+const base: TargetSetup = { upstreamPort: services.upstreamPort, nginx: undefined, sinkPorts: services.sinkPorts };
 
 interface Row {
   what: string;
@@ -73,7 +70,7 @@ try {
     );
   }
 } finally {
-  await Promise.all([sink.stop(), upstream.stop()]);
+  await services.stop();
 }
 
 console.log(

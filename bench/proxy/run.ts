@@ -11,7 +11,7 @@
 // A full run takes about 16 minutes on a 2-core machine (LiteLLM included); --quick about 2 (see bench/README.md).
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { killAll, killAllAndWait, startChild, type Child } from '../../test/support/child.ts';
+import { killAll, killAllAndWait, type Child } from '../../test/support/child.ts';
 import { chart } from './chart.ts';
 import { maxThroughput, type LoadRequest } from '../load/load.ts';
 import { findNginx, nginxVersion } from './nginx.ts';
@@ -25,6 +25,7 @@ import { requestBody, SCENARIO_HEADER, type Scenario } from './scenario.ts';
 import { scenarioNamed } from './scenarios/index.ts';
 import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type RelaySelfReport } from './scraper.ts';
 import { startTarget, type Target, type TargetSetup } from './targets.ts';
+import { startServices } from './services.ts';
 import { timeToFirstByte } from './ttfb.ts';
 
 process.on('exit', killAll);
@@ -314,18 +315,15 @@ async function main(): Promise<void> {
       `Node ${process.version}, ${result.machine.nginx ?? 'no nginx'}, ${result.machine.cpus} CPUs, load average ${result.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
 
-  const here = new URL('.', import.meta.url).pathname;
-  const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay', 'relay-otel-off', 'litellm']);
-  const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, ...opts.scenarios]);
-  const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
-  const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
+  const services = await startServices(opts.scenarios, ['relay', 'relay-otel-off', 'litellm']);
+  const { upstream, upstreamPort, sinkPorts } = services;
   const setup: TargetSetup = { upstreamPort, nginx, sinkPorts };
   try {
     for (const name of opts.scenarios) {
       result.scenarios.push(await runScenario(scenarioNamed(name)!, opts, setup, upstream, sinkPorts['stats']!));
     }
   } finally {
-    await Promise.all([sink.stop(), upstream.stop()]);
+    await services.stop();
   }
   result.machine.loadAvgEnd = loadavg();
   result.wallS = (performance.now() - started) / 1000;

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAll, startChild } from '../../test/support/child.ts';
+import { killAll } from '../../test/support/child.ts';
 import { parsePrometheusText, total } from '../../test/support/prometheus-text.ts';
 import { fixedRate, type PacedResult } from '../load/pacer.ts';
 import { measured } from './measured.ts';
@@ -21,6 +21,7 @@ import { scenarioNamed } from './scenarios/index.ts';
 import { Scraper, scrapeText } from './scraper.ts';
 import { num, signed, table } from './table.ts';
 import { startTarget, type Target } from './targets.ts';
+import { startServices } from './services.ts';
 
 process.on('exit', killAll);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -76,7 +77,6 @@ if (values.before) {
 }
 const chosen = values.variants ? VARIANTS.filter((v) => values.variants!.split(',').includes(v.name)) : VARIANTS;
 
-const here = new URL('.', import.meta.url).pathname;
 const scenario = scenarioNamed(values.scenario);
 if (scenario === undefined) throw new Error(`--scenario: no scenario "${values.scenario}"`);
 const req = {
@@ -84,10 +84,8 @@ const req = {
   headers: { 'content-type': 'application/json', [SCENARIO_HEADER]: scenario.name },
   body: requestBody(scenario),
 };
-const sink = startChild('otlp-sink', process.execPath, [`${here}otlp-sink.ts`, 'relay', 'relay-otel-off']);
-const upstream = startChild('upstream', process.execPath, [`${here}upstream.ts`, scenario.name]);
-const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
-const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
+const services = await startServices([scenario.name], ['relay', 'relay-otel-off']);
+const { upstream, upstreamPort, sinkPorts } = services;
 
 interface Row {
   variant: string;
@@ -196,5 +194,5 @@ try {
   console.log(out.join('\n'));
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ rate, durationS, direct: [d0, d1], rows }, null, 2)}\n`);
 } finally {
-  await Promise.all([sink.stop(), upstream.stop()]);
+  await services.stop();
 }

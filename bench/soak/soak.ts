@@ -21,7 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killAll, killAllAndWait, startChild } from '../../test/support/child.ts';
+import { killAll, killAllAndWait } from '../../test/support/child.ts';
 import { cpuSeconds, openFds, statusBytes } from '../proxy/process-stats.ts';
 import { Progress } from '../load/progress.ts';
 import { MODEL, requestBody, SCENARIO_HEADER } from '../proxy/scenario.ts';
@@ -32,6 +32,7 @@ import { floors, linearFit, memorySample, type Fit, type MemorySample } from './
 import { num, table } from '../proxy/table.ts';
 import { Scraper, scrapeText } from '../proxy/scraper.ts';
 import { startTarget, type Target } from '../proxy/targets.ts';
+import { startServices } from '../proxy/services.ts';
 
 const USAGE = `Usage: node bench/soak/soak.ts [options]     (npm run soak -- [options] builds dist/ first)
 
@@ -187,10 +188,8 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
       `Node ${machine.node}, ${machine.cpus} CPUs, load average ${machine.loadavgAtStart.join(' ')}`,
   );
 
-  const sink = startChild('otlp-sink', process.execPath, [`${here}../proxy/otlp-sink.ts`, 'relay']);
-  const upstream = startChild('upstream', process.execPath, [`${here}../proxy/upstream.ts`, 'small', 'errors']);
-  const sinkPorts = (JSON.parse(await sink.firstLine) as { ports: Record<string, number> }).ports;
-  const upstreamPort = (JSON.parse(await upstream.firstLine) as { port: number }).port;
+  const services = await startServices(['small', 'errors'], ['relay']);
+  const { upstreamPort, sinkPorts } = services;
   if (opts.injectLeak) {
     process.env['SOAK_INJECT_LEAK'] = opts.injectLeak; // read by bench/soak/leak.ts inside the relay
     const [kind, bytes] = opts.injectLeak.split(':');
@@ -271,7 +270,7 @@ async function soak(opts: SoakOptions): Promise<SoakResult> {
   const exitCode = await relay.child!.exited;
   const sinkStats =
     ((await (await fetch(`http://127.0.0.1:${sinkPorts['stats']}/stats`)).json()) as Record<string, SoakResult['sink']>)['relay'] ?? {};
-  await Promise.all([upstream.stop(), sink.stop()]);
+  await services.stop();
 
   // Fits over the samples after the warm-up.
   const after = samples.filter(([s]) => s >= warmupS);

@@ -19,6 +19,18 @@ async function serve(answer: (res: ServerResponse) => void): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** The whole body of a GET to the server on `port`. */
+function get(port: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    request({ port, host: '127.0.0.1' }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts)));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 const chunks = (n: number, size: number) => Array.from({ length: n }, (_, i) => Buffer.alloc(size, 97 + (i % 26)));
 
 it('streams every chunk to the client and to the reader, in order, and settles when the response finished', async () => {
@@ -29,14 +41,7 @@ it('streams every chunk to the client and to the reader, in order, and settles w
     res.writeHead(200);
     settled = forward(Readable.from(sent), res, (c) => read.push(c), { release: false });
   });
-  const got = await new Promise<Buffer>((resolve, reject) => {
-    request({ port, host: '127.0.0.1' }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts)));
-    })
-      .on('error', reject)
-      .end();
-  });
+  const got = await get(port);
   await settled;
   expect(got.equals(Buffer.concat(sent))).toBe(true);
   expect(Buffer.concat(read).equals(Buffer.concat(sent))).toBe(true);
@@ -54,14 +59,7 @@ it('with release, frees each written chunk that is a whole ArrayBuffer once the 
     res.writeHead(200);
     settled = forward(Readable.from(sent), res, () => {}, { release: true });
   });
-  const got = await new Promise<Buffer>((resolve, reject) => {
-    request({ port, host: '127.0.0.1' }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts)));
-    })
-      .on('error', reject)
-      .end();
-  });
+  const got = await get(port);
   await settled;
   expect(got.equals(expected)).toBe(true);
   expect(whole.map((c) => c.buffer.byteLength)).toEqual(Array(8).fill(0));
@@ -76,11 +74,7 @@ it('without release, leaves every chunk as it was (a reader may keep views of th
     res.writeHead(200);
     settled = forward(Readable.from(sent), res, () => {}, { release: false });
   });
-  await new Promise<void>((resolve, reject) => {
-    request({ port, host: '127.0.0.1' }, (res) => res.resume().on('end', resolve))
-      .on('error', reject)
-      .end();
-  });
+  await get(port);
   await settled;
   expect(sent.map((c) => c.buffer.byteLength)).toEqual(Array(4).fill(64 * 1024));
 });
