@@ -9,7 +9,7 @@
 // drops the oldest lines. Ours queues lines within a bound (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES),
 // retries with capped backoff until Loki answers 2xx, and counts what it has to drop in
 // embedding_relay_log_dropped_total (loki/drops.ts, metrics.ts). Not in pino's worker thread
-// (pino.transport), as it was until issue #15: the thread cost 16-18 MiB of RSS and a tenth of the
+// (pino.transport), as it was until issue #15: the thread cost 18-35 MiB of RSS and a tenth of the
 // CPU per request, for work that takes the main thread a regex per line and a stringify per second.
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { DEFAULTS } from '../config.ts';
