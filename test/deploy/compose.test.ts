@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { DEFAULTS } from '../../src/config/options.ts';
 import { FLUSH_TIMEOUT_MS } from '../../src/telemetry/sdk.ts';
 import { toolPath } from '../tools/tools.ts';
+import { APACHE_STACK_SERVICES } from '../support/compose-services.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const compose = (args: string[], files = ['docker-compose.yml']) => {
@@ -98,16 +99,7 @@ describe('docker-compose.yml', () => {
       .filter(([, s]) => s.profiles === undefined)
       .map(([n]) => n)
       .sort();
-    expect(started).toEqual([
-      'alert-webhook',
-      'alertmanager',
-      'jaeger',
-      'otel-collector',
-      'prometheus',
-      'relay',
-      'simulator',
-      'victorialogs',
-    ]);
+    expect(started).toEqual(APACHE_STACK_SERVICES);
     for (const agpl of ['tempo', 'loki', 'grafana']) expect(merged[agpl]!.profiles, agpl).toEqual(['agpl']);
     // Nothing that starts may wait for a service that does not.
     for (const name of started) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { APACHE_STACK_SERVICES } from '../support/compose-services.ts';
 import { root } from '../support/relay-process.ts';
 import { eventually } from '../stack/services.ts';
 import { toolPath } from '../tools/tools.ts';
@@ -86,16 +87,7 @@ describe('docker-compose up (docker-compose.yml + docker-compose.apache.yml)', (
     ])
       .split('\n')
       .sort();
-    expect(services).toEqual([
-      'alert-webhook',
-      'alertmanager',
-      'jaeger',
-      'otel-collector',
-      'prometheus',
-      'relay',
-      'simulator',
-      'victorialogs',
-    ]);
+    expect(services).toEqual(APACHE_STACK_SERVICES);
     for (const s of ['relay', 'simulator', 'alert-webhook'])
       await eventually(`${s} healthy`, async () => (health(s) === 'healthy' ? true : undefined), 60_000, 500);
     for (const s of services) expect(inspect(container(s), '{{.State.Status}}'), s).toBe('running');
