@@ -7,7 +7,7 @@ import { settingNames, type Config } from '../config.ts';
 import { activeTelemetry } from '../telemetry/sdk.ts';
 import { setHealthHandler } from './admin-server.ts';
 import { clientErrorToRelayError, rawErrorResponse } from '../errors.ts';
-import { createLogging, type Logging } from '../telemetry/logger.ts';
+import { createLogging, type Logging, loggingOf } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
 import { RelayMetrics } from '../telemetry/metrics.ts';
@@ -164,7 +164,7 @@ function startMonitors(
 
 export async function startRelay(config: Config, overrides: { logger?: Logger } = {}): Promise<RunningRelay> {
   const logging: Logging = overrides.logger
-    ? { logger: overrides.logger, close: () => new Promise<void>((resolve) => overrides.logger!.flush(() => resolve())) }
+    ? loggingOf(overrides.logger)
     : createLogging({
         level: config.logLevel,
         serviceName: config.serviceName,

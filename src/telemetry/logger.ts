@@ -70,6 +70,12 @@ function teeToLoki(stdout: Stdout, queue: LokiQueue): Stdout {
   };
 }
 
+/** The Logging of a logger made elsewhere (tests pass their own): close() flushes it. */
+export const loggingOf = (logger: Logger): Logging => ({
+  logger,
+  close: () => new Promise<void>((resolve) => logger.flush(() => resolve())),
+});
+
 export function createLogging(opts: LoggerOptions): Logging {
   const options: pino.LoggerOptions = {
     level: opts.level,
