@@ -45,7 +45,8 @@ describe('CLI', () => {
 
 describe('OTEL_SDK_DISABLED=true', () => {
   it('still relays and logs, with no metrics endpoint and no trace ids', async () => {
-    const p = await startRelayProcess({ OTEL_SDK_DISABLED: 'true' });
+    // A port it is told to use, to show nothing listens there.
+    const p = await startRelayProcess({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()) });
     try {
       expect(p.out.stderr).toContain(
         'Telemetry disabled (OTEL_SDK_DISABLED=true, or started without --import ./dist/instrument.js): no metrics, no spans.',

@@ -1,15 +1,38 @@
 // Free TCP ports on 127.0.0.1, and waiting until something listens on one.
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// A port found free is handed to another program that binds it a moment later. Ports the kernel picks
+// for listen(0) come from the ephemeral range, the range it also gives every outgoing connection, so in
+// that moment a connection made by a test running alongside could take it (CI once saw the relay fail
+// with "address already in use" this way). So the ports handed out here lie below that range, and none
+// twice in one test process.
+const LOW = 20_000;
+const EPHEMERAL_LOW = (() => {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return first > LOW + 1000 ? first : 32768;
+  } catch {
+    return 32768; // Linux's default, where the file cannot be read
+  }
+})();
+const given = new Set<number>();
+
+const bindable = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW + Math.floor(Math.random() * (EPHEMERAL_LOW - LOW));
+    if (given.has(port)) continue;
+    given.add(port);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found in ${LOW}-${EPHEMERAL_LOW - 1} on 127.0.0.1 after 200 tries`);
 }
 
 const connects = (port: number) =>

@@ -2,7 +2,6 @@
 // configured only by environment variables.
 import type { ChildProcess } from 'node:child_process';
 import { startChild } from './child.ts';
-import { freePort } from './port.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
 export const node = process.execPath;
@@ -19,8 +18,9 @@ export interface RelayProcess {
   stop(): Promise<number | null>;
 }
 
+/** Both ports default to 0: the relay binds what the kernel gives and its banner says which, so no
+ *  other program can take a port between a test choosing it and the relay binding it. */
 export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
-  const metricsPort = await freePort();
   const relay = startChild(
     'relay',
     node,
@@ -28,9 +28,9 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
     {
       PATH: process.env['PATH'],
       RELAY_HOST: '127.0.0.1',
-      RELAY_PORT: String(await freePort()),
+      RELAY_PORT: '0',
       OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      OTEL_EXPORTER_PROMETHEUS_PORT: '0',
       RELAY_SIMULATOR_LATENCY_MS: '0',
       ...env,
     },
@@ -38,13 +38,16 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
   );
   const child = relay.proc;
   const out = relay.output;
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, metricsPort] = await new Promise<[string, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out.stderr}`)), 10_000);
     const check = () => {
       const m = /listening on (?:\S+ \(all interfaces; from this machine: )?(http:\/\/[^\s)]+)/.exec(out.stderr);
-      if (m) {
+      // The banner's metrics line: the bound port, or telemetry off (then the port asked for, if any).
+      const metrics = /Prometheus metrics: http:\/\/\S+?:(\d+)\/metrics/.exec(out.stderr);
+      const off = out.stderr.includes('Telemetry disabled');
+      if (m && (metrics || off)) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve([m[1]!, metrics ? Number(metrics[1]) : Number(env['OTEL_EXPORTER_PROMETHEUS_PORT'] ?? 0)]);
       }
     };
     child.stderr!.on('data', check);
