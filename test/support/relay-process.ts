@@ -53,6 +53,12 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
     child.stderr!.on('data', check);
     child.once('exit', () => reject(new Error(`relay exited:\n${out.stderr}`)));
   });
+  // A relay that dies under a test shows up there as "connection refused"; say here who ended it.
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping)
+      process.stderr.write(`relay at ${url} exited unexpectedly (code ${code}, signal ${signal}):\n${out.stderr.slice(-2000)}\n`);
+  });
   return {
     child,
     url,
@@ -60,6 +66,7 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
     out,
     stop: () =>
       new Promise((resolve) => {
+        stopping = true;
         if (child.exitCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
