@@ -1,7 +1,9 @@
 // Real client SDKs nobody here wrote, in Python, against a relay process in front of its simulator:
 // openai (sync and async), LangChain, LlamaIndex and LiteLLM get the simulator's vectors, and the
 // relay logs each call; oversized uploads reach openai's sync and async clients as a 413, never as
-// a connection error. `npm run test:clients` builds the venv (test/clients/setup.sh) first.
+// a connection error; the relay's own errors (a wrong key, an input too long) reach each SDK's caller
+// as the typed error that SDK raises for OpenAI's, with the relay's message.
+// `npm run test:clients` builds the venv (test/clients/setup.sh) first.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedVector } from '../../src/simulator/simulator.ts';
@@ -10,10 +12,19 @@ import { jsonLines, root, startRelayProcess, type RelayProcess } from '../suppor
 
 const python = execFileSync('bash', [`${root}test/clients/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const MODEL = 'Qwen/Qwen3-Embedding-4B';
+const API_KEY = 'sk-clients-test'; // drive.py's
+const MAX_INPUT_CHARS = 10_000;
+const CLIENTS = ['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'];
 let relay: RelayProcess;
 
 beforeAll(async () => {
-  relay = await startRelayProcess({ RELAY_MAX_BODY_BYTES: String(1024 * 1024), OTEL_TRACES_EXPORTER: 'none' });
+  // Inbound auth on: every call below also shows that the SDK's api_key reaches the relay as its key.
+  relay = await startRelayProcess({
+    RELAY_API_KEYS: API_KEY,
+    RELAY_MAX_BODY_BYTES: String(1024 * 1024),
+    RELAY_MAX_INPUT_CHARS: String(MAX_INPUT_CHARS),
+    OTEL_TRACES_EXPORTER: 'none',
+  });
 });
 
 afterAll(async () => {
@@ -26,32 +37,60 @@ const drive = (...args: string[]): Record<string, unknown> =>
   ) as Record<string, unknown>;
 
 describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
-  it.each(['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'])(
-    '%s gets the simulator’s vectors, and the relay logs the call',
-    async (client) => {
-      const texts = [`hello from ${client}`, '你好，世界'];
-      const before = jsonLines(relay.out.stdout).length;
-      const out = drive('embed', client, `${relay.url}/v1`, MODEL, ...texts) as { vectors: number[][]; dims: number[] };
-      expect(out.dims).toEqual([2560, 2560]);
-      texts.forEach((t, i) => {
-        const want = Array.from(simulatedVector(t, 2560, 1).subarray(0, 8));
-        for (const [j, v] of out.vectors[i]!.entries()) expect(v).toBeCloseTo(want[j]!, 6);
-      });
-      const logged = () =>
-        jsonLines(relay.out.stdout)
-          .slice(before)
-          .filter((l) => l['event'] === 'embedding_request');
-      await until(() => logged().length > 0, 5_000, 'the relay’s log line');
-      expect(logged().at(-1)).toMatchObject({
-        model: MODEL,
-        status: 'ok',
-        http_status: 200,
-        input_count: 2,
-        output_dim: 2560,
-        vector_count: 2,
-      });
+  it.each(CLIENTS)('%s gets the simulator’s vectors, and the relay logs the call', async (client) => {
+    const texts = [`hello from ${client}`, '你好，世界'];
+    const before = jsonLines(relay.out.stdout).length;
+    const out = drive('embed', client, `${relay.url}/v1`, MODEL, ...texts) as { vectors: number[][]; dims: number[] };
+    expect(out.dims).toEqual([2560, 2560]);
+    texts.forEach((t, i) => {
+      const want = Array.from(simulatedVector(t, 2560, 1).subarray(0, 8));
+      for (const [j, v] of out.vectors[i]!.entries()) expect(v).toBeCloseTo(want[j]!, 6);
+    });
+    const logged = () =>
+      jsonLines(relay.out.stdout)
+        .slice(before)
+        .filter((l) => l['event'] === 'embedding_request');
+    await until(() => logged().length > 0, 5_000, 'the relay’s log line');
+    expect(logged().at(-1)).toMatchObject({
+      model: MODEL,
+      status: 'ok',
+      http_status: 200,
+      input_count: 2,
+      output_dim: 2560,
+      vector_count: 2,
+    });
+  });
+
+  type Caught = { error?: { class: string; status: number | null; code: string | null; message: string } };
+  // What each SDK's caller catches: openai's typed errors, with the relay's `code` (LangChain and
+  // LlamaIndex let them through); LiteLLM's own, which keep the status and the message, not the code.
+  type Raised = { class: string; code: string | null };
+  const openai = {
+    400: { class: 'openai.BadRequestError', code: 'input_too_long' },
+    401: { class: 'openai.AuthenticationError', code: 'invalid_api_key' },
+  };
+  const RAISES: Record<string, { 400: Raised; 401: Raised }> = {
+    'openai-sync': openai,
+    'openai-async': openai,
+    langchain: openai,
+    llamaindex: openai,
+    litellm: {
+      400: { class: 'litellm.exceptions.BadRequestError', code: null },
+      401: { class: 'litellm.exceptions.AuthenticationError', code: null },
     },
-  );
+  };
+
+  it.each(CLIENTS)('%s: a wrong key is the SDK’s 401 error, with the relay’s message', (client) => {
+    const out = drive('error', client, `${relay.url}/v1`, MODEL, 'sk-wrong', 'hello') as Caught;
+    expect(out.error, JSON.stringify(out)).toMatchObject({ status: 401, ...RAISES[client]![401] });
+    expect(out.error!.message).toContain('Incorrect API key provided.');
+  });
+
+  it.each(CLIENTS)('%s: an input over RELAY_MAX_INPUT_CHARS is the SDK’s 400 error, naming the input', (client) => {
+    const out = drive('error', client, `${relay.url}/v1`, MODEL, API_KEY, 'ok', 'x'.repeat(MAX_INPUT_CHARS + 1)) as Caught;
+    expect(out.error, JSON.stringify(out)).toMatchObject({ status: 400, ...RAISES[client]![400] });
+    expect(out.error!.message).toContain(`'input[1]' has ${MAX_INPUT_CHARS + 1} characters; this relay accepts at most ${MAX_INPUT_CHARS}`);
+  });
 
   it.each([
     ['openai-sync', 5],

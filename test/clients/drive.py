@@ -3,6 +3,8 @@
   python drive.py embed CLIENT BASE_URL MODEL TEXT...
       CLIENT: openai-sync | openai-async | langchain | llamaindex | litellm
       -> {"vectors": [[first 8 components], ...], "dims": [...]}
+  python drive.py error CLIENT BASE_URL MODEL API_KEY TEXT...
+      -> {"error": {"class": "module.Name", "status": 401, "code": "...", "message": "..."}} (or {"vectors": ...} if none)
   python drive.py oversized CLIENT BASE_URL MB TRIES
       CLIENT: openai-sync | openai-async
       -> {"outcomes": {"413": n, "connection error": m, ...}}
@@ -24,17 +26,17 @@ def summary(vectors):
     return {"vectors": [list(map(float, v[:8])) for v in vectors], "dims": [len(v) for v in vectors]}
 
 
-def embed(client, base_url, model, texts):
+def embed(client, base_url, model, texts, api_key=API_KEY):
     if client == "openai-sync":
         from openai import OpenAI
 
-        r = OpenAI(base_url=base_url, api_key=API_KEY, max_retries=0).embeddings.create(model=model, input=texts)
+        r = OpenAI(base_url=base_url, api_key=api_key, max_retries=0).embeddings.create(model=model, input=texts)
         return summary([d.embedding for d in r.data])
     if client == "openai-async":
         from openai import AsyncOpenAI
 
         async def run():
-            async with AsyncOpenAI(base_url=base_url, api_key=API_KEY, max_retries=0) as c:
+            async with AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0) as c:
                 return await c.embeddings.create(model=model, input=texts)
 
         return summary([d.embedding for d in asyncio.run(run()).data])
@@ -42,19 +44,37 @@ def embed(client, base_url, model, texts):
         from langchain_openai import OpenAIEmbeddings
 
         # check_embedding_ctx_length=False: otherwise tiktoken downloads its encodings first.
-        e = OpenAIEmbeddings(model=model, base_url=base_url, api_key=API_KEY, check_embedding_ctx_length=False, max_retries=0)
+        e = OpenAIEmbeddings(model=model, base_url=base_url, api_key=api_key, check_embedding_ctx_length=False, max_retries=0)
         return summary(e.embed_documents(texts))
     if client == "llamaindex":
         from llama_index.embeddings.openai import OpenAIEmbedding
 
-        e = OpenAIEmbedding(model_name=model, api_base=base_url, api_key=API_KEY, max_retries=0)
+        e = OpenAIEmbedding(model_name=model, api_base=base_url, api_key=api_key, max_retries=0)
         return summary(e.get_text_embedding_batch(texts))
     if client == "litellm":
         import litellm
 
-        r = litellm.embedding(model=f"openai/{model}", input=texts, api_base=base_url, api_key=API_KEY, num_retries=0)
+        litellm.suppress_debug_info = True  # its "Give Feedback" banner goes to stdout, which carries our JSON
+        r = litellm.embedding(model=f"openai/{model}", input=texts, api_base=base_url, api_key=api_key, num_retries=0)
         return summary([d["embedding"] for d in r.data])
     raise SystemExit(f"unknown client {client}")
+
+
+def error(client, base_url, model, api_key, texts):
+    """What the caller of each SDK catches when the relay answers with an error."""
+    try:
+        return embed(client, base_url, model, texts, api_key)
+    except Exception as err:  # noqa: BLE001 - the error is what is reported
+        status = getattr(err, "status_code", None)
+        code = getattr(err, "code", None)
+        return {
+            "error": {
+                "class": f"{type(err).__module__}.{type(err).__name__}",
+                "status": status if isinstance(status, int) else None,
+                "code": code if isinstance(code, str) else None,
+                "message": str(err),
+            }
+        }
 
 
 def oversized(client, base_url, mb, tries):
@@ -102,6 +122,8 @@ def main():
     mode, client, base_url = sys.argv[1:4]
     if mode == "embed":
         out = embed(client, base_url, sys.argv[4], sys.argv[5:])
+    elif mode == "error":
+        out = error(client, base_url, sys.argv[4], sys.argv[5], sys.argv[6:])
     elif mode == "oversized":
         out = oversized(client, base_url, int(sys.argv[4]), int(sys.argv[5]))
     else:
