@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 //   clients      npm run test:clients: real Python client SDKs
 //   vllm         npm run test:vllm: real vLLM behind the relay
 //   infinity     npm run test:infinity: real Infinity behind the relay
+//   ollama       npm run test:ollama: real Ollama behind the relay
 //   soak         npm run test:soak: the 60-second soak, alone on the machine
 //   docker       npm run test:docker: the Dockerfile built and run by a real Docker engine
 //   kube         npm run test:kube: the Helm chart against a real Kubernetes API server (etcd, kube-apiserver)
@@ -47,6 +48,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'infinity', include: ['test/infinity/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 900_000, ...alone },
+      },
+      // test/ollama/setup.sh builds Ollama from its Go module (cold about 12 min) and reuses test:infinity's model.
+      {
+        extends: true,
+        test: { name: 'ollama', include: ['test/ollama/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 1_800_000, ...alone },
       },
       { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], testTimeout: 180_000, ...alone } },
       // The first run makes the Debian and Node base images (about 1 minute; engine.sh).

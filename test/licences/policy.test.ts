@@ -48,6 +48,16 @@ describe('licence policy', () => {
     expect(goVerdict(mod([['MIT'], ['Apache-2.0']]))).toEqual({ ok: true });
   });
 
+  it('bundled-code notices pass only for the module listed with them, beside an allowed licence, never a denied one', () => {
+    const arrow = { module: 'github.com/apache/arrow/go/arrow' };
+    const notices = ['Apache-2.0', 'BSL-1.0', 'CC-BY-3.0', 'HPND', 'MIT', 'NCSA', 'OpenSSL'];
+    expect(goVerdict(mod([notices], arrow))).toEqual({ ok: true });
+    expect(goVerdict(mod([notices]))).toEqual({ ok: false, reason: 'BSL-1.0, CC-BY-3.0, HPND, NCSA, OpenSSL is not on the allow-list' });
+    expect(goVerdict(mod([['BSL-1.0', 'NCSA']], arrow))).toEqual({ ok: false, reason: 'BSL-1.0, NCSA: no allowed licence of its own' });
+    expect(goVerdict(mod([[...notices, 'GPL-2.0']], arrow))).toEqual({ ok: false, reason: 'GPL-2.0 is not allowed' });
+    expect(goVerdict(mod([['Apache-2.0', 'CC-BY-SA-4.0']], arrow))).toEqual({ ok: false, reason: 'CC-BY-SA-4.0 is not on the allow-list' });
+  });
+
   it('a Go module fails on AGPL, GPL or LGPL, on an unknown licence, and without a licence file', () => {
     expect(goVerdict(mod([['AGPL-3.0']]))).toEqual({ ok: false, reason: 'AGPL-3.0 is not allowed' });
     expect(goVerdict(mod([['Apache-2.0'], ['GPL-2.0']]))).toEqual({ ok: false, reason: 'GPL-2.0 is not allowed' });

@@ -30,6 +30,17 @@ const DENIED = /^(AGPL|GPL|LGPL|SSPL|BUSL|Elastic|Commons-Clause|CC-BY-NC)/i;
 export const NOT_TO_USE = ['github.com/grafana/tempo', 'github.com/grafana/loki/v3', 'github.com/grafana/grafana'];
 const notToUse = (module: string) => NOT_TO_USE.some((m) => module === m || module.startsWith(`${m}/`));
 
+/**
+ * Modules whose licence file is their project's whole-repository LICENSE, which appends the notices of
+ * code bundled elsewhere in that repository: these extra permissive ids are accepted for them only,
+ * beside the module's own allowed licence. Apache Arrow's Go module (in Ollama) carries Arrow's
+ * LICENSE.txt: Apache-2.0, then the notices of Boost (BSL-1.0, the Boost licence, not BUSL), LLVM
+ * (NCSA), HPND, OpenSSL and CC-BY-3.0 code in its C++ and other parts.
+ */
+export const BUNDLED_NOTICES: Record<string, string[]> = {
+  'github.com/apache/arrow/go/arrow': ['BSL-1.0', 'NCSA', 'HPND', 'OpenSSL', 'CC-BY-3.0'],
+};
+
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 /**
@@ -112,7 +123,10 @@ export function goVerdict(m: ScannedModule): Verdict {
   }
   const denied = ids.filter((id) => DENIED.test(id));
   if (denied.length > 0) return { ok: false, reason: `${denied.join(', ')} is not allowed` };
-  const unknown = ids.filter((id) => !ALLOWED.has(id));
+  const notices = BUNDLED_NOTICES[m.module] ?? [];
+  if (notices.length > 0 && !ids.some((id) => ALLOWED.has(id)))
+    return { ok: false, reason: `${ids.join(', ')}: no allowed licence of its own` };
+  const unknown = ids.filter((id) => !ALLOWED.has(id) && !notices.includes(id));
   if (unknown.length > 0) return { ok: false, reason: `${unknown.join(', ')} is not on the allow-list` };
   return { ok: true };
 }
