@@ -39,6 +39,7 @@ export const DEFAULTS = {
   maxInputChars: 1_000_000,
   clientHeadersTimeoutMs: 10_000,
   clientRequestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 65_000,
   maxHeaderBytes: 16 * 1024,
   connectTimeoutMs: 5_000,
   headersTimeoutMs: 60_000,
@@ -140,6 +141,12 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     flag: 'client-request-timeout-ms',
     parse: integer(100, 3_600_000),
     help: 'A client must send its whole request, body included, within this time (408 and close otherwise).',
+  },
+  keepAliveTimeoutMs: {
+    env: 'RELAY_KEEP_ALIVE_TIMEOUT_MS',
+    flag: 'keep-alive-timeout-ms',
+    parse: integer(100, 3_600_000),
+    help: 'How long an idle client connection stays open. Keep it above the idle timeout of a proxy or load balancer in front (60 s for nginx and AWS ALB), or it may reuse a connection the relay is closing (a 502 there).',
   },
   maxHeaderBytes: {
     env: 'RELAY_MAX_HEADER_BYTES',

@@ -113,6 +113,10 @@ function apiServer(config: Config, handler: (req: IncomingMessage, res: ServerRe
     },
     handler,
   );
+  // Node's 5 s is shorter than the idle timeout of the proxies that pool connections to the relay
+  // (nginx and AWS ALB: 60 s), and such a proxy can send a request on a connection the relay is
+  // closing. Node keeps the socket keepAliveTimeoutBuffer (1 s) longer than it advertises.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   // `Expect: 100-continue` (curl sends it for large bodies): invite the body only when it may fit;
   // an announced oversized body gets its 413 without being uploaded first (body.ts then closes).
   server.on('checkContinue', (req, res) => {

@@ -20,6 +20,7 @@ beforeAll(async () => {
     maxHeaderBytes: 2048,
     clientHeadersTimeoutMs: 500,
     clientRequestTimeoutMs: 1_000,
+    keepAliveTimeoutMs: 2_000,
   }));
   port = Number(new URL(r.url).port);
 });
@@ -104,4 +105,21 @@ it('refuses a headers timeout larger than the request timeout at start-up', () =
   expect(() => loadConfig([], { RELAY_CLIENT_HEADERS_TIMEOUT_MS: '5000', RELAY_CLIENT_REQUEST_TIMEOUT_MS: '1000' })).toThrow(
     'RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).',
   );
+});
+
+const POST =
+  'POST /v1/embeddings HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\ncontent-length: 29\r\n\r\n{"model":"m","input":"hello"}';
+
+it('an idle keep-alive connection outlives the headers timeout and closes after RELAY_KEEP_ALIVE_TIMEOUT_MS', async () => {
+  // The second request comes 1.2 s after the first: idle longer than clientHeadersTimeoutMs (0.5 s).
+  const { text, closedAfterMs } = await rawExchange([POST, POST], 1_200);
+  expect(text.match(/HTTP\/1\.1 200 /g), text).toHaveLength(2);
+  expect(text).toContain('\r\nKeep-Alive: timeout=2\r\n');
+  // Node keeps the socket keepAliveTimeoutBuffer (1 s) past the advertised 2 s; its default would be 5 + 1 s.
+  expect(closedAfterMs).toBeGreaterThanOrEqual(1_200 + 2_000);
+  expect(closedAfterMs).toBeLessThan(1_200 + 3_000 + 500);
+});
+
+it('by default an idle connection stays open longer than nginx and AWS ALB keep theirs (60 s)', () => {
+  expect(loadConfig([], {}).config.keepAliveTimeoutMs).toBeGreaterThan(60_000);
 });
