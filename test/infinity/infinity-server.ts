@@ -1,8 +1,8 @@
 // Real Infinity (infinity-emb 0.0.78, torch on CPU) as a process for `npm run test:infinity`:
 // provisioned by setup.sh (cached venv, locally built tiny BERT), started with the flags docs/servers.md
 // gives, stopped at the end.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runSetup } from '../support/setup-script.ts';
 import { startService, type Service } from '../stack/services.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -18,9 +18,7 @@ export interface Provisioned {
 
 /** Runs setup.sh (builds the venv and the model once; cold about 3.5 min). Throws when it fails. */
 export function provisionInfinity(): Provisioned {
-  const [bin, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n');
+  const [bin, modelDir] = runSetup(join(here, 'setup.sh'));
   return { bin: bin!, modelDir: modelDir! };
 }
 

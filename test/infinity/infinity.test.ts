@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { copyleftPackages } from '../support/python-licences.ts';
-import { freePort, jsonLines, type RelayProcess, startRelayProcess } from '../support/relay-process.ts';
+import { freePort, type RelayProcess, startRelayProcess, logLineFor, logMark, postEmbeddings } from '../support/relay-process.ts';
 import type { Service } from '../stack/services.ts';
 import { MODEL_DIMENSION, type Provisioned, provisionInfinity, SERVED_MODEL, startInfinity } from './infinity-server.ts';
 
@@ -30,29 +30,12 @@ afterAll(async () => {
   await infinity?.stop();
 });
 
-const post = async (base: string, body: unknown) => {
-  const res = await fetch(`${base}/embeddings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
+const post = postEmbeddings;
 const viaRelay = (body: unknown) => post(`${relay.url}/v1`, body);
 /** Infinity's own per-response fields (a random id, a timestamp) differ between any two calls. */
 const stable = ({ id: _id, created: _created, ...rest }: Record<string, unknown>) => rest;
-/** Log lines so far: a request's own line is the first for its model after this mark. */
-const mark = () => jsonLines(relay.out.stdout).length;
-const lineFor = async (model: string, since: number): Promise<Record<string, unknown>> => {
-  for (let i = 0; i < 40; i++) {
-    const line = jsonLines(relay.out.stdout)
-      .slice(since)
-      .find((l) => l['model'] === model);
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log line for ${model}:\n${relay.out.stdout.slice(-2000)}`);
-};
+const mark = () => logMark(relay);
+const lineFor = (model: string, since: number) => logLineFor(relay, model, since);
 
 describe('the Infinity venv', () => {
   it('holds no AGPL/GPL/LGPL/SSPL/BUSL package', () => {

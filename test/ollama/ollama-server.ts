@@ -3,10 +3,10 @@
 // uploaded as a blob (POST /api/blobs/:digest), then POST /api/create naming them. `ollama create -f`
 // with `FROM <dir>` cannot import this layout in v0.17.4: it sends 1_Pooling/config.json under the
 // name config.json, and the conversion then fails with "unknown architecture".
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runSetup } from '../support/setup-script.ts';
 import { startService, tempDir, type Service } from '../stack/services.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -22,9 +22,7 @@ export interface Provisioned {
 
 /** Runs setup.sh (builds Ollama and the model once; cold about 15 min). Throws when it fails. */
 export function provisionOllama(): Provisioned {
-  const [bin, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n');
+  const [bin, modelDir] = runSetup(join(here, 'setup.sh'));
   return { bin: bin!, modelDir: modelDir! };
 }
 

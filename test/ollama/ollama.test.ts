@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, total } from '../support/prometheus-text.ts';
-import { freePort, jsonLines, root, type RelayProcess, startRelayProcess } from '../support/relay-process.ts';
+import { freePort, root, type RelayProcess, startRelayProcess, logLineFor, logMark, postEmbeddings } from '../support/relay-process.ts';
 import type { Service } from '../stack/services.ts';
 import { MODEL_DIMENSION, type Provisioned, provisionOllama, SERVED_MODEL, startOllama } from './ollama-server.ts';
 
@@ -36,26 +36,10 @@ afterAll(async () => {
   await ollama?.stop();
 });
 
-const post = async (base: string, body: unknown) => {
-  const res = await fetch(`${base}/embeddings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
+const post = postEmbeddings;
 const viaRelay = (body: unknown) => post(`${relay.url}/v1`, body);
-const mark = () => jsonLines(relay.out.stdout).length;
-const lineFor = async (model: string, since: number): Promise<Record<string, unknown>> => {
-  for (let i = 0; i < 40; i++) {
-    const line = jsonLines(relay.out.stdout)
-      .slice(since)
-      .find((l) => l['model'] === model);
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log line for ${model}:\n${relay.out.stdout.slice(-2000)}`);
-};
+const mark = () => logMark(relay);
+const lineFor = (model: string, since: number) => logLineFor(relay, model, since);
 
 describe('the Ollama binary', () => {
   it('links no Go module outside the licence allow-list', () => {

@@ -86,3 +86,28 @@ export const jsonLines = (text: string) =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** POST a JSON body to `${base}/embeddings` (base as an OpenAI base_url): the status and the parsed answer. */
+export async function postEmbeddings(base: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** How many log lines the relay has written: a request's own line is the first for its model after this. */
+export const logMark = (relay: RelayProcess): number => jsonLines(relay.out.stdout).length;
+
+/** The relay's first log line for `model` after the mark `since` (waits up to 2 s for it). */
+export async function logLineFor(relay: RelayProcess, model: string, since: number): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 40; i++) {
+    const line = jsonLines(relay.out.stdout)
+      .slice(since)
+      .find((l) => l['model'] === model);
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no log line for ${model}:\n${relay.out.stdout.slice(-2000)}`);
+}

@@ -1,7 +1,7 @@
 // Real vLLM (CPU build) as a process for `npm run test:vllm`: provisioned by setup.sh (cached venv,
 // locally built tiny model), started with the flags the README documents, stopped at the end.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runSetup } from '../support/setup-script.ts';
 import { startService, type Service } from '../stack/services.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -17,9 +17,7 @@ export interface Provisioned {
 
 /** Runs setup.sh (builds the venv and the model once; cold about 4 min). Throws when it fails. */
 export function provisionVllm(): Provisioned {
-  const [python, modelDir] = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n');
+  const [python, modelDir] = runSetup(join(here, 'setup.sh'));
   return { python: python!, modelDir: modelDir! };
 }
 
