@@ -115,9 +115,10 @@ it('an idle keep-alive connection outlives the headers timeout and closes after 
   const { text, closedAfterMs } = await rawExchange([POST, POST], 1_200);
   expect(text.match(/HTTP\/1\.1 200 /g), text).toHaveLength(2);
   expect(text).toContain('\r\nKeep-Alive: timeout=2\r\n');
-  // Node keeps the socket keepAliveTimeoutBuffer (1 s) past the advertised 2 s; its default would be 5 + 1 s.
+  // Node keeps the socket keepAliveTimeoutBuffer (1 s) past the advertised 2 s; its default would be 5 + 1 s
+  // (closed at 7.2 s). The upper bound leaves 1.5 s for a loaded machine's late timers.
   expect(closedAfterMs).toBeGreaterThanOrEqual(1_200 + 2_000);
-  expect(closedAfterMs).toBeLessThan(1_200 + 3_000 + 500);
+  expect(closedAfterMs).toBeLessThan(1_200 + 3_000 + 1_500);
 });
 
 it('by default an idle connection stays open longer than nginx and AWS ALB keep theirs (60 s)', () => {
