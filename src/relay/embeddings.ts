@@ -13,10 +13,11 @@
 // source: `fail` for the relay's own errors (also an unknown path's 404, via `refuse`), stage 7
 // (status) and stage 8 (error type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation, type Span, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, type Span, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errors as undiciErrors } from 'undici';
 import { RelayError, toRelayError, writeError } from '../errors.ts';
+import { REQUEST_ID_HEADER } from '../headers.ts';
 import { BytesInspector } from '../inspect/bytes-body.ts';
 import { assessQuality } from '../inspect/quality.ts';
 import { ResponseScanner } from '../inspect/scanner.ts';
@@ -52,6 +53,13 @@ export interface EmbeddingsOptions {
   normBand: NormBand;
   modelMismatchCheck: boolean;
   random: () => number;
+}
+
+/** The relay's trace id as the response's request id, so a caller holding a response or an error
+ *  finds its log line (trace_id) and its trace. None when the relay does not trace. */
+function requestIdHeader(span: Span | undefined): Record<string, string> {
+  const sc = span?.spanContext();
+  return sc !== undefined && isSpanContextValid(sc) ? { [REQUEST_ID_HEADER]: sc.traceId } : {};
 }
 
 const clientAborted = (cause: unknown) => new RelayError('client_aborted', 'The client closed the connection.', { cause });
@@ -117,6 +125,7 @@ export class EmbeddingsFlow {
     signal: AbortSignal,
     readers: Readers,
     times: { sentAt: bigint; answeredAt: bigint },
+    span: Span,
   ): Promise<void> {
     rec.httpStatus = up.statusCode;
     // Which side broke first? An upstream body error while the client is still there means the
@@ -128,7 +137,8 @@ export class EmbeddingsFlow {
     up.body.once('end', () => {
       rec.upstreamS = secondsSince(times.sentAt);
     });
-    res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
+    // An upstream's own request id (OpenAI's; vLLM's when it sends one) is kept: it is theirs to answer for.
+    res.writeHead(up.statusCode, { ...requestIdHeader(span), ...forwardResponseHeaders(up.headers) });
     // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/micro/inspect.ts).
     const { scanner, errorBody } = readers;
     const read = (chunk: Buffer) => {
@@ -201,7 +211,7 @@ export class EmbeddingsFlow {
 
   /** Answers a thrown error. For a 413 it resolves once the rest of the upload was discarded (or
    *  a bound was hit), so the client is never reset mid-upload; see body.ts. */
-  async #fail(rec: RequestRecord, err: RelayError, res: ServerResponse): Promise<void> {
+  async #fail(rec: RequestRecord, err: RelayError, res: ServerResponse, span: Span): Promise<void> {
     rec.errorType = err.code;
     rec.errorMessage = err.message;
     if (err.code === 'client_aborted') {
@@ -212,7 +222,7 @@ export class EmbeddingsFlow {
     if (!res.headersSent) rec.httpStatus = err.status;
     if (err instanceof BodyTooLargeError) {
       const socket = res.socket;
-      writeError(res, err, {}, err.drained);
+      writeError(res, err, requestIdHeader(span), err.drained);
       // The request took as long as it took to answer it; the discarding after that is not latency.
       rec.answeredNs = process.hrtime.bigint();
       const drained = await err.drained;
@@ -222,17 +232,18 @@ export class EmbeddingsFlow {
       if (drained === 'bound') res.once('finish', () => socket?.destroy());
       return;
     }
-    writeError(res, err);
+    writeError(res, err, requestIdHeader(span));
   }
 
   /** A recorded request refused before the flow (an unknown path): answered and projected as any
    *  other failure, by the same `#fail` and `finish`. Never throws. */
   async refuse(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, err: RelayError): Promise<void> {
     const parent = propagation.extract(context.active(), req.headers);
+    const span = this.#opts.projections.startServerSpan(rec, parent);
     try {
-      await this.#fail(rec, err, res);
+      await this.#fail(rec, err, res, span);
     } finally {
-      this.#opts.projections.finish(rec, undefined, parent);
+      this.#opts.projections.finish(rec, span, parent);
     }
   }
 
@@ -262,11 +273,13 @@ export class EmbeddingsFlow {
           scanner: this.#inspector(rec, up, health),
           errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
         };
-        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt });
+        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt }, span!);
         this.#outcome(rec, up, readers, health);
       });
     } catch (err) {
-      await this.#fail(rec, toRelayError(err), res);
+      // A request refused before stage 5 gets its span now, so that its error names it too.
+      span ??= this.#opts.projections.startServerSpan(rec, parent);
+      await this.#fail(rec, toRelayError(err), res, span);
     } finally {
       res.off('close', clientGone);
       this.#opts.projections.finish(rec, span, parent);

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { type RequestRecord, secondsSince } from '../relay/record.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
-import { OTHER_VALUE, TRACER_NAME } from './semconv.ts';
+import { ATTR_GEN_AI_REQUEST_MODEL, OTHER_VALUE, TRACER_NAME } from './semconv.ts';
 import { endAttributes, spanName, startAttributes } from './span.ts';
 
 export interface Projections {
@@ -29,6 +29,11 @@ export function projections(opts: { metrics: RelayMetrics; logger: Logger; logIn
     if (isSpanContextValid(sc)) {
       rec.traceId = sc.traceId;
       rec.spanId = sc.spanId;
+    }
+    // A 413's model is known only once the upload it discards names one, after its span started.
+    if (rec.model !== undefined) {
+      span.updateName(spanName(rec));
+      span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, rec.model);
     }
     span.setAttributes(endAttributes(rec));
     const failed = rec.httpStatus >= 500 || (rec.errorType !== undefined && rec.httpStatus < 400);
