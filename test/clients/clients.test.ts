@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedVector } from '../../src/simulator/simulator.ts';
 import { until } from '../support/fake-loki.ts';
 import { jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
+import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 
 const python = execFileSync('bash', [`${root}test/clients/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const MODEL = 'Qwen/Qwen3-Embedding-4B';
@@ -16,19 +17,23 @@ const API_KEY = 'sk-clients-test'; // drive.py's
 const MAX_INPUT_CHARS = 10_000;
 const CLIENTS = ['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'];
 let relay: RelayProcess;
+let sink: TelemetrySink;
 
 beforeAll(async () => {
   // Inbound auth on: every call below also shows that the SDK's api_key reaches the relay as its key.
+  // Tracing on (into a sink): every answer carries the relay's trace id as x-request-id.
+  sink = await startTelemetrySink({ keepBodies: false });
   relay = await startRelayProcess({
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     RELAY_API_KEYS: API_KEY,
     RELAY_MAX_BODY_BYTES: String(1024 * 1024),
     RELAY_MAX_INPUT_CHARS: String(MAX_INPUT_CHARS),
-    OTEL_TRACES_EXPORTER: 'none',
   });
 });
 
 afterAll(async () => {
   expect(await relay?.stop()).toBe(0);
+  await sink?.close();
 });
 
 const drive = (...args: string[]): Record<string, unknown> =>
@@ -61,9 +66,10 @@ describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
     });
   });
 
-  type Caught = { error?: { class: string; status: number | null; code: string | null; message: string } };
+  type Caught = { error?: { class: string; status: number | null; code: string | null; request_id: string | null; message: string } };
   // What each SDK's caller catches: openai's typed errors, with the relay's `code` (LangChain and
   // LlamaIndex let them through); LiteLLM's own, which keep the status and the message, not the code.
+  // All five carry the relay's trace id as `request_id`.
   type Raised = { class: string; code: string | null };
   const openai = {
     400: { class: 'openai.BadRequestError', code: 'input_too_long' },
@@ -80,10 +86,18 @@ describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
     },
   };
 
-  it.each(CLIENTS)('%s: a wrong key is the SDK’s 401 error, with the relay’s message', (client) => {
+  it.each(CLIENTS)('%s: a wrong key is the SDK’s 401 error, with the relay’s message (and its trace id)', async (client) => {
+    const before = jsonLines(relay.out.stdout).length;
     const out = drive('error', client, `${relay.url}/v1`, MODEL, 'sk-wrong', 'hello') as Caught;
     expect(out.error, JSON.stringify(out)).toMatchObject({ status: 401, ...RAISES[client]![401] });
     expect(out.error!.message).toContain('Incorrect API key provided.');
+    const line = () =>
+      jsonLines(relay.out.stdout)
+        .slice(before)
+        .find((l) => l['http_status'] === 401);
+    await until(() => line() !== undefined, 5_000, 'the relay’s log line');
+    expect(out.error!.request_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(out.error!.request_id).toBe(line()!['trace_id']);
   });
 
   it.each(CLIENTS)('%s: an input over RELAY_MAX_INPUT_CHARS is the SDK’s 400 error, naming the input', (client) => {

@@ -4,7 +4,7 @@
       CLIENT: openai-sync | openai-async | langchain | llamaindex | litellm
       -> {"vectors": [[first 8 components], ...], "dims": [...]}
   python drive.py error CLIENT BASE_URL MODEL API_KEY TEXT...
-      -> {"error": {"class": "module.Name", "status": 401, "code": "...", "message": "..."}} (or {"vectors": ...} if none)
+      -> {"error": {"class": "module.Name", "status": 401, "code": "...", "request_id": "...", "message": "..."}} (or {"vectors": ...} if none)
   python drive.py oversized CLIENT BASE_URL MB TRIES
       CLIENT: openai-sync | openai-async
       -> {"outcomes": {"413": n, "connection error": m, ...}}
@@ -67,11 +67,13 @@ def error(client, base_url, model, api_key, texts):
     except Exception as err:  # noqa: BLE001 - the error is what is reported
         status = getattr(err, "status_code", None)
         code = getattr(err, "code", None)
+        request_id = getattr(err, "request_id", None)
         return {
             "error": {
                 "class": f"{type(err).__module__}.{type(err).__name__}",
                 "status": status if isinstance(status, int) else None,
                 "code": code if isinstance(code, str) else None,
+                "request_id": request_id if isinstance(request_id, str) else None,
                 "message": str(err),
             }
         }
