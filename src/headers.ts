@@ -5,7 +5,7 @@
  *  telemetry leaves them out. */
 export const PROBE_HEADER = 'x-embedding-relay-probe';
 /** The response header OpenAI SDKs expose as a response's or an error's request id (openai-python
- *  `err.request_id`, openai-node `err.request_id` and `withResponse().request_id`). */
+ *  `err.request_id`, openai-node `err.requestID` and `withResponse().request_id`). */
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** Marks the drift canary's upstream calls (never user traffic). */
 export const CANARY_HEADER = 'x-embedding-relay-canary';

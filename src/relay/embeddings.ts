@@ -4,14 +4,15 @@
 //   2. method      POST only                                     [method_not_allowed]
 //   3. read        the body, bounded                             [body_too_large, client_aborted]
 //   4. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
-//   5. span        the SERVER span starts (telemetry/project.ts)
+//   5. span        the SERVER span starts (telemetry/project.ts); one refused earlier gets it as it is answered
 //   6. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
 //   7. relay       the body streams to the client, read on the way (forward.ts, inspect/)   [upstream_response_error, upstream_timeout]
 //   8. outcome     status, the upstream's error message, response facts, quality, tokens
 // Whatever happened, `fail` answers a thrown error and `finish` projects the record (span,
-// metrics, log line). The handler never throws. The outcome fields have one writer each per
-// source: `fail` for the relay's own errors (also an unknown path's 404, via `refuse`), stage 7
-// (status) and stage 8 (error type, the upstream's message) for what the upstream answered.
+// metrics, log line). Every answer names its trace in `x-request-id` (requestIdHeader). The
+// handler never throws. The outcome fields have one writer each per source: `fail` for the
+// relay's own errors (also an unknown path's 404, via `refuse`), stage 7 (status) and stage 8
+// (error type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, isSpanContextValid, propagation, type Span, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -262,8 +263,9 @@ export class EmbeddingsFlow {
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
       const body = await readBody(req, this.#opts.maxBodyBytes);
       this.#parse(rec, body);
-      span = this.#opts.projections.startServerSpan(rec, parent);
-      await context.with(trace.setSpan(parent, span), async () => {
+      const serverSpan = this.#opts.projections.startServerSpan(rec, parent);
+      span = serverSpan;
+      await context.with(trace.setSpan(parent, serverSpan), async () => {
         const sentAt = process.hrtime.bigint();
         const up = await this.#dispatch(req, body, abort.signal);
         const answeredAt = process.hrtime.bigint();
@@ -273,7 +275,7 @@ export class EmbeddingsFlow {
           scanner: this.#inspector(rec, up, health),
           errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
         };
-        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt }, span!);
+        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt }, serverSpan);
         this.#outcome(rec, up, readers, health);
       });
     } catch (err) {
