@@ -2,7 +2,7 @@
 // provisioned by setup.sh (cached venv, locally built tiny BERT), started with the flags docs/servers.md
 // gives, stopped at the end.
 import { join } from 'node:path';
-import { runSetup } from '../support/setup-script.ts';
+import { type Provisioned, runSetup } from '../support/setup-script.ts';
 import { startService, type Service } from '../stack/services.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -11,15 +11,9 @@ export const SERVED_MODEL = 'tiny-embed';
 /** The tiny model's hidden size: every vector has this many components. */
 export const MODEL_DIMENSION = 128;
 
-export interface Provisioned {
-  bin: string;
-  modelDir: string;
-}
-
 /** Runs setup.sh (builds the venv and the model once; cold about 3.5 min). Throws when it fails. */
 export function provisionInfinity(): Provisioned {
-  const [bin, modelDir] = runSetup(join(here, 'setup.sh'));
-  return { bin: bin!, modelDir: modelDir! };
+  return runSetup(join(here, 'setup.sh'));
 }
 
 /** Starts `infinity_emb v2` and waits until /v1/models answers (about 12 s). */

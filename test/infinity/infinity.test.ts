@@ -10,7 +10,8 @@ import { parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { copyleftPackages } from '../support/python-licences.ts';
 import { freePort, type RelayProcess, startRelayProcess, logLineFor, logMark, postEmbeddings } from '../support/relay-process.ts';
 import type { Service } from '../stack/services.ts';
-import { MODEL_DIMENSION, type Provisioned, provisionInfinity, SERVED_MODEL, startInfinity } from './infinity-server.ts';
+import type { Provisioned } from '../support/setup-script.ts';
+import { MODEL_DIMENSION, provisionInfinity, SERVED_MODEL, startInfinity } from './infinity-server.ts';
 
 let provisioned: Provisioned;
 let infinity: Service;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runSetup } from '../support/setup-script.ts';
+import { type Provisioned, runSetup } from '../support/setup-script.ts';
 import { startService, tempDir, type Service } from '../stack/services.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -15,15 +15,9 @@ export const SERVED_MODEL = 'tiny-bert';
 /** The tiny model's hidden size: every vector has this many components. */
 export const MODEL_DIMENSION = 128;
 
-export interface Provisioned {
-  bin: string;
-  modelDir: string;
-}
-
 /** Runs setup.sh (builds Ollama and the model once; cold about 15 min). Throws when it fails. */
 export function provisionOllama(): Provisioned {
-  const [bin, modelDir] = runSetup(join(here, 'setup.sh'));
-  return { bin: bin!, modelDir: modelDir! };
+  return runSetup(join(here, 'setup.sh'));
 }
 
 const filesUnder = (dir: string): string[] =>

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { freePort, root, type RelayProcess, startRelayProcess, logLineFor, logMark, postEmbeddings } from '../support/relay-process.ts';
 import type { Service } from '../stack/services.ts';
-import { MODEL_DIMENSION, type Provisioned, provisionOllama, SERVED_MODEL, startOllama } from './ollama-server.ts';
+import type { Provisioned } from '../support/setup-script.ts';
+import { MODEL_DIMENSION, provisionOllama, SERVED_MODEL, startOllama } from './ollama-server.ts';
 
 let provisioned: Provisioned;
 let ollama: Service;

@@ -1,10 +1,16 @@
 // The real-server suites provision their program and model with a setup.sh (cached under
-// ~/.cache/embedding-relay): run it, and return the lines it prints (paths). A failure throws: the
-// suite fails, it never skips.
+// ~/.cache/embedding-relay) that prints two paths. A failure throws: the suite fails, it never skips.
 import { execFileSync } from 'node:child_process';
 
-export function runSetup(script: string): string[] {
-  return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n');
+/** What a setup.sh prints: the program (a binary, a venv's bin/ or its python), then the model's directory. */
+export interface Provisioned {
+  bin: string;
+  modelDir: string;
+}
+
+export function runSetup(script: string): Provisioned {
+  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const [bin, modelDir] = out.trim().split('\n');
+  if (bin === undefined || modelDir === undefined) throw new Error(`${script} printed ${JSON.stringify(out)}, not two paths`);
+  return { bin, modelDir };
 }

@@ -17,8 +17,8 @@ export interface Provisioned {
 
 /** Runs setup.sh (builds the venv and the model once; cold about 4 min). Throws when it fails. */
 export function provisionVllm(): Provisioned {
-  const [python, modelDir] = runSetup(join(here, 'setup.sh'));
-  return { python: python!, modelDir: modelDir! };
+  const { bin: python, modelDir } = runSetup(join(here, 'setup.sh'));
+  return { python, modelDir };
 }
 
 export interface VllmOptions {
