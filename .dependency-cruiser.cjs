@@ -1,63 +1,64 @@
-// Import rules for src/ (`npm test` runs them: npm run lint). Each folder has one job; these
-// rules keep the arrows pointing one way. docs/development.md draws the same map.
+// Import rules for src/, test/ and bench/ (`npm test` runs them: npm run lint). docs/development.md
+// draws the same map.
+//
+// src/ is built in layers, lowest first. A folder imports only itself and the folders of lower
+// layers; the folders of one layer do not import each other. The files at the top of src/ are the
+// entry points, the top layer: nothing imports them. Each rule below is generated from this table,
+// so a new folder gets its place by being listed here, and no rule names a file.
+const LAYERS = [
+  // The ground floor: the request record and the types it carries, typed errors, header names,
+  // the one JSON writer (core/); the options table and its parsers (config/).
+  ['core', 'config'],
+  // Reading responses and judging vectors (inspect/); the client of the model server (upstream/).
+  ['inspect', 'upstream'],
+  // The OpenAI embeddings request as the relay and the simulator both read it (protocol/); the
+  // record's three projections and the SDK (telemetry/).
+  ['protocol', 'telemetry'],
+  // The request path (relay/); what runs beside it (monitors/); the fake model server (simulator/).
+  ['relay', 'monitors', 'simulator'],
+  // Sockets, wiring and start-up.
+  ['server'],
+];
+
+const folder = (name) => `^src/${name}/`;
+
+/** One rule per folder: what it may import of src/ is itself and everything below its layer. */
+function layerRules() {
+  return LAYERS.flatMap((layer, i) =>
+    layer.map((name) => ({
+      name: `layer-${name}`,
+      comment: `src/${name}/ imports only src/${name}/ and the layers below it: ${LAYERS.slice(0, i).flat().join(', ') || 'none'}.`,
+      severity: 'error',
+      from: { path: folder(name) },
+      to: { path: '^src/', pathNot: [name, ...LAYERS.slice(0, i).flat()].map(folder) },
+    })),
+  );
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'No import cycles, between files or through folders.',
+      comment: 'No import cycles, between files or through folders, in src/, test/ or bench/.',
       severity: 'error',
       from: {},
       to: { circular: true },
     },
+    ...layerRules(),
     {
-      name: 'server-only-from-entry-points',
-      comment: 'server/ (sockets, wiring, start-up) is imported only by the entry points (main.ts, instrument.ts) and by itself.',
+      name: 'src-folders-are-layers',
+      comment: 'Every folder of src/ has its place in LAYERS.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/(main|instrument)[.]ts$', '^src/server/'] },
-      to: { path: '^src/server/' },
+      from: { path: '^src/[^/]+/', pathNot: LAYERS.flat().map(folder) },
+      to: {},
     },
     {
-      name: 'inspect-is-a-leaf',
-      comment: 'inspect/ (reading responses, quality) is pure: it imports nothing else of the project.',
+      name: 'entry-points-on-top',
+      comment: 'The files at the top of src/ are entry points (main.ts, instrument.ts): nothing imports them.',
       severity: 'error',
-      from: { path: '^src/inspect/' },
-      to: { path: '^src/', pathNot: '^src/inspect/' },
-    },
-    {
-      name: 'telemetry-reads-only-the-record',
-      comment: 'telemetry/ projects the request record: of relay/ it reads record.ts only; never server/, monitors/, simulator/.',
-      severity: 'error',
-      from: { path: '^src/telemetry/' },
-      to: { path: ['^src/relay/(?!record[.]ts$)', '^src/(server|monitors|simulator)/'] },
-    },
-    {
-      name: 'relay-below-server',
-      comment: 'relay/ (the request path) uses inspect/ and telemetry/; never server/, monitors/ or the simulator.',
-      severity: 'error',
-      from: { path: '^src/relay/' },
-      to: { path: '^src/(server|monitors|simulator)/' },
-    },
-    {
-      name: 'monitors-off-the-request-path',
-      comment: 'monitors/ (canary, GPU) run beside the request path: of relay/ they use the upstream client only.',
-      severity: 'error',
-      from: { path: '^src/monitors/' },
-      to: { path: ['^src/relay/(?!upstream[.]ts$)', '^src/(server|simulator)/'] },
-    },
-    {
-      name: 'simulator-stands-alone',
-      comment: 'simulator/ is a fake model server: it shares the request parser and body reader, nothing of telemetry or the relay path.',
-      severity: 'error',
-      from: { path: '^src/simulator/' },
-      to: { path: ['^src/relay/(?!(body|request)[.]ts$)', '^src/(server|monitors|telemetry|inspect)/'] },
-    },
-    {
-      name: 'leaves-stay-leaves',
-      comment: 'config (config.ts, config/), errors.ts, headers.ts and send-json.ts import no other project module but each other.',
-      severity: 'error',
-      from: { path: '^src/(config/|(config|errors|headers|send-json)[.]ts$)' },
-      to: { path: '^src/', pathNot: '^src/(config/|(config|errors|headers|send-json)[.]ts$)' },
+      from: {},
+      to: { path: '^src/[^/]+[.]ts$' },
     },
     {
       name: 'production-code-only',
@@ -65,6 +66,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'bench-borrows-test-support-only',
+      comment: 'bench/ may use the helpers in test/support/, never a test suite.',
+      severity: 'error',
+      from: { path: '^bench/' },
+      to: { path: '^test/', pathNot: '^test/support/' },
+    },
+    {
+      name: 'tests-stand-alone',
+      comment: 'A test file is imported by nobody: what two suites share goes to test/support/.',
+      severity: 'error',
+      from: {},
+      to: { path: '[.]test[.]ts$' },
     },
     {
       name: 'not-to-unresolvable',
@@ -80,6 +95,6 @@ module.exports = {
     // `import type` fails the check; shown in docs/development.md).
     parser: 'swc',
     tsPreCompilationDeps: false,
-    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], exportsFields: ['exports'], conditionNames: ['import', 'default'] },
   },
 };

@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // One config, one project per kind of test (test/<kind>/). `npm test` runs the first four; the
 // suites that need real programs or a quiet machine run on their own:
-//   unit         test/unit/ (mirrors src/), test/support/: one module at a time
+//   unit         npm run test:unit: test/unit/ (mirrors src/), test/bench/ (mirrors bench/), test/support/:
+//                one module at a time, no program to provision (npm run test:watch reruns it on change)
 //   integration  test/integration/: the real relay wiring and simulator on loopback, in-memory spans
 //   process      test/process/: the built entry point as a real process (dist/)
 //   deploy       test/deploy/: compose, Prometheus, Grafana and packaging files, with real tools
@@ -14,11 +15,11 @@ import { defineConfig } from 'vitest/config';
 //   soak         npm run test:soak: the 60-second soak, alone on the machine
 //   docker       npm run test:docker: the Dockerfile built and run by a real Docker engine
 //   kube         npm run test:kube: the Helm chart against a real Kubernetes API server (etcd, kube-apiserver)
+const timeouts = { testTimeout: 20_000, hookTimeout: 20_000 };
 const npmTest = {
-  // promtool, amtool and docker-compose, provisioned into ~/.cache/embedding-relay (no root).
+  // promtool, amtool, helm and docker-compose, provisioned into ~/.cache/embedding-relay (no root).
   globalSetup: ['./test/tools/global-setup.ts'],
-  testTimeout: 20_000,
-  hookTimeout: 20_000,
+  ...timeouts,
 };
 const alone = { fileParallelism: false };
 
@@ -28,7 +29,10 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/support/**/*.test.ts'], ...npmTest } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/support/**/*.test.ts'], ...timeouts },
+      },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...npmTest } },
       { extends: true, test: { name: 'process', include: ['test/process/**/*.test.ts'], ...npmTest } },
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts', 'test/licences/**/*.test.ts'], ...npmTest } },

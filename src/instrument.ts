@@ -2,7 +2,7 @@
 // It starts the SDK for the relay command and flushes it when the process has drained
 // (main.ts closes the server on SIGTERM/SIGINT; then the event loop empties and `beforeExit` fires).
 import './server/node-version.ts';
-import { processConfig } from './config.ts';
+import { processConfig } from './config/load.ts';
 import { startAdminServer } from './server/admin-server.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';
 import { startTelemetry } from './telemetry/sdk.ts';

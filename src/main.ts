@@ -3,7 +3,7 @@
 import './server/node-version.ts';
 import { startRelay } from './server/app.ts';
 import { banner, detectedProviderNotice, upstreamWarning, VERSION } from './server/banner.ts';
-import { helpText, processConfig, settingNames } from './config.ts';
+import { helpText, processConfig, settingNames } from './config/load.ts';
 import { startSimulator } from './server/simulator-server.ts';
 import { simulatorOptions } from './simulator/simulator.ts';
 import { exitOnStartupFailure } from './server/startup-failure.ts';

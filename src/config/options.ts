@@ -1,4 +1,4 @@
-// The one table of options: env name, flag, default, parser and help of each. config.ts reads it
+// The one table of options: env name, flag, default, parser and help of each. config/load.ts reads it
 // (flags over env over defaults); --help, the README table and docs/configuration.md come from it.
 import {
   boolean,

@@ -7,8 +7,9 @@
 // only when the full check was sampled for this response.
 import { z } from 'zod';
 import { brokenSummary, decodedSummary } from './scanner.ts';
-import type { ResponseFacts, VectorSummary } from './types.ts';
-import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding, type VectorEncoding } from './vector-encoding.ts';
+import type { ResponseFacts, VectorSummary } from '../core/response-facts.ts';
+import type { VectorEncoding } from '../core/embedding-request.ts';
+import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding } from './vector-encoding.ts';
 
 export interface BytesInspectorOptions {
   health: boolean;

@@ -1,16 +1,10 @@
 // The quality verdict on one response: dimension consistency and broken vectors (always), the
 // norm band and duplicates (when the full check was sampled), from what the request asked and what
 // the inspectors read. Pure but for the learned dimensions, which it may teach.
-import type { ResponseFacts } from './types.ts';
-import { ROUNDING_ERROR, type VectorEncoding } from './vector-encoding.ts';
-import {
-  addAnomaly,
-  type AnomalyKind,
-  type DimensionExpectations,
-  duplicateSummaries,
-  type NormBand,
-  summaryAnomalies,
-} from './vector-health.ts';
+import type { VectorEncoding } from '../core/embedding-request.ts';
+import type { AnomalyKind, ResponseFacts } from '../core/response-facts.ts';
+import { ROUNDING_ERROR } from './vector-encoding.ts';
+import { addAnomaly, type DimensionExpectations, duplicateSummaries, type NormBand, summaryAnomalies } from './vector-health.ts';
 
 /** What the quality checks need to know about the request. */
 export interface QualityRequest {

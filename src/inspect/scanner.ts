@@ -30,8 +30,9 @@
 // bench/micro/inspect.ts measures it against the JSON.parse path; test/unit/inspect/scanner-regression.test.ts guards it.
 import { isAscii } from 'node:buffer';
 import { commaCounter } from './comma-count.ts';
-import type { ResponseFacts, VectorSummary } from './types.ts';
-import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE, type VectorEncoding } from './vector-encoding.ts';
+import type { ResponseFacts, VectorSummary } from '../core/response-facts.ts';
+import type { VectorEncoding } from '../core/embedding-request.ts';
+import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE } from './vector-encoding.ts';
 
 /** Longest number or literal carried across a chunk boundary. No JSON number a model server
  *  writes comes near it; a longer run of digits is hostile, and re-copying it on every chunk would

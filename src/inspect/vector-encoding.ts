@@ -5,13 +5,7 @@
 // lookup tables (2-byte types: 65,536 entries built on first use; fp8: 256), so each component is
 // one table read; float32 little-endian on a little-endian host is a plain view, no copy.
 import { endianness as hostEndianness } from 'node:os';
-
-export type EmbedDType = 'float32' | 'float16' | 'bfloat16' | 'fp8_e4m3' | 'fp8_e5m2';
-
-export interface VectorEncoding {
-  readonly dtype: EmbedDType;
-  readonly bigEndian: boolean;
-}
+import type { EmbedDType, VectorEncoding } from '../core/embedding-request.ts';
 
 export const BYTES_PER_ELEMENT: Readonly<Record<EmbedDType, number>> = { float32: 4, float16: 2, bfloat16: 2, fp8_e4m3: 1, fp8_e5m2: 1 };
 

@@ -3,17 +3,7 @@
 // must keep and identical vectors for different inputs (the sampled full check), and dimensions
 // that differ from what the model is expected to return (every response).
 // Pure functions plus one small learned-expectations map; the relay records the result.
-import type { VectorSummary } from './types.ts';
-
-export type AnomalyKind =
-  | 'dimension_mismatch'
-  | 'null_component'
-  | 'nan_component'
-  | 'inf_component'
-  | 'zero_vector'
-  | 'norm_out_of_range'
-  | 'duplicate_vector'
-  | 'model_mismatch';
+import type { AnomalyKind, VectorSummary } from '../core/response-facts.ts';
 
 export interface NormBand {
   check: boolean;

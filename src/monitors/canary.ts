@@ -9,9 +9,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Counter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { CANARY_HEADER } from '../headers.ts';
-import * as sc from '../telemetry/semconv.ts';
-import type { Upstream } from '../relay/upstream.ts';
+import { CANARY_HEADER } from '../core/headers.ts';
+import * as semconv from '../telemetry/semconv.ts';
+import type { Upstream } from '../upstream/client.ts';
 
 export const CANARY_TEXTS: readonly { id: string; text: string }[] = [
   { id: 'en', text: 'The quick brown fox jumps over the lazy dog near the river bank.' },
@@ -75,7 +75,7 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 
 export class Canary {
   readonly #opts: CanaryOptions;
-  readonly #tracer = trace.getTracer(sc.TRACER_NAME);
+  readonly #tracer = trace.getTracer(semconv.TRACER_NAME);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #last: { similarity: number; margin: number } | undefined;
@@ -83,19 +83,19 @@ export class Canary {
 
   constructor(opts: CanaryOptions) {
     this.#opts = opts;
-    const meter = metrics.getMeter(sc.METER_NAME);
-    const attrs = (): Attributes => ({ [sc.ATTR_GEN_AI_REQUEST_MODEL]: opts.model, [sc.ATTR_GEN_AI_PROVIDER_NAME]: 'canary' });
-    const sim = sc.METRIC_CANARY_SIMILARITY;
+    const meter = metrics.getMeter(semconv.METER_NAME);
+    const attrs = (): Attributes => ({ [semconv.ATTR_GEN_AI_REQUEST_MODEL]: opts.model, [semconv.ATTR_GEN_AI_PROVIDER_NAME]: 'canary' });
+    const sim = semconv.METRIC_CANARY_SIMILARITY;
     meter.createObservableGauge(sim.name, { unit: sim.unit, description: sim.description }).addCallback((r) => {
       if (this.#last !== undefined) r.observe(this.#last.similarity, attrs());
     });
-    const mar = sc.METRIC_CANARY_MARGIN;
+    const mar = semconv.METRIC_CANARY_MARGIN;
     meter.createObservableGauge(mar.name, { unit: mar.unit, description: mar.description }).addCallback((r) => {
       if (this.#last !== undefined) r.observe(this.#last.margin, attrs());
     });
-    this.#probes = meter.createCounter(sc.METRIC_CANARY_PROBES.name, {
-      unit: sc.METRIC_CANARY_PROBES.unit,
-      description: sc.METRIC_CANARY_PROBES.description,
+    this.#probes = meter.createCounter(semconv.METRIC_CANARY_PROBES.name, {
+      unit: semconv.METRIC_CANARY_PROBES.unit,
+      description: semconv.METRIC_CANARY_PROBES.description,
     });
   }
 
@@ -124,9 +124,9 @@ export class Canary {
       {
         kind: SpanKind.INTERNAL,
         attributes: {
-          [sc.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings',
-          [sc.ATTR_GEN_AI_REQUEST_MODEL]: model,
-          [sc.ATTR_EMBEDDING_CANARY]: true,
+          [semconv.ATTR_GEN_AI_OPERATION_NAME]: 'embeddings',
+          [semconv.ATTR_GEN_AI_REQUEST_MODEL]: model,
+          [semconv.ATTR_EMBEDDING_CANARY]: true,
         },
       },
       async (span) => {
@@ -156,8 +156,8 @@ export class Canary {
           }
           const similarity = Math.min(...vectors.map((v, i) => cosine(v, baseline!.vectors[i]!)));
           this.#last = { similarity, margin };
-          span.setAttributes({ [sc.ATTR_EMBEDDING_CANARY_SIMILARITY]: similarity, [sc.ATTR_EMBEDDING_CANARY_MARGIN]: margin });
-          this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'ok' });
+          span.setAttributes({ [semconv.ATTR_EMBEDDING_CANARY_SIMILARITY]: similarity, [semconv.ATTR_EMBEDDING_CANARY_MARGIN]: margin });
+          this.#probes.add(1, { [semconv.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'ok' });
           const { traceId, spanId } = span.spanContext();
           const level = similarity < CANARY_WARN_SIMILARITY || margin <= 0 ? 'warn' : 'info';
           logger[level]({
@@ -171,7 +171,7 @@ export class Canary {
           });
           return { similarity, margin, baselineCreated };
         } catch (err) {
-          this.#probes.add(1, { [sc.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'error' });
+          this.#probes.add(1, { [semconv.ATTR_GEN_AI_REQUEST_MODEL]: model, outcome: 'error' });
           span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
           logger.warn({ event: 'canary_probe', model, error_message: (err as Error).message });
           throw err;

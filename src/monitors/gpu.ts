@@ -6,7 +6,7 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter, type ObservableGauge } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { commandExists, parseNvidiaSmiCsv, queryNvidiaSmi, type GpuReading } from './nvidia-smi.ts';
-import * as sc from '../telemetry/semconv.ts';
+import * as semconv from '../telemetry/semconv.ts';
 
 export type GpuMode = 'auto' | 'on' | 'off';
 
@@ -15,7 +15,7 @@ export interface GpuMonitorOptions {
   intervalMs: number;
   logger: Logger;
   /** Counts a failed poll (RelayMetrics.telemetryError). */
-  onError: (stage: string) => void;
+  onError: (stage: 'gpu') => void;
   /** Test seam: where the CSV comes from. */
   query?: (command: string, timeoutMs: number) => Promise<string>;
 }
@@ -27,11 +27,11 @@ export function gpuTimeoutMs(intervalMs: number): number {
 
 export function gpuAttributes(r: GpuReading): Attributes {
   return {
-    [sc.ATTR_HW_ID]: r.uuid,
-    [sc.ATTR_HW_NAME]: `gpu${r.index}`,
-    [sc.ATTR_HW_MODEL]: r.name,
-    [sc.ATTR_HW_TYPE]: sc.HW_TYPE_VALUE_GPU,
-    [sc.ATTR_HW_VENDOR]: 'NVIDIA',
+    [semconv.ATTR_HW_ID]: r.uuid,
+    [semconv.ATTR_HW_NAME]: `gpu${r.index}`,
+    [semconv.ATTR_HW_MODEL]: r.name,
+    [semconv.ATTR_HW_TYPE]: semconv.HW_TYPE_VALUE_GPU,
+    [semconv.ATTR_HW_VENDOR]: 'NVIDIA',
   };
 }
 
@@ -62,20 +62,20 @@ export class GpuMonitor {
   }
 
   start(): void {
-    const meter = metrics.getMeter(sc.METER_NAME);
-    const gauge = (spec: sc.MetricSpec) => meter.createObservableGauge(spec.name, { unit: spec.unit, description: spec.description });
-    const usage = gauge(sc.METRIC_HW_GPU_MEMORY_USAGE);
-    const limit = gauge(sc.METRIC_HW_GPU_MEMORY_LIMIT);
-    const utilization = gauge(sc.METRIC_HW_GPU_UTILIZATION);
-    const temperature = gauge(sc.METRIC_HW_TEMPERATURE);
-    const power = gauge(sc.METRIC_HW_POWER);
+    const meter = metrics.getMeter(semconv.METER_NAME);
+    const gauge = (spec: semconv.MetricSpec) => meter.createObservableGauge(spec.name, { unit: spec.unit, description: spec.description });
+    const usage = gauge(semconv.METRIC_HW_GPU_MEMORY_USAGE);
+    const limit = gauge(semconv.METRIC_HW_GPU_MEMORY_LIMIT);
+    const utilization = gauge(semconv.METRIC_HW_GPU_UTILIZATION);
+    const temperature = gauge(semconv.METRIC_HW_TEMPERATURE);
+    const power = gauge(semconv.METRIC_HW_POWER);
     this.#callback = (result) => {
       for (const r of this.#readings) {
         const attrs = gpuAttributes(r);
         if (r.memoryUsedBytes !== undefined) result.observe(usage, r.memoryUsedBytes, attrs);
         if (r.memoryTotalBytes !== undefined) result.observe(limit, r.memoryTotalBytes, attrs);
         if (r.utilization !== undefined)
-          result.observe(utilization, r.utilization, { ...attrs, [sc.ATTR_HW_GPU_TASK]: sc.HW_GPU_TASK_VALUE_GENERAL });
+          result.observe(utilization, r.utilization, { ...attrs, [semconv.ATTR_HW_GPU_TASK]: semconv.HW_GPU_TASK_VALUE_GENERAL });
         if (r.temperatureCelsius !== undefined) result.observe(temperature, r.temperatureCelsius, attrs);
         if (r.powerWatts !== undefined) result.observe(power, r.powerWatts, attrs);
       }

@@ -4,7 +4,7 @@
 // a heap dump gives a key away. The relay's keys are its own: they are never forwarded upstream.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../core/errors.ts';
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 

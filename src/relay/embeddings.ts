@@ -1,47 +1,42 @@
-// POST /v1/embeddings, as stages over one RequestRecord, in call order. Each stage fills its
+// POST /v1/embeddings, as stages over one request record, in call order. Each stage fills its
 // fields of the record or throws a RelayError (its code in brackets):
 //   1. authorize   inbound key                                   [invalid_api_key]
 //   2. method      POST only                                     [method_not_allowed]
-//   3. read        the body, bounded                             [body_too_large, client_aborted]
+//   3. read        the body, bounded (protocol/body.ts)          [body_too_large, client_aborted]
 //   4. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
-//   5. span        the SERVER span starts (telemetry/project.ts); one refused earlier gets it as it is answered
+//   5. span        the SERVER span starts, with what the request says (telemetry/request-telemetry.ts)
 //   6. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
 //   7. relay       the body streams to the client, read on the way (forward.ts, inspect/)   [upstream_response_error, upstream_timeout]
-//   8. outcome     status, the upstream's error message, response facts, quality, tokens
-// Whatever happened, `fail` answers a thrown error and `finish` projects the record (span,
-// metrics, log line). Every answer names its trace in `x-request-id` (requestIdHeader). The
-// handler never throws. The outcome fields have one writer each per source: `fail` for the
-// relay's own errors (also an unknown path's 404, via `refuse`), stage 7 (status) and stage 8
-// (error type, the upstream's message) for what the upstream answered.
+//   8. outcome     the upstream's error message, response facts, quality, tokens
+// A thrown error is answered by `#fail` (answer-error.ts writes it and records it). The router
+// begins and ends the request's recording around `handle`, which never throws. The outcome fields
+// have one writer each per source: `#fail` for the relay's own errors, stage 7 (status) and stage
+// 8 (error type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, isSpanContextValid, propagation, type Span, trace } from '@opentelemetry/api';
-import type { Logger } from 'pino';
-import { errors as undiciErrors } from 'undici';
-import { RelayError, toRelayError, writeError } from '../errors.ts';
-import { REQUEST_ID_HEADER } from '../headers.ts';
+import { context } from '@opentelemetry/api';
+import type { EmbeddingRequest } from '../core/embedding-request.ts';
+import { RelayError, toRelayError } from '../core/errors.ts';
+import { secondsSince, type RequestRecord } from '../core/record.ts';
 import { BytesInspector } from '../inspect/bytes-body.ts';
 import { assessQuality } from '../inspect/quality.ts';
 import { ResponseScanner } from '../inspect/scanner.ts';
 import type { DimensionExpectations, NormBand } from '../inspect/vector-health.ts';
+import { BodyTooLargeError, readBody } from '../protocol/body.ts';
+import { parseJsonBody, requestedModel, validateEmbeddingRequest } from '../protocol/request.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
-import type { ModelLabels } from '../telemetry/model-labels.ts';
-import type { Projections } from '../telemetry/project.ts';
+import type { Recording } from '../telemetry/request-telemetry.ts';
+import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from '../upstream/client.ts';
+import { ErrorBodyCapture } from '../upstream/error-message.ts';
+import { upstreamFailure } from '../upstream/failure.ts';
+import type { UpstreamProfile } from '../upstream/profile.ts';
+import { answerError } from './answer-error.ts';
 import { authorize, type InboundAuth } from './auth.ts';
-import { BodyTooLargeError, readBody } from './body.ts';
-import type { UpstreamProfile } from './profile.ts';
-import { estimateTokens, secondsSince, type RequestRecord } from './record.ts';
-import { boundedModelName, parseJsonBody, requestedModel, validateEmbeddingRequest } from './request.ts';
-import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from './upstream.ts';
 import { forward } from './forward.ts';
-import { ErrorBodyCapture } from './upstream-error.ts';
 
 export interface EmbeddingsOptions {
   upstream: Upstream;
   metrics: RelayMetrics;
-  logger: Logger;
   auth: InboundAuth | undefined;
-  projections: Projections;
-  labels: ModelLabels;
   dimensions: DimensionExpectations;
   maxBodyBytes: number;
   maxBatch: number;
@@ -56,21 +51,32 @@ export interface EmbeddingsOptions {
   random: () => number;
 }
 
-/** The relay's trace id as the response's request id, so a caller holding a response or an error
- *  finds its log line (trace_id) and its trace. None when the relay does not trace. */
-function requestIdHeader(span: Span | undefined): Record<string, string> {
-  const sc = span?.spanContext();
-  return sc !== undefined && isSpanContextValid(sc) ? { [REQUEST_ID_HEADER]: sc.traceId } : {};
+/** One request on its way through the stages: what they share besides the record. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  recording: Recording;
+  rec: RequestRecord;
+  /** Fires when the client goes away before its answer is complete. */
+  signal: AbortSignal;
+  /** process.hrtime.bigint() when the upstream call was sent (stage 6) and when its response
+   *  headers arrived: the wait between them is the model's, not the relay's. */
+  dispatchNs: bigint;
+  upstreamHeadersNs: bigint;
+}
+
+type Inspector = ResponseScanner | BytesInspector;
+/** What reads the upstream body on its way to the client. */
+interface Readers {
+  /** Whether this response's vectors get the full health check (sampled up front). */
+  health: boolean;
+  /** The inspector of a 2xx body; none when inspection is off or the vectors' layout is unknown. */
+  inspector: Inspector | undefined;
+  /** The capture of a 4xx/5xx body, for the upstream's message. */
+  errorBody: ErrorBodyCapture | undefined;
 }
 
 const clientAborted = (cause: unknown) => new RelayError('client_aborted', 'The client closed the connection.', { cause });
-
-type Inspector = ResponseScanner | BytesInspector;
-/** What reads the upstream body on its way to the client: the inspector (2xx), the error capture (4xx/5xx). */
-interface Readers {
-  scanner: Inspector | undefined;
-  errorBody: ErrorBodyCapture | undefined;
-}
 
 export class EmbeddingsFlow {
   readonly #opts: EmbeddingsOptions;
@@ -79,29 +85,66 @@ export class EmbeddingsFlow {
     this.#opts = opts;
   }
 
+  /** The flow of one request (stages 1–8); never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse, recording: Recording): Promise<void> {
+    const abort = new AbortController();
+    const clientGone = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', clientGone);
+    const x: Exchange = { req, res, recording, rec: recording.rec, signal: abort.signal, dispatchNs: 0n, upstreamHeadersNs: 0n };
+    try {
+      authorize(this.#opts.auth, req);
+      if (req.method !== 'POST')
+        throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${x.rec.route}; use POST.`);
+      const body = await readBody(req, this.#opts.maxBodyBytes);
+      this.#parse(x.rec, body);
+      recording.span();
+      await context.with(recording.context(), async () => {
+        const up = await this.#dispatch(x, body);
+        const readers = this.#readers(x.rec, up);
+        await this.#relay(x, up, readers);
+        this.#outcome(x.rec, up, readers);
+      });
+    } catch (err) {
+      await this.#fail(x, toRelayError(err));
+    } finally {
+      res.off('close', clientGone);
+    }
+  }
+
   /** Stage 4: the model as soon as the JSON names one (telemetry keeps it even when the request
    *  is then refused), then the validated request. */
   #parse(rec: RequestRecord, body: Buffer): void {
     const json = parseJsonBody(body);
-    const named = requestedModel(json);
-    rec.model = named === undefined ? undefined : boundedModelName(named);
-    if (rec.model !== undefined) rec.modelLabel = this.#opts.labels.label(rec.model);
+    rec.model = requestedModel(json);
     rec.request = validateEmbeddingRequest(json, this.#opts.maxBatch, this.#opts.maxInputChars);
   }
 
   /** Stage 6. */
-  async #dispatch(req: IncomingMessage, body: Buffer, signal: AbortSignal): Promise<UpstreamResponse> {
+  async #dispatch(x: Exchange, body: Buffer): Promise<UpstreamResponse> {
+    x.dispatchNs = process.hrtime.bigint();
     try {
-      return await this.#opts.upstream.request('POST', '/embeddings', req.headers, body, signal);
+      const up = await this.#opts.upstream.request('POST', '/embeddings', x.req.headers, body, x.signal);
+      x.upstreamHeadersNs = process.hrtime.bigint();
+      return up;
     } catch (err) {
-      throw signal.aborted ? clientAborted(err) : err;
+      throw x.signal.aborted ? clientAborted(err) : err;
     }
+  }
+
+  #readers(rec: RequestRecord, up: UpstreamResponse): Readers {
+    const health = this.#opts.random() < this.#opts.vectorCheckRate;
+    return {
+      health,
+      inspector: this.#inspector(rec.request, up, health),
+      errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
+    };
   }
 
   /** What reads a 2xx body as it passes: JSON (ResponseScanner) or vLLM's binary vectors
    *  (BytesInspector); none when inspection is off or the vectors' layout is unknown. */
-  #inspector(rec: RequestRecord, up: UpstreamResponse, health: boolean): Inspector | undefined {
-    const req = rec.request;
+  #inspector(req: EmbeddingRequest | undefined, up: UpstreamResponse, health: boolean): Inspector | undefined {
     if (up.statusCode < 200 || up.statusCode >= 300 || this.#opts.inspectMaxBytes === 0 || !req || req.vectorEncoding === undefined)
       return undefined;
     const type = String(up.headers['content-type'] ?? '');
@@ -117,17 +160,9 @@ export class EmbeddingsFlow {
     });
   }
 
-  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers.
-   *  `answeredAt`: when the upstream's response headers arrived (dispatch resolved). */
-  async #relay(
-    rec: RequestRecord,
-    up: UpstreamResponse,
-    res: ServerResponse,
-    signal: AbortSignal,
-    readers: Readers,
-    times: { sentAt: bigint; answeredAt: bigint },
-    span: Span,
-  ): Promise<void> {
+  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
+  async #relay(x: Exchange, up: UpstreamResponse, readers: Readers): Promise<void> {
+    const { rec, res, signal } = x;
     rec.httpStatus = up.statusCode;
     // Which side broke first? An upstream body error while the client is still there means the
     // upstream broke (forward then destroys the client response, which also fires `signal`).
@@ -136,155 +171,107 @@ export class EmbeddingsFlow {
       if (!signal.aborted) upstreamBroke = true;
     });
     up.body.once('end', () => {
-      rec.upstreamS = secondsSince(times.sentAt);
+      rec.upstreamS = secondsSince(x.dispatchNs);
     });
     // An upstream's own request id (OpenAI's; vLLM's when it sends one) is kept: it is theirs to answer for.
-    res.writeHead(up.statusCode, { ...requestIdHeader(span), ...forwardResponseHeaders(up.headers) });
-    // Nothing is buffered or re-serialised (inspect/scanner.ts; measured in bench/micro/inspect.ts).
-    const { scanner, errorBody } = readers;
+    res.writeHead(up.statusCode, { ...x.recording.requestIdHeader(), ...forwardResponseHeaders(up.headers) });
+    // Nothing is buffered or re-serialised: each chunk goes on as it came.
+    const { inspector, errorBody } = readers;
     const read = (chunk: Buffer) => {
-      scanner?.push(chunk);
+      inspector?.push(chunk);
       errorBody?.push(chunk);
     };
     try {
       // The error capture and the bytes inspector keep chunk views; the scanner copies what it keeps.
-      await forward(up.body, res, read, { release: errorBody === undefined && !(scanner instanceof BytesInspector) });
-      // All but the wait for the upstream's answer (record.ts, relayS).
-      rec.relayS = Number(times.sentAt - rec.startNs + (process.hrtime.bigint() - times.answeredAt)) / 1e9;
+      await forward(up.body, res, read, { release: errorBody === undefined && !(inspector instanceof BytesInspector) });
+      rec.overheadS = Number(x.dispatchNs - rec.startNs + (process.hrtime.bigint() - x.upstreamHeadersNs)) / 1e9;
     } catch (err) {
-      if (signal.aborted && !upstreamBroke) throw clientAborted(err);
-      throw err instanceof undiciErrors.BodyTimeoutError
-        ? new RelayError('upstream_timeout', 'The upstream stopped sending its response.', { cause: err })
-        : new RelayError('upstream_response_error', 'The upstream response broke off.', { cause: err });
+      throw signal.aborted && !upstreamBroke ? clientAborted(err) : upstreamFailure(err, 'body');
     } finally {
-      rec.upstreamS ??= secondsSince(times.sentAt);
+      rec.upstreamS ??= secondsSince(x.dispatchNs);
     }
   }
 
   /** Stage 8: what the response says. Telemetry errors are counted, never thrown. */
-  #outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers, health: boolean): void {
-    const { scanner, errorBody } = readers;
-    if (errorBody) {
-      rec.errorType = String(up.statusCode);
-      rec.upstreamMessage = errorBody.message(rec.request?.texts ?? []);
-      rec.errorMessage =
-        rec.upstreamMessage === undefined
-          ? `The upstream answered HTTP ${up.statusCode}.`
-          : `The upstream answered HTTP ${up.statusCode}: ${rec.upstreamMessage}`;
+  #outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers): void {
+    if (readers.errorBody) {
+      this.#upstreamRefusal(rec, up.statusCode, readers.errorBody);
       return;
     }
-    if (!scanner || scanner.overflowed) return;
+    const { inspector } = readers;
+    if (!inspector || inspector.overflowed) return;
     try {
-      rec.response = scanner.finish();
+      rec.response = inspector.finish();
     } catch {
       this.#opts.metrics.telemetryError('inspect');
     }
     try {
-      const req = rec.request;
-      const res = rec.response;
-      if (req && res && res.vectorCount > 0) {
-        const texts = req.inputType === 'string_array' ? req.texts : undefined;
-        const verdict = assessQuality(
-          { ...req, texts },
-          res,
-          health,
-          this.#opts.dimensions,
-          this.#opts.normBand,
-          this.#opts.modelMismatchCheck,
-        );
-        rec.expectedDimension = verdict.expectedDimension;
-        rec.anomalies = verdict.anomalies;
-      }
+      this.#quality(rec, readers.health);
     } catch {
       this.#opts.metrics.telemetryError('quality');
     }
-    const headerTokens = Number(up.headers['x-compute-tokens']);
-    // Characters (Infinity) are never reported as tokens: kept as what they are.
+    this.#usage(rec, up);
+  }
+
+  /** A 4xx/5xx the upstream answered: its status as the error type, its reason as the message. */
+  #upstreamRefusal(rec: RequestRecord, status: number, errorBody: ErrorBodyCapture): void {
+    rec.errorType = String(status);
+    rec.upstreamMessage = errorBody.message(rec.request?.texts ?? []);
+    rec.errorMessage =
+      rec.upstreamMessage === undefined
+        ? `The upstream answered HTTP ${status}.`
+        : `The upstream answered HTTP ${status}: ${rec.upstreamMessage}`;
+  }
+
+  #quality(rec: RequestRecord, health: boolean): void {
+    const req = rec.request;
+    const res = rec.response;
+    if (!req || !res || res.vectorCount === 0) return;
+    const texts = req.inputType === 'string_array' ? req.texts : undefined;
+    const { dimensions, normBand, modelMismatchCheck } = this.#opts;
+    const verdict = assessQuality({ ...req, texts }, res, health, dimensions, normBand, modelMismatchCheck);
+    rec.expectedDimension = verdict.expectedDimension;
+    rec.anomalies = verdict.anomalies;
+  }
+
+  /** Input tokens of an inspected response: the upstream's usage, else its x-compute-tokens header,
+   *  else (when enabled) an estimate. Characters (Infinity) are never reported as tokens: kept as
+   *  what they are. */
+  #usage(rec: RequestRecord, up: UpstreamResponse): void {
     const reported = rec.response?.promptTokens;
+    const headerTokens = Number(up.headers['x-compute-tokens']);
     if (reported !== undefined && this.#opts.profile.usage === 'characters') rec.inputCharacters = reported;
     else if (reported !== undefined) rec.inputTokens = reported;
     else if (Number.isInteger(headerTokens) && headerTokens >= 0) rec.inputTokens = headerTokens;
     else if (this.#opts.estimateTokens && rec.request) {
-      rec.inputTokens = estimateTokens(rec.request);
+      // About 4 characters per token: a rough figure, marked as estimated wherever it is reported.
+      rec.inputTokens = rec.request.inputTokenIds ?? Math.ceil(rec.request.inputChars / 4);
       rec.tokensEstimated = true;
     }
   }
 
   /** Answers a thrown error. For a 413 it resolves once the rest of the upload was discarded (or
-   *  a bound was hit), so the client is never reset mid-upload; see body.ts. */
-  async #fail(rec: RequestRecord, err: RelayError, res: ServerResponse, span: Span): Promise<void> {
-    rec.errorType = err.code;
-    rec.errorMessage = err.message;
+   *  a bound was hit), so the client is never reset mid-upload; see protocol/body.ts. */
+  async #fail(x: Exchange, err: RelayError): Promise<void> {
+    const { rec, res } = x;
     if (err.code === 'client_aborted') {
+      rec.errorType = err.code;
+      rec.errorMessage = err.message;
       rec.httpStatus = res.headersSent ? res.statusCode : err.status;
       res.destroy();
       return;
     }
-    if (!res.headersSent) rec.httpStatus = err.status;
-    if (err instanceof BodyTooLargeError) {
-      const socket = res.socket;
-      writeError(res, err, requestIdHeader(span), err.drained);
-      // The request took as long as it took to answer it; the discarding after that is not latency.
-      rec.answeredNs = process.hrtime.bigint();
-      const drained = await err.drained;
-      rec.model ??= err.model === undefined ? undefined : boundedModelName(err.model);
-      if (rec.model !== undefined) rec.modelLabel = this.#opts.labels.label(rec.model);
-      // The client kept sending past the bound: close now (it may see a reset, as with nginx).
-      if (drained === 'bound') res.once('finish', () => socket?.destroy());
+    if (!(err instanceof BodyTooLargeError)) {
+      answerError(x.recording, err, res);
       return;
     }
-    writeError(res, err, requestIdHeader(span));
-  }
-
-  /** A recorded request refused before the flow (an unknown path): answered and projected as any
-   *  other failure, by the same `#fail` and `finish`. Never throws. */
-  async refuse(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, err: RelayError): Promise<void> {
-    const parent = propagation.extract(context.active(), req.headers);
-    const span = this.#opts.projections.startServerSpan(rec, parent);
-    try {
-      await this.#fail(rec, err, res, span);
-    } finally {
-      this.#opts.projections.finish(rec, span, parent);
-    }
-  }
-
-  /** The flow of one request (stages 1–8); never throws. */
-  async handle(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
-    const parent = propagation.extract(context.active(), req.headers);
-    const abort = new AbortController();
-    const clientGone = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', clientGone);
-    let span: Span | undefined;
-    try {
-      authorize(this.#opts.auth, req);
-      if (req.method !== 'POST')
-        throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${rec.route}; use POST.`);
-      const body = await readBody(req, this.#opts.maxBodyBytes);
-      this.#parse(rec, body);
-      const serverSpan = this.#opts.projections.startServerSpan(rec, parent);
-      span = serverSpan;
-      await context.with(trace.setSpan(parent, serverSpan), async () => {
-        const sentAt = process.hrtime.bigint();
-        const up = await this.#dispatch(req, body, abort.signal);
-        const answeredAt = process.hrtime.bigint();
-        // Whether this response's vectors get the health check is decided up front (sampling).
-        const health = this.#opts.random() < this.#opts.vectorCheckRate;
-        const readers: Readers = {
-          scanner: this.#inspector(rec, up, health),
-          errorBody: up.statusCode >= 400 ? new ErrorBodyCapture() : undefined,
-        };
-        await this.#relay(rec, up, res, abort.signal, readers, { sentAt, answeredAt }, serverSpan);
-        this.#outcome(rec, up, readers, health);
-      });
-    } catch (err) {
-      // A request refused before stage 5 gets its span now, so that its error names it too.
-      span ??= this.#opts.projections.startServerSpan(rec, parent);
-      await this.#fail(rec, toRelayError(err), res, span);
-    } finally {
-      res.off('close', clientGone);
-      this.#opts.projections.finish(rec, span, parent);
-    }
+    const socket = res.socket;
+    answerError(x.recording, err, res, err.drained);
+    // The request took as long as it took to answer it; the discarding after that is not latency.
+    rec.endNs = process.hrtime.bigint();
+    const drained = await err.drained;
+    rec.model ??= err.model;
+    // The client kept sending past the bound: close now (it may see a reset, as with nginx).
+    if (drained === 'bound') res.once('finish', () => socket?.destroy());
   }
 }

@@ -1,9 +1,9 @@
 // GET /v1/models: passed through to the upstream unchanged (after inbound auth).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { toRelayError, writeError } from '../errors.ts';
+import { toRelayError, writeError } from '../core/errors.ts';
 import { authorize, type InboundAuth } from './auth.ts';
-import { forwardResponseHeaders, type Upstream } from './upstream.ts';
+import { forwardResponseHeaders, type Upstream } from '../upstream/client.ts';
 
 export function modelsPassThrough(
   upstream: Upstream,

@@ -2,9 +2,9 @@
 // and reused for 1 s: /readyz is open (no API key), so a flood of probes must not take the
 // upstream pool from real requests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../send-json.ts';
-import { PROBE_HEADER } from '../headers.ts';
-import type { Upstream } from './upstream.ts';
+import { sendJson } from '../core/send-json.ts';
+import { PROBE_HEADER } from '../core/headers.ts';
+import type { Upstream } from '../upstream/client.ts';
 
 const REUSE_MS = 1_000;
 

@@ -1,22 +1,22 @@
 // The relay's request handler: a route table in front of the embeddings flow, the /v1/models
 // pass-through and the probes. A plain (req, res) function with no socket of its own (server/app.ts
-// owns that); it never throws. Embeddings calls, and calls to unknown paths, each become one
-// RequestRecord projected onto a span, metrics and a log line (telemetry/project.ts).
+// owns that); it never throws. Embeddings calls, and calls to unknown paths, are recorded: each
+// begins a recording (telemetry/request-telemetry.ts) here and ends it here, once answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { RelayError, writeError } from '../errors.ts';
+import { RelayError, writeError } from '../core/errors.ts';
+import { sendJson } from '../core/send-json.ts';
 import { DimensionExpectations, type NormBand } from '../inspect/vector-health.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
 import { ModelLabels } from '../telemetry/model-labels.ts';
-import { projections } from '../telemetry/project.ts';
-import { sendJson } from '../send-json.ts';
+import { RequestTelemetry } from '../telemetry/request-telemetry.ts';
+import type { Upstream } from '../upstream/client.ts';
+import type { UpstreamProfile } from '../upstream/profile.ts';
+import { answerError } from './answer-error.ts';
 import type { InboundAuth } from './auth.ts';
 import { EmbeddingsFlow } from './embeddings.ts';
 import { modelsPassThrough } from './models.ts';
 import { readinessProbe } from './ready.ts';
-import type { UpstreamProfile } from './profile.ts';
-import { newRecord } from './record.ts';
-import type { Upstream } from './upstream.ts';
 
 export interface RelayOptions {
   upstream: Upstream;
@@ -52,44 +52,26 @@ const LEARNED_DIMENSIONS_MAX = 10_000;
 
 export function createRelayHandler(opts: RelayOptions): Handler {
   const { upstream, metrics } = opts;
-  const project = projections({ metrics, logger: opts.logger, logInputs: opts.logInputs });
-  const labels = new ModelLabels(opts.maxModelLabels);
+  const telemetry = new RequestTelemetry({
+    metrics,
+    logger: opts.logger,
+    logInputs: opts.logInputs,
+    labels: new ModelLabels(opts.maxModelLabels),
+    profile: opts.profile,
+    server: { address: upstream.address, port: upstream.port },
+  });
   const embeddings = new EmbeddingsFlow({
     ...opts,
     auth: opts.auth,
-    projections: project,
-    labels,
     dimensions: new DimensionExpectations(opts.expectedDimensions, LEARNED_DIMENSIONS_MAX),
     maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY,
     random: opts.random ?? Math.random,
     modelMismatchCheck: opts.modelMismatchCheck ?? true,
   });
-  const ready = readinessProbe(upstream, opts.readyTimeoutMs);
-  const models = modelsPassThrough(upstream, opts.auth);
-
-  /** A recorded request: embeddings calls, and unknown paths (404), are telemetry like any other. */
-  function recorded(req: IncomingMessage, res: ServerResponse, path: string, route: string | undefined): void {
-    metrics.requestStarted(req.method ?? 'GET');
-    const rec = newRecord({
-      method: req.method ?? 'GET',
-      route,
-      providerName: opts.profile.providerName,
-      serverAddress: upstream.address,
-      serverPort: upstream.port,
-    });
-    const work =
-      route !== undefined
-        ? embeddings.handle(req, res, rec)
-        : embeddings.refuse(
-            req,
-            res,
-            rec,
-            new RelayError('not_found', `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`),
-          );
-    work.catch(() => metrics.telemetryError('handler')).finally(() => metrics.requestEnded(rec.method));
-  }
 
   /** GET/HEAD routes (models and probes): any other method gets 405, unrecorded. */
+  const models = modelsPassThrough(upstream, opts.auth);
+  const ready = readinessProbe(upstream, opts.readyTimeoutMs);
   const reads = new Map<string, Handler>([
     ['/v1/models', (req, res) => void models(req, res)],
     ['/models', (req, res) => void models(req, res)],
@@ -99,9 +81,23 @@ export function createRelayHandler(opts: RelayOptions): Handler {
 
   return function route(req, res) {
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path === '/v1/embeddings' || path === '/embeddings') return recorded(req, res, path, path);
+    if (path === '/v1/embeddings' || path === '/embeddings') {
+      const recording = telemetry.begin(req, path);
+      embeddings
+        .handle(req, res, recording)
+        .catch(() => metrics.telemetryError('handler'))
+        .finally(() => recording.end());
+      return;
+    }
     const read = reads.get(path);
-    if (read === undefined) return recorded(req, res, path, undefined);
+    if (read === undefined) {
+      // Unknown paths are recorded like any other refused request.
+      const recording = telemetry.begin(req, undefined);
+      const message = `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`;
+      answerError(recording, new RelayError('not_found', message), res);
+      recording.end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return writeError(res, new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; use GET.`), {
         allow: 'GET, HEAD',

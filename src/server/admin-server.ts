@@ -3,8 +3,8 @@
 // on a port that is not. The SDK (telemetry/sdk.ts, loaded first by instrument.ts) hands over its
 // /metrics handler; the app hands over its probes once its handler exists (setHealthHandler).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { settingNames } from '../config.ts';
-import { sendJson } from '../send-json.ts';
+import { settingNames } from '../config/load.ts';
+import { sendJson } from '../core/send-json.ts';
 import { listen, type RunningServer } from './listen.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

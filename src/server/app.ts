@@ -3,10 +3,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Canary } from '../monitors/canary.ts';
-import { settingNames, type Config } from '../config.ts';
+import { settingNames, type Config } from '../config/load.ts';
 import { activeTelemetry } from '../telemetry/sdk.ts';
 import { setHealthHandler } from './admin-server.ts';
-import { clientErrorToRelayError, rawErrorResponse } from '../errors.ts';
+import { clientErrorToRelayError, rawErrorResponse } from '../core/errors.ts';
 import { createLogging, type Logging, loggingOf } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
@@ -16,9 +16,9 @@ import { OTHER_VALUE } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { simulatorOptions } from '../simulator/simulator.ts';
 import { startSimulator } from './simulator-server.ts';
-import { Upstream } from '../relay/upstream.ts';
+import { Upstream } from '../upstream/client.ts';
 import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
-import { detectProvider, type UpstreamProfile, usageFor } from '../relay/profile.ts';
+import { detectProvider, type UpstreamProfile, usageFor } from '../upstream/profile.ts';
 
 export interface RunningRelay {
   url: string;

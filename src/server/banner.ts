@@ -2,9 +2,9 @@
 // does not answer. Kept apart from main.ts, whose import runs the CLI.
 import { readFileSync } from 'node:fs';
 import type { RunningRelay } from './app.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 import type { UpstreamCheck } from './upstream-check.ts';
-import type { UpstreamProfile } from '../relay/profile.ts';
+import type { UpstreamProfile } from '../upstream/profile.ts';
 
 /** The package version (package.json sits two levels above src/server/ and dist/server/). */
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

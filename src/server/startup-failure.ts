@@ -1,6 +1,6 @@
 // Every start-up failure is one line on stderr and an exit code, never a stack trace: a bad
 // setting (ConfigError, exit 2) or a listener that cannot bind (ListenError, exit 1).
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/load.ts';
 import { ListenError } from './listen.ts';
 
 export function exitOnStartupFailure(err: unknown): never {

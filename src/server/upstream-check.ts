@@ -1,7 +1,7 @@
 // One look at the upstream at start-up: is it reachable, and which models does it list? The
 // banner uses the answer for an example call that works, and warns once when nothing answers.
-import { PROBE_HEADER } from '../headers.ts';
-import type { Upstream, UpstreamResponse } from '../relay/upstream.ts';
+import { PROBE_HEADER } from '../core/headers.ts';
+import type { Upstream, UpstreamResponse } from '../upstream/client.ts';
 
 export type UpstreamCheck =
   | { reachable: true; status: number; models: string[] /** each model's `owned_by`, where given */; ownedBy: string[] }

@@ -3,13 +3,14 @@
 // tests. It is NOT a model: vectors are deterministic bag-of-words hashes, seeded by the text and
 // `seed` (another seed behaves like another model), L2-normalised, truncated MRL-style when a
 // request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
-import { FAULT_HEADER, SIMULATOR_HEADER } from '../headers.ts';
-import { sendJson } from '../send-json.ts';
+import { FAULT_HEADER, SIMULATOR_HEADER } from '../core/headers.ts';
+import { sendJson } from '../core/send-json.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../relay/body.ts';
-import { type EmbeddingRequest, parseEmbeddingRequest } from '../relay/request.ts';
-import type { Config } from '../config.ts';
-import { RelayError, toRelayError, writeError } from '../errors.ts';
+import { readBody } from '../protocol/body.ts';
+import type { EmbeddingRequest } from '../core/embedding-request.ts';
+import { parseEmbeddingRequest } from '../protocol/request.ts';
+import type { Config } from '../config/load.ts';
+import { RelayError, toRelayError, writeError } from '../core/errors.ts';
 
 export interface SimulatorOptions {
   model: string;

@@ -1,5 +1,5 @@
 // Log projection of the request record: the one JSON line per request (schema in README).
-import type { RequestRecord } from '../relay/record.ts';
+import type { RequestRecord } from '../core/record.ts';
 
 export interface LogLine {
   event: 'embedding_request';

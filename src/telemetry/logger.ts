@@ -12,7 +12,7 @@
 // (pino.transport), as it was until issue #15: the thread cost 18-35 MiB of RSS and a tenth of the
 // CPU per request, for work that takes the main thread a regex per line and a stringify per second.
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { DEFAULTS } from '../config.ts';
+import { DEFAULTS } from '../config/load.ts';
 import { LogDropCounts } from './loki/drops.ts';
 import { LokiQueue } from './loki/queue.ts';
 import { observeLogDrops } from './metrics.ts';

@@ -1,19 +1,20 @@
 // Metric projection of the request record. Instruments come from @opentelemetry/api only; the
 // SDK (views, readers, the Prometheus endpoint) is wired in sdk.ts.
 import { metrics, type Attributes, type Counter, type Histogram, type UpDownCounter } from '@opentelemetry/api';
-import { overheadS, type RequestRecord } from '../relay/record.ts';
-import * as sc from './semconv.ts';
+import type { RequestRecord } from '../core/record.ts';
+import { ANOMALY_KINDS } from '../core/response-facts.ts';
+import * as semconv from './semconv.ts';
 
 /** embedding.relay.log.dropped: read at collection time from the Loki queue's counts
  *  (loki/drops.ts). Every reason is reported, zeros
  *  included, so `increase()` alerts have a series from the start. */
 export function observeLogDrops(read: () => Record<string, number>): void {
-  const spec = sc.METRIC_LOG_DROPPED;
+  const spec = semconv.METRIC_LOG_DROPPED;
   metrics
-    .getMeter(sc.METER_NAME)
+    .getMeter(semconv.METER_NAME)
     .createObservableCounter(spec.name, { unit: spec.unit, description: spec.description })
     .addCallback((result) => {
-      for (const [reason, lines] of Object.entries(read())) result.observe(lines, { [sc.ATTR_ERROR_TYPE]: reason });
+      for (const [reason, lines] of Object.entries(read())) result.observe(lines, { [semconv.ATTR_ERROR_TYPE]: reason });
     });
 }
 
@@ -26,62 +27,76 @@ export class RelayMetrics {
   readonly #active: UpDownCounter;
   readonly #telemetryErrors: Counter;
   readonly #anomalies: Counter;
+  /** The label sets (provider, model label, server) whose anomaly series exist; bounded as the
+   *  model labels are (model-labels.ts). */
+  readonly #seen = new Set<string>();
 
   constructor() {
-    const meter = metrics.getMeter(sc.METER_NAME);
-    const histogram = (spec: sc.MetricSpec, buckets: number[]) =>
+    const meter = metrics.getMeter(semconv.METER_NAME);
+    const histogram = (spec: semconv.MetricSpec, buckets: number[]) =>
       meter.createHistogram(spec.name, { unit: spec.unit, description: spec.description, advice: { explicitBucketBoundaries: buckets } });
-    const counter = (spec: sc.MetricSpec) => meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
-    this.#duration = histogram(sc.METRIC_OPERATION_DURATION, sc.DURATION_BUCKETS_S);
-    this.#tokens = histogram(sc.METRIC_TOKEN_USAGE, sc.TOKEN_BUCKETS);
-    this.#batch = histogram(sc.METRIC_BATCH_SIZE, sc.BATCH_BUCKETS);
-    this.#overhead = histogram(sc.METRIC_RELAY_OVERHEAD, sc.OVERHEAD_BUCKETS_S);
-    this.#vectors = counter(sc.METRIC_VECTORS);
-    this.#telemetryErrors = counter(sc.METRIC_TELEMETRY_ERRORS);
-    this.#anomalies = counter(sc.METRIC_VECTOR_ANOMALIES);
-    const active = sc.METRIC_ACTIVE_REQUESTS;
+    const counter = (spec: semconv.MetricSpec) => meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
+    this.#duration = histogram(semconv.METRIC_OPERATION_DURATION, semconv.DURATION_BUCKETS_S);
+    this.#tokens = histogram(semconv.METRIC_TOKEN_USAGE, semconv.TOKEN_BUCKETS);
+    this.#batch = histogram(semconv.METRIC_BATCH_SIZE, semconv.BATCH_BUCKETS);
+    this.#overhead = histogram(semconv.METRIC_RELAY_OVERHEAD, semconv.OVERHEAD_BUCKETS_S);
+    this.#vectors = counter(semconv.METRIC_VECTORS);
+    this.#telemetryErrors = counter(semconv.METRIC_TELEMETRY_ERRORS);
+    this.#anomalies = counter(semconv.METRIC_VECTOR_ANOMALIES);
+    const active = semconv.METRIC_ACTIVE_REQUESTS;
     this.#active = meter.createUpDownCounter(active.name, { unit: active.unit, description: active.description });
+    // Every known series exists from the start, at 0, so rate() and absent() alerts work before the
+    // first failure: the telemetry errors now, the anomalies per kind from a model's first request.
+    for (const stage of semconv.TELEMETRY_STAGES) this.#telemetryErrors.add(0, { [semconv.ATTR_EMBEDDING_TELEMETRY_STAGE]: stage });
   }
 
   requestStarted(method: string): void {
-    this.#active.add(1, { [sc.ATTR_HTTP_REQUEST_METHOD]: method });
+    this.#active.add(1, { [semconv.ATTR_HTTP_REQUEST_METHOD]: method });
   }
 
   requestEnded(method: string): void {
-    this.#active.add(-1, { [sc.ATTR_HTTP_REQUEST_METHOD]: method });
+    this.#active.add(-1, { [semconv.ATTR_HTTP_REQUEST_METHOD]: method });
   }
 
-  telemetryError(stage: string): void {
-    this.#telemetryErrors.add(1, { [sc.ATTR_EMBEDDING_TELEMETRY_STAGE]: stage });
+  telemetryError(stage: semconv.TelemetryStage): void {
+    this.#telemetryErrors.add(1, { [semconv.ATTR_EMBEDDING_TELEMETRY_STAGE]: stage });
   }
 
   record(rec: RequestRecord): void {
     const common: Attributes = {
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: sc.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: rec.providerName,
-      [sc.ATTR_GEN_AI_REQUEST_MODEL]: rec.modelLabel,
-      [sc.ATTR_SERVER_ADDRESS]: rec.serverAddress,
-      [sc.ATTR_SERVER_PORT]: rec.serverPort,
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
+      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: rec.providerName,
+      [semconv.ATTR_GEN_AI_REQUEST_MODEL]: rec.modelLabel,
+      [semconv.ATTR_SERVER_ADDRESS]: rec.serverAddress,
+      [semconv.ATTR_SERVER_PORT]: rec.serverPort,
     };
-    const outcome: Attributes = { ...common, [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
-    if (rec.errorType !== undefined) outcome[sc.ATTR_ERROR_TYPE] = rec.errorType;
+    const outcome: Attributes = { ...common, [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
+    if (rec.errorType !== undefined) outcome[semconv.ATTR_ERROR_TYPE] = rec.errorType;
     this.#duration.record(rec.durationS, outcome);
 
-    const overhead = overheadS(rec);
-    if (overhead !== undefined) this.#overhead.record(overhead, common);
+    if (rec.overheadS !== undefined) this.#overhead.record(rec.overheadS, common);
     if (rec.request) this.#batch.record(rec.request.inputCount, common);
     if (rec.inputTokens !== undefined) {
       this.#tokens.record(rec.inputTokens, {
         ...common,
-        [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_VALUE_INPUT,
-        [sc.ATTR_EMBEDDING_USAGE_ESTIMATED]: rec.tokensEstimated,
+        [semconv.ATTR_GEN_AI_TOKEN_TYPE]: semconv.GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+        [semconv.ATTR_EMBEDDING_USAGE_ESTIMATED]: rec.tokensEstimated,
       });
     }
-    for (const [kind, count] of rec.anomalies) this.#anomalies.add(count, { ...common, [sc.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
+    this.#anomalySeries(common);
+    for (const [kind, count] of rec.anomalies) this.#anomalies.add(count, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
     if (rec.response) {
       for (const [dimension, count] of rec.response.vectorsByDimension) {
-        this.#vectors.add(count, { ...common, [sc.ATTR_EMBEDDING_DIMENSION]: dimension });
+        this.#vectors.add(count, { ...common, [semconv.ATTR_EMBEDDING_DIMENSION]: dimension });
       }
     }
+  }
+
+  /** The first request of a label set starts its anomaly series of every kind at 0. */
+  #anomalySeries(common: Attributes): void {
+    const key = `${common[semconv.ATTR_GEN_AI_PROVIDER_NAME]}\0${common[semconv.ATTR_GEN_AI_REQUEST_MODEL]}\0${common[semconv.ATTR_SERVER_ADDRESS]}\0${common[semconv.ATTR_SERVER_PORT]}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    for (const kind of ANOMALY_KINDS) this.#anomalies.add(0, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
   }
 }

@@ -28,9 +28,9 @@ import {
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sdkDisabled } from '../config.ts';
+import { sdkDisabled } from '../config/load.ts';
 import { exportFailureReporter } from './export-warnings.ts';
-import { PROBE_HEADER } from '../headers.ts';
+import { PROBE_HEADER } from '../core/headers.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 

@@ -52,6 +52,10 @@ export const ATTR_EMBEDDING_UPSTREAM_ERROR_MESSAGE = 'embedding.upstream.error.m
 export const ATTR_EMBEDDING_USAGE_INPUT_CHARACTERS = 'embedding.usage.input_characters';
 export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
 export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
+/** Where a telemetry failure happened (embedding.telemetry.stage): the handler itself, reading the
+ *  response, the quality checks, each projection, the GPU monitor. */
+export const TELEMETRY_STAGES = ['handler', 'inspect', 'quality', 'span', 'metrics', 'log', 'gpu'] as const;
+export type TelemetryStage = (typeof TELEMETRY_STAGES)[number];
 /** Span: the anomaly kinds seen in the response's vectors (string[]). */
 export const ATTR_EMBEDDING_VECTOR_ANOMALY = 'embedding.vector.anomaly';
 /** Span: the dimension the response should have had. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FAULT_HEADER } from '../../src/headers.ts';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { makeGarbage, relay, scrapeText, simulator } from '../support/harness.ts';
 import { toolPath, type ToolName } from '../tools/tools.ts';
 

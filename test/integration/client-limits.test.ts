@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { relay, simulator } from '../support/harness.ts';
 
 let sim: RunningServer;

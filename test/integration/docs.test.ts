@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
-import { FAULT_HEADER } from '../../src/headers.ts';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { until } from '../support/fake-loki.ts';
 import { relay, scrapeText, simulator, spans } from '../support/harness.ts';
 import { root, startRelayProcess } from '../support/relay-process.ts';

@@ -1,4 +1,4 @@
-// embedding.relay.overhead is what the relay added to a request (record.ts, relayS): arrival →
+// embedding.relay.overhead is what the relay added to a request (core/record.ts, overheadS): arrival →
 // last byte written, less the wait for the upstream's answer. Not the upstream's time to answer,
 // and not too little: streaming and inspecting a large body is the relay's work and must show.
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,12 +1,14 @@
 // Embedding quality end to end: the simulator returns broken vectors on request
 // (x-simulator-fault), and each anomaly shows up in the span, the metrics and the log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/config.ts';
+import { DEFAULTS } from '../../src/config/load.ts';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
-import { FAULT_HEADER } from '../../src/headers.ts';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
+import { ANOMALY_KINDS } from '../../src/core/response-facts.ts';
+import { TELEMETRY_STAGES } from '../../src/telemetry/semconv.ts';
 import { type LogCapture, relay, scrape, simulator, spansNamed } from '../support/harness.ts';
-import { total } from '../support/prometheus-text.ts';
+import { find, total } from '../support/prometheus-text.ts';
 
 let sim: RunningServer;
 let r: RunningRelay;
@@ -138,6 +140,18 @@ describe('vector anomalies reach span, metrics and log', () => {
     expect(total(await scrape(), 'embedding_vector_anomalies_total', { gen_ai_request_model: 'm-healthy' })).toBe(0);
     expect(logsFor('m-healthy')[0]).not.toHaveProperty('anomalies');
     expect(logsFor('m-healthy')[0]!['level']).toBe(30);
+  });
+
+  it("a model's anomaly series exist at 0 from its first request, one per kind, so rate() and absent() alerts have a series", async () => {
+    await call('m-fresh', { input: ['one', 'two'] });
+    const series = find(await scrape(), 'embedding_vector_anomalies_total', { gen_ai_request_model: 'm-fresh' });
+    expect(series.map((s) => s.labels['embedding_anomaly_kind']).sort()).toEqual([...ANOMALY_KINDS].sort());
+    expect(series.filter((s) => s.value !== 0)).toEqual([]);
+  });
+
+  it('the telemetry-error series exist at 0 for every stage before anything failed', async () => {
+    const series = find(await scrape(), 'embedding_relay_telemetry_errors_total');
+    expect(series.map((s) => s.labels['embedding_telemetry_stage']).sort()).toEqual([...TELEMETRY_STAGES].sort());
   });
 });
 

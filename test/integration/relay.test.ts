@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../src/server/app.ts';
 import { listen, type RunningServer } from '../../src/server/listen.ts';
-import { FAULT_HEADER } from '../../src/headers.ts';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { createSimulatorHandler, simulatedTokens } from '../../src/simulator/simulator.ts';
 import { type LogCapture, promtoolCheckMetrics, relay, scrape, scrapeText, SIM_DEFAULTS, spans, spansNamed } from '../support/harness.ts';
 import { find, total } from '../support/prometheus-text.ts';

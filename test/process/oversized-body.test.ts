@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LINGER, ModelSniffer } from '../../src/relay/body.ts';
+import { LINGER, ModelSniffer } from '../../src/protocol/body.ts';
 import { until } from '../support/fake-loki.ts';
 import { jsonLines, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 

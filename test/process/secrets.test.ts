@@ -4,7 +4,7 @@
 // batches (protobuf carries strings verbatim), Loki pushes, stdout log lines, stderr, /metrics and
 // every response body the relay wrote itself. None may contain the key, the input or a vector.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FAULT_HEADER } from '../../src/headers.ts';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 

@@ -1,6 +1,6 @@
 // An Upstream stand-in for unit tests of the request path: canned answers, every call recorded.
 import { Readable } from 'node:stream';
-import type { Upstream, UpstreamResponse } from '../../src/relay/upstream.ts';
+import type { Upstream, UpstreamResponse } from '../../src/upstream/client.ts';
 
 export interface FakeAnswer {
   status: number;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startRelay, type RunningRelay } from '../../src/server/app.ts';
-import { DEFAULTS, type Config } from '../../src/config.ts';
+import { DEFAULTS, type Config } from '../../src/config/load.ts';
 import { createLogging } from '../../src/telemetry/logger.ts';
 import { startAdminServer } from '../../src/server/admin-server.ts';
 import { startSimulator } from '../../src/server/simulator-server.ts';

@@ -2,7 +2,8 @@
 // as the oracle the scanner is tested against (test/unit/inspect/scanner.test.ts, inspect-regression)
 // and the before of bench/micro/inspect.ts. Not production code.
 import { decodeElements, FLOAT32_LE } from '../../src/inspect/vector-encoding.ts';
-import { countDuplicates, summaryAnomalies, type AnomalyKind, type NormBand } from '../../src/inspect/vector-health.ts';
+import type { AnomalyKind } from '../../src/core/response-facts.ts';
+import { countDuplicates, summaryAnomalies, type NormBand } from '../../src/inspect/vector-health.ts';
 
 export interface ParsedFacts {
   responseModel: string | undefined;

@@ -22,7 +22,7 @@
 // - on shutdown the queue gets a bounded flush window, then what is left is counted as `shutdown`.
 // pino-loki 3.0 (used before) pushes each batch once and drops it on any failure (see logger.ts).
 import { Buffer } from 'node:buffer';
-import { PROBE_HEADER } from '../../headers.ts';
+import { PROBE_HEADER } from '../../core/headers.ts';
 import type { LogDropCounts, LogDropReason } from './drops.ts';
 import { lokiPushUrl, retryAfterMs } from './push.ts';
 
@@ -131,7 +131,7 @@ export class LokiQueue {
         try {
           return decodeURIComponent(s);
         } catch {
-          return s; // config.ts refuses such a LOKI_URL; a direct caller gets the raw text
+          return s; // the config (config/parsers.ts) refuses such a LOKI_URL; a direct caller gets the raw text
         }
       };
       const user = decode(this.#url.username);

@@ -15,7 +15,7 @@
 // spikes only slow one attempt.
 import { expect, it } from 'vitest';
 import { benchBody, chunked } from '../../../bench/micro/inspect.ts';
-import { DEFAULTS } from '../../../src/config.ts';
+import { DEFAULTS } from '../../../src/config/load.ts';
 import { brokenSummary, decodedSummary, ResponseScanner } from '../../../src/inspect/scanner.ts';
 
 const WARMUP = 8;

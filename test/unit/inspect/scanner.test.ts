@@ -3,7 +3,7 @@
 // must throw wherever that path throws.
 import { describe, expect, it } from 'vitest';
 import { ResponseScanner } from '../../../src/inspect/scanner.ts';
-import type { VectorSummary } from '../../../src/inspect/types.ts';
+import type { VectorSummary } from '../../../src/core/response-facts.ts';
 import { simulatedVector, toBase64 } from '../../../src/simulator/simulator.ts';
 import { duplicateSummaries, summaryAnomalies } from '../../../src/inspect/vector-health.ts';
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeElements, requestedEncoding, type VectorEncoding } from '../../../src/inspect/vector-encoding.ts';
+import type { VectorEncoding } from '../../../src/core/embedding-request.ts';
+import { decodeElements, requestedEncoding } from '../../../src/inspect/vector-encoding.ts';
 
 // Reference encodings written independently of the decoder: DataView for float32 and float16
 // (Node's Float16 support where present, else hand-written bit patterns), bfloat16 as the top half

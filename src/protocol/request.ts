@@ -1,35 +1,9 @@
 // Parses and validates a /v1/embeddings request body. The original bytes are what gets forwarded
 // (no re-serialisation); this only decides whether to forward and describes the request.
 import { z } from 'zod';
-import { RelayError } from '../errors.ts';
-import { requestedEncoding, type VectorEncoding } from '../inspect/vector-encoding.ts';
-
-export type InputType = 'string' | 'string_array' | 'tokens' | 'token_arrays';
-/** 'float' and 'base64' (OpenAI), 'bytes' and 'bytes_only' (vLLM: a binary body), or whatever
- *  else the client named: the upstream decides what it accepts. */
-export type EncodingFormat = string;
-
-export interface EmbeddingRequest {
-  model: string;
-  inputType: InputType;
-  inputCount: number;
-  /** Total characters over string inputs (0 for token inputs). */
-  inputChars: number;
-  /** Exact token count when the client sent token ids (undefined for text). */
-  inputTokenIds: number | undefined;
-  encodingFormat: EncodingFormat;
-  /** True when the client named encoding_format (telemetry reports what was asked). */
-  encodingFormatExplicit: boolean;
-  dimensions: number | undefined;
-  /** Layout of encoded vectors (vLLM's embed_dtype / endianness); undefined when the request names
-   *  one the relay does not know (its vectors are then relayed, not inspected). */
-  vectorEncoding: VectorEncoding | undefined;
-  /** False when the client asked for raw, unnormalised vectors (vLLM's `use_activation: false`,
-   *  or the older `normalize: false`): the norm check does not judge them. */
-  normalized: boolean;
-  /** The texts themselves, only for opt-in input logging. */
-  texts: readonly string[];
-}
+import { RelayError } from '../core/errors.ts';
+import type { EmbeddingRequest } from '../core/embedding-request.ts';
+import { requestedEncoding } from '../inspect/vector-encoding.ts';
 
 const envelope = z.object({
   model: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
@@ -117,17 +91,17 @@ export function parseJsonBody(body: Buffer): unknown {
   }
 }
 
-/** Model names longer than this are cut (with …) in telemetry: no model server uses such a name,
- *  and the name becomes a span name, a metric label value and a log field. */
+/** Model names longer than this are cut (with …) wherever the relay keeps one (the record): no
+ *  model server uses such a name, and it becomes a span name, a metric label value and a log field. */
 export const MODEL_NAME_MAX = 256;
 export const boundedModelName = (model: string): string => (model.length <= MODEL_NAME_MAX ? model : `${model.slice(0, MODEL_NAME_MAX)}…`);
 
-/** The requested model of a parsed body, when it names one (telemetry keeps it even when the
+/** The model a parsed body names, bounded, when it names one (telemetry keeps it even when the
  *  request is then refused). */
 export function requestedModel(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const model = (json as Record<string, unknown>)['model'];
-  return typeof model === 'string' && model !== '' ? model : undefined;
+  return typeof model === 'string' && model !== '' ? boundedModelName(model) : undefined;
 }
 
 /** A parsed body → validated request. Throws RelayError (invalid_request, batch_too_large, input_too_long). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectProvider, type UpstreamProfile, usageFor } from '../../../src/relay/profile.ts';
+import { detectProvider, type UpstreamProfile, usageFor } from '../../../src/upstream/profile.ts';
 
 describe('usageFor', () => {
   it('auto: characters for infinity, tokens for every other provider', () => {

@@ -1,9 +1,9 @@
 // The upstream model server: one undici keep-alive Pool per relay, header hygiene in both
-// directions, and undici's typed errors mapped to ours. instrumentation-undici (wired in
+// directions, and undici's typed errors mapped to ours (failure.ts). instrumentation-undici (wired in
 // telemetry/sdk.ts) makes each call a CLIENT span and injects `traceparent`.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { RelayError } from '../errors.ts';
+import { Pool, type Dispatcher } from 'undici';
+import { upstreamFailure } from './failure.ts';
 
 export interface UpstreamOptions {
   url: string;
@@ -83,17 +83,6 @@ export function forwardResponseHeaders(upstream: Dispatcher.ResponseData['header
   return out;
 }
 
-/** Maps undici/network failures before response headers to a typed relay error. */
-export function upstreamError(err: unknown): RelayError {
-  if (err instanceof undiciErrors.HeadersTimeoutError) {
-    return new RelayError('upstream_timeout', 'The upstream embeddings server did not answer in time.', { cause: err });
-  }
-  if (err instanceof undiciErrors.BodyTimeoutError) {
-    return new RelayError('upstream_timeout', 'The upstream embeddings server stopped sending its response.', { cause: err });
-  }
-  return new RelayError('upstream_unreachable', 'The upstream embeddings server could not be reached.', { cause: err });
-}
-
 /** Largest response header block taken from the upstream. undici's default is Node's 16 KiB, and
  *  vLLM's `metadata` header (encoding_format "bytes") takes about 110 bytes per input: 256 inputs
  *  overflowed it (502 where vLLM answered 200), 2048 inputs need about 230 KB. The upstream is
@@ -127,7 +116,7 @@ export class Upstream {
     });
   }
 
-  /** Sends a request to `{base}{path}`. Rejects with RelayError when no response headers arrive. */
+  /** Sends a request to `{base}{path}`. Rejects with a RelayError (failure.ts) when no response headers arrive. */
   async request(
     method: 'GET' | 'POST',
     path: string,
@@ -144,7 +133,7 @@ export class Upstream {
         signal,
       });
     } catch (err) {
-      throw upstreamError(err);
+      throw upstreamFailure(err, 'dispatch');
     }
   }
 

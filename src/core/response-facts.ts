@@ -38,3 +38,16 @@ export interface ResponseFacts {
   /** One summary per vector (data[*].embedding), in order. */
   vectors: VectorSummary[];
 }
+
+/** What the quality checks can find wrong with a response's vectors (docs/quality.md). */
+export const ANOMALY_KINDS = [
+  'dimension_mismatch',
+  'null_component',
+  'nan_component',
+  'inf_component',
+  'zero_vector',
+  'norm_out_of_range',
+  'duplicate_vector',
+  'model_mismatch',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];

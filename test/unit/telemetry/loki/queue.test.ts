@@ -1,13 +1,13 @@
 // The Loki queue (loki/queue.ts): retry rules, the byte bound, and createLogging's tee of every
 // line to stdout and the queue.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROBE_HEADER } from '../../../src/headers.ts';
-import { LogDropCounts } from '../../../src/telemetry/loki/drops.ts';
-import { createLogging } from '../../../src/telemetry/logger.ts';
-import { lokiPushUrl } from '../../../src/telemetry/loki/push.ts';
-import { LokiQueue, type LokiQueueOptions } from '../../../src/telemetry/loki/queue.ts';
-import { FakeLoki, sleep, until } from '../../support/fake-loki.ts';
-import { LogCapture } from '../../support/harness.ts';
+import { PROBE_HEADER } from '../../../../src/core/headers.ts';
+import { LogDropCounts } from '../../../../src/telemetry/loki/drops.ts';
+import { createLogging } from '../../../../src/telemetry/logger.ts';
+import { lokiPushUrl } from '../../../../src/telemetry/loki/push.ts';
+import { LokiQueue, type LokiQueueOptions } from '../../../../src/telemetry/loki/queue.ts';
+import { FakeLoki, sleep, until } from '../../../support/fake-loki.ts';
+import { LogCapture } from '../../../support/harness.ts';
 
 let loki: FakeLoki | undefined;
 afterEach(async () => {
@@ -89,7 +89,7 @@ describe('Loki queue', () => {
 
   it('close() is bounded even when Loki accepts the push and never answers (the push under way is aborted)', async () => {
     const { createServer } = await import('node:http');
-    const { listen } = await import('../../../src/server/listen.ts');
+    const { listen } = await import('../../../../src/server/listen.ts');
     const blackhole = await listen(
       createServer(() => {}),
       '127.0.0.1',

@@ -4,7 +4,7 @@ import {
   ERROR_MESSAGE_MAX_CHARS,
   ErrorBodyCapture,
   upstreamErrorMessage,
-} from '../../../src/relay/upstream-error.ts';
+} from '../../../src/upstream/error-message.ts';
 
 const msg = (body: unknown, inputs: string[] = []) =>
   upstreamErrorMessage(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), inputs);

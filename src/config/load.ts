@@ -2,10 +2,10 @@
 // read from CLI flags over environment variables over defaults (this file). Every bad value fails
 // start-up with one exact line (the parsers in config/parsers.ts say what was expected).
 import { parseArgs } from 'node:util';
-import { type Config, DEFAULTS, type Key, OPTIONS, type Option } from './config/options.ts';
-import { ParseError, withoutPassword } from './config/parsers.ts';
+import { type Config, DEFAULTS, type Key, OPTIONS, type Option } from './options.ts';
+import { ParseError, withoutPassword } from './parsers.ts';
 
-export { type Config, DEFAULTS, type LogLevel } from './config/options.ts';
+export { type Config, DEFAULTS, type LogLevel } from './options.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

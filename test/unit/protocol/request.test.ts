@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEmbeddingRequest } from '../../../src/relay/request.ts';
-import { RelayError } from '../../../src/errors.ts';
+import { parseEmbeddingRequest } from '../../../src/protocol/request.ts';
+import { RelayError } from '../../../src/core/errors.ts';
 
 const parse = (body: unknown, maxBatch = 8) =>
   parseEmbeddingRequest(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), maxBatch);

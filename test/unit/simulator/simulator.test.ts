@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/listen.ts';
-import { startSimulator } from '../../src/server/simulator-server.ts';
-import { simulatedTokens, simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
+import type { RunningServer } from '../../../src/server/listen.ts';
+import { startSimulator } from '../../../src/server/simulator-server.ts';
+import { simulatedTokens, simulatedVector, toBase64 } from '../../../src/simulator/simulator.ts';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0) / (norm(a) * norm(b));

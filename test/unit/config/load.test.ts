@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, helpText, loadConfig, optionRows } from '../../src/config.ts';
+import { ConfigError, DEFAULTS, helpText, loadConfig, optionRows } from '../../../src/config/load.ts';
 
 const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env);
 const failure = (argv: string[], env: Record<string, string> = {}) => {
@@ -124,7 +124,7 @@ describe('config', () => {
 
   it('--help and docs/configuration.md list every option with its default and help text', () => {
     const help = helpText();
-    const page = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const page = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     for (const row of optionRows()) {
       expect(help).toContain(`${row.flag}  (${row.env})  [${row.default}]`);
       expect(page, `docs/configuration.md lacks ${row.env}`).toContain(

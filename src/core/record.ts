@@ -1,8 +1,7 @@
 // The one request record. Everything telemetry reports about a request is a field here, computed
 // once; spans, metrics and the log line are projections of it and can never disagree.
-import type { EmbeddingRequest } from './request.ts';
-import type { ResponseFacts } from '../inspect/types.ts';
-import type { AnomalyKind } from '../inspect/vector-health.ts';
+import type { EmbeddingRequest } from './embedding-request.ts';
+import type { AnomalyKind, ResponseFacts } from './response-facts.ts';
 
 export interface RequestRecord {
   /** process.hrtime.bigint() at arrival. */
@@ -16,11 +15,11 @@ export interface RequestRecord {
   readonly serverAddress: string;
   readonly serverPort: number;
 
-  /** The model the client asked for, as soon as the body was read far enough to name it (also on
-   *  a 400 or 413), else undefined. */
+  /** The model the client asked for (bounded: protocol/request.ts), as soon as the body was read
+   *  far enough to name it (also on a 400 or 413), else undefined. */
   model: string | undefined;
   request: EmbeddingRequest | undefined;
-  /** Bounded model label for metrics (real name or _OTHER). */
+  /** The model's metric label (its name, or _OTHER past the label limit), set as the record is projected. */
   modelLabel: string;
   response: ResponseFacts | undefined;
   /** Vectors per quality anomaly kind (empty when healthy or not inspected). */
@@ -43,7 +42,7 @@ export interface RequestRecord {
 
   /** process.hrtime.bigint() when the answer was complete, set only when telemetry is recorded
    *  later than that (a 413 whose upload is still being discarded); the request ends here. */
-  answeredNs: bigint | undefined;
+  endNs: bigint | undefined;
   /** Upstream call: dispatch → the upstream body's end (its last byte read), in seconds. */
   upstreamS: number | undefined;
   /** What the relay added to a request that the upstream answered, in seconds
@@ -52,7 +51,7 @@ export interface RequestRecord {
    *  Reading the request, the upstream call's set-up, streaming and inspecting the body, and the
    *  socket writes are in it. Not in it: how long the request waited in the socket before the
    *  event loop reached it (nodejs_eventloop_delay_* shows that). */
-  relayS: number | undefined;
+  overheadS: number | undefined;
   durationS: number;
 
   traceId: string | undefined;
@@ -83,9 +82,9 @@ export function newRecord(init: {
     errorType: undefined,
     errorMessage: undefined,
     upstreamMessage: undefined,
-    answeredNs: undefined,
+    endNs: undefined,
     upstreamS: undefined,
-    relayS: undefined,
+    overheadS: undefined,
     durationS: 0,
     traceId: undefined,
     spanId: undefined,
@@ -94,9 +93,3 @@ export function newRecord(init: {
 
 /** Seconds from `startNs` to `endNs` (now, when not given). */
 export const secondsSince = (startNs: bigint, endNs: bigint = process.hrtime.bigint()): number => Number(endNs - startNs) / 1e9;
-
-/** Relay-added time (relayS), for a request that reached the upstream and was answered. */
-export const overheadS = (rec: RequestRecord): number | undefined => rec.relayS;
-
-/** Rough token estimate for text (≈4 characters per token), used only when explicitly enabled. */
-export const estimateTokens = (req: EmbeddingRequest): number => req.inputTokenIds ?? Math.ceil(req.inputChars / 4);

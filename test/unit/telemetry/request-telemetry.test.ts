@@ -1,13 +1,14 @@
-// The three projections of one request record (telemetry/span.ts, log-line.ts, project.ts) from
+// The three projections of one request record (telemetry/span.ts, log-line.ts, request-telemetry.ts) from
 // record fixtures, without the OpenTelemetry SDK: each fact is computed once, in the record, and
 // the span attributes and the log line say the same thing.
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { newRecord, type RequestRecord } from '../../../src/relay/record.ts';
-import { validateEmbeddingRequest } from '../../../src/relay/request.ts';
+import { newRecord, type RequestRecord } from '../../../src/core/record.ts';
+import { validateEmbeddingRequest } from '../../../src/protocol/request.ts';
 import { logLevel, logLine } from '../../../src/telemetry/log-line.ts';
 import type { RelayMetrics } from '../../../src/telemetry/metrics.ts';
-import { projections } from '../../../src/telemetry/project.ts';
+import { ModelLabels } from '../../../src/telemetry/model-labels.ts';
+import { RequestTelemetry } from '../../../src/telemetry/request-telemetry.ts';
 import { endAttributes, spanName, startAttributes } from '../../../src/telemetry/span.ts';
 
 function fixture(overrides: Partial<RequestRecord> = {}): RequestRecord {
@@ -89,23 +90,36 @@ describe('span and log line agree, fact by fact', () => {
   });
 });
 
-describe('telemetry/project.ts finish', () => {
+describe('telemetry/request-telemetry.ts: the end of a request', () => {
+  const telemetry = (metrics: RelayMetrics, logger: unknown, labels = new ModelLabels(0)) =>
+    new RequestTelemetry({
+      metrics,
+      logger: logger as never,
+      logInputs: false,
+      labels,
+      profile: { providerName: 'vllm', usage: 'tokens' },
+      server: { address: 'vllm', port: 8000 },
+    });
+  // A span of the no-op tracer (no SDK in unit tests): what the flow hands over when tracing is off.
+  const span = () => trace.getTracer('test').startSpan('embeddings');
+
   const counting = () => {
     const errors: string[] = [];
     const recorded: RequestRecord[] = [];
     const metrics = {
       telemetryError: (stage: string) => errors.push(stage),
       record: (r: RequestRecord) => recorded.push(r),
+      requestEnded: () => {},
     } as unknown as RelayMetrics;
     return { errors, recorded, metrics };
   };
 
-  it('sets the duration and the _OTHER label once, then records metrics and the log line from the same record', () => {
+  it('sets the duration and the model label once (_OTHER past the limit), then records metrics and the log line from the same record', () => {
     const { errors, recorded, metrics } = counting();
     const logged: unknown[] = [];
     const logger = { info: (l: unknown) => logged.push(l), warn: (l: unknown) => logged.push(l), error: (l: unknown) => logged.push(l) };
     const rec = fixture({ httpStatus: 200, modelLabel: '' });
-    projections({ metrics, logger: logger as never, logInputs: false }).finish(rec, undefined, ROOT_CONTEXT);
+    telemetry(metrics, logger).project(rec, span);
     expect(rec.durationS).toBeGreaterThan(0);
     expect(rec.modelLabel).toBe('_OTHER');
     expect(recorded).toEqual([rec]);
@@ -121,7 +135,7 @@ describe('telemetry/project.ts finish', () => {
       },
     };
     const rec = fixture({ httpStatus: 200 });
-    expect(() => projections({ metrics, logger: logger as never, logInputs: false }).finish(rec, undefined, ROOT_CONTEXT)).not.toThrow();
+    expect(() => telemetry(metrics, logger).project(rec, span)).not.toThrow();
     expect(recorded).toHaveLength(1);
     expect(errors).toEqual(['log']);
   });

@@ -1,7 +1,7 @@
 // The soak's leak arithmetic (bench/soak/soak-memory.ts): the memory split read from a real-format
 // exposition, the floors of a GC sawtooth, and fits that tell a leak from a bounded step.
 import { expect, it } from 'vitest';
-import { floors, linearFit, memorySample } from '../../bench/soak/soak-memory.ts';
+import { floors, linearFit, memorySample } from '../../../bench/soak/soak-memory.ts';
 
 const MiB = 1024 * 1024;
 const exposition = (rss: number, spaces: Record<string, [size: number, physical: number, used: number]>) =>

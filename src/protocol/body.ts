@@ -5,7 +5,8 @@
 // (AsyncOpenAI reported APIConnectionError, openai-node `fetch failed`). While it discards, it
 // looks for the "model" the body names, so the 413 is still recorded against its model.
 import type { IncomingMessage } from 'node:http';
-import { RelayError } from '../errors.ts';
+import { RelayError } from '../core/errors.ts';
+import { boundedModelName } from './request.ts';
 
 /** How much more of an oversized body is read and discarded after the 413, at most. */
 export const LINGER = {
@@ -31,9 +32,10 @@ export class BodyTooLargeError extends RelayError {
     this.#sniffer = sniffer;
   }
 
-  /** The model named in the part of the body read so far. */
+  /** The model named in the part of the body read so far, bounded as requestedModel bounds it. */
   get model(): string | undefined {
-    return this.#sniffer.model;
+    const named = this.#sniffer.model;
+    return named === undefined ? undefined : boundedModelName(named);
   }
 }
 
