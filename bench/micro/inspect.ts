@@ -3,6 +3,8 @@
 // streaming ResponseScanner fed the same body in 64 KiB chunks, and bare JSON.parse for scale.
 // Body: 64 × 2560-dim vectors as the simulator writes them (~3.5 MB float JSON, ~0.9 MB base64).
 // Run: node bench/micro/inspect.ts   (prints a Markdown table; numbers go to bench/RESULTS.md)
+//      node bench/micro/inspect.ts --before DIR   (this scanner next to DIR's src/inspect/scanner.ts,
+//      interleaved in one process: a refactor's before and after)
 import { ResponseScanner } from '../../src/inspect/scanner.ts';
 import { simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
 import { duplicateSummaries, summaryAnomalies } from '../../src/inspect/vector-health.ts';
@@ -158,7 +160,32 @@ function conversionTable(body: Buffer): void {
   for (const [k, s] of scenarios.entries()) console.log(`| ${s.name} | ${medians[k]!.toFixed(2)} | ${(medians[k]! / parse).toFixed(2)} |`);
 }
 
-if (import.meta.main) {
+/** This checkout's scanner next to another checkout's (`dir`), on each body and health setting. */
+async function beforeAfterTable(dir: string): Promise<void> {
+  const before = (await import(`${dir.replace(/\/$/, '')}/src/inspect/scanner.ts`)) as { ResponseScanner: typeof ResponseScanner };
+  const run = (Scanner: typeof ResponseScanner, chunks: Buffer[], health: boolean) => {
+    const scanner = new Scanner({ health });
+    for (const chunk of chunks) scanner.push(chunk);
+    return scanner.finish().vectorCount;
+  };
+  console.log(`\n### ResponseScanner: ${dir} (before) and this checkout (after)\n`);
+  console.log('| body | health | before ms | after ms | after / before |\n|---|---|---|---|---|');
+  for (const encoding of ['float', 'base64'] as const) {
+    const chunks = chunked(benchBody(encoding));
+    for (const health of [true, false]) {
+      const [b, a] = measure([
+        { name: 'before', run: () => run(before.ResponseScanner, chunks, health) },
+        { name: 'after', run: () => run(ResponseScanner, chunks, health) },
+      ]);
+      console.log(`| ${encoding} | ${health ? 'on' : 'off'} | ${b!.toFixed(3)} | ${a!.toFixed(3)} | ${(a! / b!).toFixed(3)} |`);
+    }
+  }
+}
+
+if (import.meta.main && process.argv[2] === '--before' && process.argv[3] !== undefined) {
+  console.log(`Node ${process.version}, ${BATCH} × ${DIM}-dim vectors, median of ${ROUNDS} interleaved rounds (after ${WARMUP} warm-up)`);
+  await beforeAfterTable(process.argv[3]);
+} else if (import.meta.main) {
   console.log(`Node ${process.version}, ${BATCH} × ${DIM}-dim vectors, median of ${ROUNDS} interleaved rounds (after ${WARMUP} warm-up)`);
   const float = benchBody('float');
   table('float JSON', float);

@@ -6,7 +6,7 @@
 // maxBytes, so every vector is checked for NaN/±Infinity/all zero; the norm and the duplicate key
 // only when the full check was sampled for this response.
 import { z } from 'zod';
-import { brokenSummary, decodedSummary } from './scanner.ts';
+import { brokenSummary, decodedSummary } from './vector-summary.ts';
 import type { ResponseFacts, VectorSummary } from '../core/response-facts.ts';
 import type { VectorEncoding } from '../core/embedding-request.ts';
 import { BYTES_PER_ELEMENT, decodeElements, requestedEncoding } from './vector-encoding.ts';

@@ -32,7 +32,55 @@ import { isAscii } from 'node:buffer';
 import { commaCounter } from './comma-count.ts';
 import type { ResponseFacts, VectorSummary } from '../core/response-facts.ts';
 import type { VectorEncoding } from '../core/embedding-request.ts';
-import { BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE } from './vector-encoding.ts';
+import {
+  describe,
+  isHex,
+  KEY_DATA,
+  KEY_EMBEDDING,
+  KEY_MODEL,
+  KEY_PROMPT,
+  KEY_USAGE,
+  nonZeroDigit,
+  TOKEN_CHAR,
+  W_FALSE,
+  W_INFINITY,
+  W_NAN,
+  W_NEG_INFINITY,
+  W_NULL,
+  W_TRUE,
+} from './json-bytes.ts';
+import { b64ElementCount, BYTES_PER_ELEMENT, decodeElements, FLOAT32_LE, HOST_LE } from './vector-encoding.ts';
+import {
+  HASH,
+  hashBytes,
+  INF_HI,
+  NAN_HI,
+  NAN_LO,
+  NEG_INF_HI,
+  TAG_FALSE,
+  TAG_NESTED,
+  TAG_NULL,
+  TAG_TEXT,
+  TAG_TRUE,
+  vectorKey,
+} from './vector-key.ts';
+import { brokenSummary, decodedSummary } from './vector-summary.ts';
+
+// The number loops' own tables and fingerprint stay here, beside the loops: an imported binding is
+// a load through its module's cell on every use, which V8 does not fold in these loops.
+
+/** 10^k for k in 0..308, each the correctly rounded double (exact up to 1e22). */
+const P10 = Float64Array.from({ length: 309 }, (_, k) => Number(`1e${k}`));
+
+// A number's fingerprint: two words from its exact decimal components, each component entering
+// through a bijection, so two numbers whose texts differ in one component (one digit, even one
+// ulp apart) always differ, and one text always gives the same words. The fast path and #number
+// build the same components: sign, integer part, the fraction in 8-digit blocks from the '.'
+// (nb full blocks, at most 3; more fold into b3), the digits after them, the exponent. Zero in any
+// spelling (0, -0, 0.0e5) is one fingerprint, as Array#join writes it "0".
+const fpLo = (nb: number, b1: number, tail: number, t: number) => (b1 | (nb << 28)) ^ Math.imul(tail * 8 + t, 0x2c1b3c6d);
+const fpHi = (sign: number, int: number, b2: number, b3: number, e: number) =>
+  b2 ^ Math.imul(b3, 0x297a2d39) ^ Math.imul(int, 0x9e3779b1) ^ Math.imul(e, 0x85ebca77) ^ (sign << 31);
 
 /** Longest number or literal carried across a chunk boundary. No JSON number a model server
  *  writes comes near it; a longer run of digits is hostile, and re-copying it on every chunk would
@@ -86,188 +134,10 @@ const ELEM = 8; // an element of an embedding array
 const KEY_NAME = 9; // an object key we need to read
 const KEY_SKIP = 10; // an object key we can ignore
 
-/** 10^k for k in 0..308, each the correctly rounded double (exact up to 1e22). */
-const P10 = Float64Array.from({ length: 309 }, (_, k) => Number(`1e${k}`));
-
-// Duplicate-detection hash: each component gives two 32-bit words mixed into two lanes, each step a
-// bijection of the lane for fixed words and of each word for a fixed lane (a component differing in
-// one word always changes the key), finished with murmur3's fmix.
-const F64 = new Float64Array(1);
-const U32 = new Uint32Array(F64.buffer);
-const HASH = new Int32Array(2);
-// Tag words for components that are not numbers: NaN payloads no parsed number ever has.
-const TAG_NULL = 0x7ff40001;
-const TAG_TRUE = 0x7ff40002;
-const TAG_FALSE = 0x7ff40003;
-const TAG_TEXT = 0x7ff40004;
-const TAG_NESTED = 0x7ff40005;
-F64[0] = NaN;
-const NAN_LO = U32[0]!;
-const NAN_HI = U32[1]!;
-F64[0] = Infinity;
-const INF_HI = U32[1]!;
-const NEG_INF_HI = INF_HI | 0x80000000; // int32, like every hash word (a uint32 here would be a double)
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-const hex8 = (h: number) => h.toString(16).padStart(8, '0');
-
-// A number's fingerprint: two words from its exact decimal components, each component entering
-// through a bijection, so two numbers whose texts differ in one component (one digit, even one
-// ulp apart) always differ, and one text always gives the same words. The fast path and #number
-// build the same components: sign, integer part, the fraction in 8-digit blocks from the '.'
-// (nb full blocks, at most 3; more fold into b3), the digits after them, the exponent. Zero in any
-// spelling (0, -0, 0.0e5) is one fingerprint, as Array#join writes it "0".
-const fpLo = (nb: number, b1: number, tail: number, t: number) => (b1 | (nb << 28)) ^ Math.imul(tail * 8 + t, 0x2c1b3c6d);
-const fpHi = (sign: number, int: number, b2: number, b3: number, e: number) =>
-  b2 ^ Math.imul(b3, 0x297a2d39) ^ Math.imul(int, 0x9e3779b1) ^ Math.imul(e, 0x85ebca77) ^ (sign << 31);
-
-/** 64-bit hash of bytes[0, len) into HASH (word-wise; bytes must start 4-aligned in its buffer). */
-function hashBytes(bytes: Uint8Array, len: number): void {
-  let h1 = 0x243f6a88 ^ len;
-  let h2 = 0x13198a2e;
-  const words = len >>> 2;
-  const w32 = new Int32Array(bytes.buffer, bytes.byteOffset, words);
-  for (let k = 0; k < words; k++) {
-    const w = w32[k]!;
-    h1 = Math.imul(h1 ^ w, 0x9e3779b1);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h2 = Math.imul(h2 ^ w, 0x85ebca77) ^ h1;
-    h2 = (h2 << 17) | (h2 >>> 15);
-  }
-  for (let k = words * 4; k < len; k++) {
-    h1 = Math.imul(h1 ^ bytes[k]!, 0x9e3779b1);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h2 = Math.imul(h2 ^ bytes[k]!, 0x85ebca77) ^ h1;
-    h2 = (h2 << 17) | (h2 >>> 15);
-  }
-  HASH[0] = fmix(h1);
-  HASH[1] = fmix(h2 ^ len);
-}
-
 // Initial values of the per-response views: shared and empty, so constructing a scanner (one per
 // response) allocates no ArrayBuffer (it showed in CPU profiles under load).
 const EMPTY_BUFFER = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-
-const KEY_MODEL = Buffer.from('model');
-const KEY_DATA = Buffer.from('data');
-const KEY_USAGE = Buffer.from('usage');
-const KEY_PROMPT = Buffer.from('prompt_tokens');
-const KEY_EMBEDDING = Buffer.from('embedding');
-const W_TRUE = Buffer.from('true');
-const W_FALSE = Buffer.from('false');
-const W_NULL = Buffer.from('null');
-const W_NAN = Buffer.from('NaN');
-const W_INFINITY = Buffer.from('Infinity');
-const W_NEG_INFINITY = Buffer.from('-Infinity');
-
-/** Bytes that can continue a number or a literal: a token cut there must be stashed. */
-const TOKEN_CHAR = new Uint8Array(256);
-for (const c of Buffer.from('0123456789+-.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')) TOKEN_CHAR[c] = 1;
-
-const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-
-function describe(c: number | undefined): string {
-  if (c === undefined) return 'end of input';
-  return c >= 32 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
-}
-
-/**
- * Whether the number texts in buf[from, to) hold a non-zero digit outside an exponent: then one
- * of them is a non-zero number (the zero-vector check of counted components, which are not read).
- * A vector of real values has one within its first component; only an all-zero vector is read to
- * its end.
- */
-function nonZeroDigit(buf: Buffer, from: number, to: number): boolean {
-  let exponent = false;
-  for (let p = from; p < to; p++) {
-    const c = buf[p]!;
-    if (c === 44) exponent = false;
-    else if ((c | 0x20) === 0x65) exponent = true;
-    else if (c >= 49 && c <= 57 && !exponent) return true;
-  }
-  return false;
-}
-
-/** Components in a base64 text of `length` characters ending in `padding` '='. */
-function b64ElementCount(length: number, padding: number, bytesPerElement: number): number {
-  return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
-}
-
-/**
- * The broken-vector facts of one decoded vector (NaN, ±Infinity, all zero), without the norm and
- * key of the sampled full check, from the float32 bit patterns: with the sign bit cleared, a
- * component is NaN or ±Infinity when adding 0x00800000 carries into bit 31 (exponent all ones),
- * and a non-zero number when it is neither and its bits are not all zero. One branch-free pass;
- * NaN and Infinity are told apart only when one was seen.
- */
-export function brokenSummary(floats: Float32Array, dimension: number): VectorSummary {
-  const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
-  let any = 0;
-  let special = 0;
-  for (let k = 0; k < words.length; k++) {
-    const x = words[k]! & 0x7fffffff;
-    const s = (x + 0x00800000) | 0;
-    special |= s;
-    any |= x & ~(s >> 31); // finite components only, as the JSON paths count them
-  }
-  let nan = false;
-  let inf = false;
-  if ((special & 0x80000000) !== 0) {
-    for (let k = 0; k < words.length; k++) {
-      const x = words[k]! & 0x7fffffff;
-      if (x === 0x7f800000) inf = true;
-      else if (x > 0x7f800000) nan = true;
-    }
-  }
-  return { dimension, sumSq: 0, nulls: false, nan, inf, zero: any === 0, key: undefined };
-}
-
-/**
- * Health facts of one decoded vector. The key is `tag`, then a 64-bit hash of the components'
- * float32 bit patterns: identical vectors share it, vectors differing anywhere do not.
- */
-export function decodedSummary(floats: Float32Array, tag: string): VectorSummary {
-  const words = new Int32Array(floats.buffer, floats.byteOffset, floats.length);
-  let sumSq = 0;
-  let nan = false;
-  let inf = false;
-  let nonZero = false;
-  let h1 = 0x243f6a88;
-  let h2 = 0x13198a2e;
-  for (let k = 0; k < floats.length; k++) {
-    const v = floats[k]!;
-    // biome-ignore lint/suspicious/noSelfCompare: the NaN test of the hot loop (no call)
-    if (v !== v) nan = true;
-    else if (v === Infinity || v === -Infinity) inf = true;
-    else {
-      sumSq += v * v;
-      if (v !== 0) nonZero = true;
-    }
-    const w = words[k]!;
-    h1 = Math.imul(h1 ^ w, 0x9e3779b1);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h2 = Math.imul(h2 ^ w, 0x85ebca77) ^ h1;
-    h2 = (h2 << 17) | (h2 >>> 15);
-  }
-  const n = floats.length;
-  return {
-    dimension: n,
-    sumSq,
-    nulls: false,
-    nan,
-    inf,
-    zero: !nonZero,
-    key: `${tag}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}`,
-  };
-}
 
 export class ResponseScanner {
   readonly #health: boolean;
@@ -610,7 +480,7 @@ export class ResponseScanner {
         nan: this.#vNaN,
         inf: this.#vInf,
         zero: !this.#vNonZero,
-        key: this.#health ? `f${dim}:${hex8(fmix(this.#h1 ^ dim))}${hex8(fmix(this.#h2 ^ Math.imul(dim, 0x27d4eb2f)))}` : undefined,
+        key: this.#health ? vectorKey(`f${dim}`, this.#h1, this.#h2, dim) : undefined,
       };
     } else if (role === ITEM && this.#itemVec !== undefined) {
       this.#vectors.push(this.#itemVec);

@@ -100,3 +100,8 @@ export function decodeElements(bytes: Uint8Array, enc: VectorEncoding): Float32A
   for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = table[(bytes[j + hi]! << 8) | bytes[j + lo]!]!;
   return out;
 }
+
+/** Components in a base64 text of `length` characters ending in `padding` '='. */
+export function b64ElementCount(length: number, padding: number, bytesPerElement: number): number {
+  return Math.floor((Math.floor((length * 3) / 4) - padding) / bytesPerElement);
+}

@@ -16,7 +16,8 @@
 import { expect, it } from 'vitest';
 import { benchBody, chunked } from '../../../bench/micro/inspect.ts';
 import { DEFAULTS } from '../../../src/config/load.ts';
-import { brokenSummary, decodedSummary, ResponseScanner } from '../../../src/inspect/scanner.ts';
+import { ResponseScanner } from '../../../src/inspect/scanner.ts';
+import { brokenSummary, decodedSummary } from '../../../src/inspect/vector-summary.ts';
 
 const WARMUP = 8;
 const ROUNDS = 15;
