@@ -62,7 +62,7 @@ import {
   TAG_NULL,
   TAG_TEXT,
   TAG_TRUE,
-  vectorKey,
+  keyHash,
 } from './vector-key.ts';
 import { brokenSummary, decodedSummary } from './vector-summary.ts';
 
@@ -480,7 +480,7 @@ export class ResponseScanner {
         nan: this.#vNaN,
         inf: this.#vInf,
         zero: !this.#vNonZero,
-        key: this.#health ? vectorKey(`f${dim}`, this.#h1, this.#h2, dim) : undefined,
+        key: this.#health ? `f${dim}:${keyHash(this.#h1, this.#h2, dim)}` : undefined,
       };
     } else if (role === ITEM && this.#itemVec !== undefined) {
       this.#vectors.push(this.#itemVec);

@@ -1,7 +1,7 @@
 // The duplicate-detection key of a vector, shared by the JSON scanner (components as decimal text)
 // and the decoded-vector summaries (components as float32 bits).
 //
-// Duplicate-detection hash: each component gives two 32-bit words mixed into two lanes, each step a
+// The hash: each component gives two 32-bit words mixed into two lanes, each step a
 // bijection of the lane for fixed words and of each word for a fixed lane (a component differing in
 // one word always changes the key), finished with murmur3's fmix.
 const F64 = new Float64Array(1);
@@ -53,8 +53,7 @@ export function hashBytes(bytes: Uint8Array, len: number): void {
   HASH[1] = fmix(h2 ^ len);
 }
 
-/** A vector's duplicate-detection key: `tag` (its kind and dimension), then the two hash lanes
- *  finished with its component count `n`. Identical vectors share it; vectors that differ in any
- *  component do not. */
-export const vectorKey = (tag: string, h1: number, h2: number, n: number): string =>
-  `${tag}:${hex8(fmix(h1 ^ n))}${hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)))}`;
+/** The hash part of a vector's duplicate-detection key: the two lanes finished with the vector's
+ *  component count `n`, as 16 hex digits. The key is `${kind and dimension}:${this}`: identical
+ *  vectors share it, vectors that differ in any component do not. */
+export const keyHash = (h1: number, h2: number, n: number): string => hex8(fmix(h1 ^ n)) + hex8(fmix(h2 ^ Math.imul(n, 0x27d4eb2f)));

@@ -1,7 +1,7 @@
 // The health facts of one decoded vector (base64 text, vLLM's binary body), as float32
 // components: the broken-vector facts of every response, and the sampled full check.
 import type { VectorSummary } from '../core/response-facts.ts';
-import { vectorKey } from './vector-key.ts';
+import { keyHash } from './vector-key.ts';
 
 /**
  * The broken-vector facts of one decoded vector (NaN, ±Infinity, all zero), without the norm and
@@ -67,6 +67,6 @@ export function decodedSummary(floats: Float32Array, tag: string): VectorSummary
     nan,
     inf,
     zero: !nonZero,
-    key: vectorKey(tag, h1, h2, n),
+    key: `${tag}:${keyHash(h1, h2, n)}`,
   };
 }
