@@ -1,6 +1,5 @@
-// The scanner's comma count in WebAssembly SIMD (comma-count.wat, assembled): 16 bytes per step
-// where the JavaScript it replaced (a SWAR loop, 4 bytes per step) was 11.9 % of the relay's busy
-// time at 200 req/s `typical` (bench/RESULTS.md, issue #15). Each range the scanner counts is
+// The scanner's comma count in WebAssembly SIMD (comma-count.wat, assembled): 16 bytes per step,
+// for the one loop that touches every byte of a float vector body. Each range the scanner counts is
 // copied into the module's one 64 KiB page (a memcpy, in pieces when longer) and counted there; the
 // scanner never counts a byte twice, so each byte is copied once. One instance per process:
 // scanners run one at a time on the event loop and no state outlives a call.

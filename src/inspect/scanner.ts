@@ -135,7 +135,7 @@ const KEY_NAME = 9; // an object key we need to read
 const KEY_SKIP = 10; // an object key we can ignore
 
 // Initial values of the per-response views: shared and empty, so constructing a scanner (one per
-// response) allocates no ArrayBuffer (it showed in CPU profiles under load).
+// response) allocates no ArrayBuffer.
 const EMPTY_BUFFER = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 

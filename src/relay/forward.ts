@@ -3,9 +3,8 @@
 // upstream is paused while the client's socket is full). It does what stream.pipeline did for this
 // pair: either side failing destroys the other, and the promise settles once, when the response has
 // finished (its last byte handed to the kernel) or either side broke. Written out because pipeline
-// aborts an internal AbortController when it finishes, and the DOMException that builds (with its
-// stack) was 2.3 % of the relay's busy time at 200 req/s; without it the main thread was 5 % less
-// busy in the same profiled run (bench/RESULTS.md, issue #15).
+// aborts an internal AbortController when it finishes, and building that DOMException (with its
+// stack) on every request is a cost on the event loop that this pair does not need.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 
@@ -63,9 +62,9 @@ export function forward(body: Readable, res: ServerResponse, read: (chunk: Buffe
  *  ArrayBuffer, and a body chunk that spans all of it is that read (undici hands the body as views
  *  of the socket's reads; a read that also held headers, or that undici split, is left alone, as is
  *  anything in Node's shared 8 KiB pool). Dead reads survive young-generation GCs while the write
- *  holds them and then wait for a mark-compact, which V8 starts after about 64 MiB of external
- *  memory: with 32 concurrent 3.5 MB responses that was up to 80 MiB of dead buffers, and peak RSS
- *  fell 221 -> 186 MiB with this (bench/RESULTS.md). Detaching after the socket's write callback is
+ *  holds them and then wait for a mark-compact, which V8 starts only once external memory has grown
+ *  by tens of MiB: with many large responses at once, dead buffers pile up to that. Detaching after
+ *  the socket's write callback is
  *  safe: nothing else holds the read by then (the scanner copies what it keeps; undici's parser is
  *  done with it; an empty remainder it unshifts is never read). */
 export function release(chunk: Buffer): void {

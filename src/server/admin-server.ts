@@ -27,7 +27,7 @@ export async function startAdminServer(host: string, port: number, metrics: Hand
   });
   const running = await listen(server, host, port, settingNames('metricsHost', 'metricsPort'));
   // The admin port must not keep a draining process alive: neither the listener nor a scraper's
-  // keep-alive connection (that one held exit up to keepAliveTimeout, 5 s, after SIGTERM).
+  // keep-alive connection, which would hold exit for the keep-alive timeout after SIGTERM.
   server.unref();
   server.on('connection', (socket) => socket.unref());
   return running;

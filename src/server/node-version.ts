@@ -1,7 +1,7 @@
 // Imported first by the entry points: on an unsupported Node.js the dependencies fail with
 // cryptic errors at import time (undici 8 needs zlib's zstd), so say plainly what is needed.
 // The floor is the highest `engines.node` of the runtime dependencies in package-lock.json
-// (undici 8: >=22.19.0), the same as package.json's `engines` (test/node-floor.test.ts).
+// (undici 8: >=22.19.0), the same as package.json's `engines` (test/deploy/node-floor.test.ts).
 export const NODE_FLOOR = { major: 22, minor: 19 };
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);

@@ -92,7 +92,7 @@ function inputsOf(body: Buffer): (string | number[])[] {
 }
 
 /** Waits `ms`, or less when the client goes away first: a pending fake latency must not hold a
- *  shutting-down process (found by test/drain.test.ts: exit waited for a 30 s timer). */
+ *  shutting-down process (test/process/drain.test.ts). */
 const sleep = (ms: number, res: ServerResponse) =>
   new Promise<void>((resolve) => {
     const done = () => {

@@ -3,14 +3,13 @@
 // `level` label and the entry timestamp.
 //
 // Loki shipping is our own queue (loki/queue.ts) on the main thread: each line pino writes goes to
-// stdout and into the queue, which pushes batches every second. It replaced pino-loki 3.0, which
-// pushes each 1 s batch exactly once: on connection refused, timeout, 5xx or 429 it prints the
-// error to stderr and the batch is gone (no retry), and its 10 000-line pre-push buffer silently
-// drops the oldest lines. Ours queues lines within a bound (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES),
-// retries with capped backoff until Loki answers 2xx, and counts what it has to drop in
-// embedding_relay_log_dropped_total (loki/drops.ts, metrics.ts). Not in pino's worker thread
-// (pino.transport), as it was until issue #15: the thread cost 18-35 MiB of RSS and a tenth of the
-// CPU per request, for work that takes the main thread a regex per line and a stringify per second.
+// stdout and into the queue, which pushes batches every second. Not pino-loki (3.0): it pushes each
+// batch exactly once (on connection refused, timeout, 5xx or 429 it prints the error to stderr and
+// the batch is gone) and its pre-push buffer silently drops the oldest lines. Ours queues lines
+// within a bound (RELAY_LOKI_BUFFER_MAX_LINES/_BYTES), retries with capped backoff until Loki
+// answers 2xx, and counts what it has to drop in embedding_relay_log_dropped_total (loki/drops.ts,
+// metrics.ts). Not in pino's worker thread (pino.transport) either: the work is a regex per line and
+// a stringify per second, less than what a thread's own heap costs.
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { DEFAULTS } from '../config/load.ts';
 import { LogDropCounts } from './loki/drops.ts';

@@ -151,8 +151,8 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   // silently. On unless the operator set the variable.
   process.env['OTEL_NODE_EXPERIMENTAL_SDK_METRICS'] ??= 'true';
   // Spans leave in batches of 64 rather than the SDK's 512: a batch is serialised in one go on the
-  // event loop, and 512 spans held every request behind them for milliseconds (bench/proxy/tail.ts,
-  // bench/RESULTS.md). The operator's own value wins.
+  // event loop, and every request behind it waits that long, so a smaller batch is a shorter wait
+  // (bench/proxy/tail.ts measures it). The operator's own value wins.
   process.env['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'] ??= String(SPAN_BATCH_SIZE);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const savedLogLevel = process.env['OTEL_LOG_LEVEL'];

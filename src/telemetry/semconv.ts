@@ -76,8 +76,8 @@ export const DURATION_BUCKETS_S = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.2
 /** Powers of 4 from the GenAI spec, extended so 64…32768 (Qwen3-Embedding's context) resolve. */
 export const TOKEN_BUCKETS = [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 262144, 1048576];
 export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
-/** Relay-added time: about 0.2–3 ms per request on a busy 2-core machine (bench/RESULTS.md), so the
- *  buckets are close together there; the median a dashboard reads off them is within a bucket. */
+/** Relay-added time is well under a millisecond to a few milliseconds, so the buckets are close
+ *  together there, and the median a dashboard reads off them is within one bucket. */
 export const OVERHEAD_BUCKETS_S = [
   0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25,
 ];
@@ -208,7 +208,7 @@ export const METRIC_HW_POWER: MetricSpec = {
 // created by @opentelemetry/instrumentation-runtime-node, not by us; these specs only give them
 // Prometheus unit suffixes (the descriptions here document them; the package sets its own). Names
 // copied from that package's own semconv module (0.37), for the same reason as gen_ai.*;
-// test/runtime-metrics.test.ts fails if the package ever emits other names.
+// test/integration/runtime-metrics.test.ts fails if the package ever emits other names.
 const runtime = (name: string, unit: string, description: string, suffix: string): MetricSpec => ({
   name,
   unit,

@@ -84,8 +84,8 @@ export function forwardResponseHeaders(upstream: Dispatcher.ResponseData['header
 }
 
 /** Largest response header block taken from the upstream. undici's default is Node's 16 KiB, and
- *  vLLM's `metadata` header (encoding_format "bytes") takes about 110 bytes per input: 256 inputs
- *  overflowed it (502 where vLLM answered 200), 2048 inputs need about 230 KB. The upstream is
+ *  vLLM's `metadata` header (encoding_format "bytes") has one entry per input, so a batch of a few
+ *  hundred inputs overflows it (docs/servers.md) and 2048 inputs need far more. The upstream is
  *  trusted; this bounds it still. */
 export const UPSTREAM_MAX_HEADER_BYTES = 1024 * 1024;
 

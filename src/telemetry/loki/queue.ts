@@ -1,8 +1,7 @@
 // The Loki queue: ships log lines to Loki without losing them across Loki outages, within a bound.
 // It runs on the main thread (logger.ts hands it each line pino writes); its work there is a regex
-// on the line's head per line and one JSON.stringify plus one fetch per batch (1 s by default).
-// It used to be a pino transport in a worker thread: that thread cost 18-35 MiB of RSS and about
-// a tenth of the relay's CPU per request at 200 req/s (bench/RESULTS.md, issue #15).
+// on the line's head per line and one JSON.stringify plus one fetch per batch (1 s by default):
+// too little to be worth a worker thread's own heap and the copy of every line into it.
 //
 // - every line goes into one FIFO queue bounded by line count and UTF-8 bytes
 //   (RELAY_LOKI_BUFFER_MAX_LINES / RELAY_LOKI_BUFFER_MAX_BYTES);
