@@ -34,7 +34,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       },
     });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the list of options.`);
+    throw new ConfigError(`${argumentProblem(err as NodeJS.ErrnoException, keys)} Run with --help for the list of options.`);
   }
   const positionals = parsed.positionals;
   if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== 'simulator')) {
@@ -87,6 +87,31 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     if (fromResource !== undefined) config['serviceName'] = fromResource;
   }
   return { command, config: config as Config };
+}
+
+/** node:util's parseArgs failure as one sentence of ours: its own text quotes the flag unbalanced
+ *  and advises about positional arguments, which this CLI takes only as the `simulator` command. */
+function argumentProblem(err: NodeJS.ErrnoException, keys: readonly Key[]): string {
+  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+  if (flag === undefined) return `${err.message}.`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${flag} needs a value (${flag}=VALUE).`;
+  if (err.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `${err.message}.`;
+  const name = flag.replace(/^-+/, '').split('=')[0]!;
+  const near = [...keys.map((k) => OPTIONS[k].flag), 'help', 'version'].find((known) => editDistance(name, known) <= 2);
+  return `Unknown option ${flag}.${near === undefined ? '' : ` Did you mean --${near}?`}`;
+}
+
+/** Levenshtein distance, for the one suggestion above (a dozen lines; no dependency for it). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 let fromProcess: LoadedConfig | undefined;

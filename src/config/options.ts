@@ -304,13 +304,13 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     env: 'OTEL_EXPORTER_PROMETHEUS_HOST',
     flag: 'metrics-host',
     parse: nonEmptyText,
-    help: 'Address of the Prometheus /metrics endpoint.',
+    help: 'Address of the admin listener: Prometheus /metrics and the /healthz and /readyz probes.',
   },
   metricsPort: {
     env: 'OTEL_EXPORTER_PROMETHEUS_PORT',
     flag: 'metrics-port',
     parse: integer(0, 65535),
-    help: 'Port of the Prometheus /metrics endpoint.',
+    help: 'Port of the admin listener: Prometheus /metrics and the /healthz and /readyz probes.',
   },
   simulatorHost: { env: 'RELAY_SIMULATOR_HOST', flag: 'simulator-host', parse: nonEmptyText, help: 'SIMULATOR: listen address.' },
   simulatorPort: {

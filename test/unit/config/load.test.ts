@@ -113,7 +113,10 @@ describe('config', () => {
   });
 
   it('rejects unknown flags and commands', () => {
-    expect(failure(['--prot=1'])).toMatch(/^Unknown option '--prot'.*--help/);
+    expect(failure(['--prot=1'])).toBe('Unknown option --prot. Did you mean --port? Run with --help for the list of options.');
+    expect(failure(['--frobnicate'])).toBe('Unknown option --frobnicate. Run with --help for the list of options.');
+    expect(failure(['-x'])).toBe('Unknown option -x. Run with --help for the list of options.');
+    expect(failure(['--port'])).toBe('--port needs a value (--port=VALUE). Run with --help for the list of options.');
     expect(failure(['serve'])).toBe('Unknown command "serve": expected no command (run the relay) or "simulator".');
   });
 
