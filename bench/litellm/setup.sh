@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provisions LiteLLM's proxy for `npm run bench` (target `litellm`, bench/proxy/litellm.ts) under
+# Provisions LiteLLM's proxy for `npm run bench` (target `litellm`, bench/harness/targets/litellm.ts) under
 # ~/.cache/embedding-relay, once per hash of requirements.txt: a venv with every pin of
 # requirements.txt installed with --no-deps (the file is the whole dependency set; see its header
 # for what is left out and why). Cold: about 2 minutes, 750 MB. Needs python3 and PyPI.

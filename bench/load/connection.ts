@@ -94,41 +94,9 @@ export class Connection {
     let at = 0;
     while (at < chunk.length && this.#pending) {
       switch (this.#state) {
-        case 'head': {
-          const part = at === 0 ? chunk : chunk.subarray(at);
-          const head = this.#head.length === 0 ? part : Buffer.concat([...this.#head, part]);
-          const end = head.indexOf(CRLFCRLF);
-          if (end < 0) {
-            this.#head = [Buffer.from(head)]; // a copy: the read buffer is reused
-            return;
-          }
-          this.#headersAt = performance.now();
-          const lines = head.subarray(0, end).toString('latin1').split('\r\n');
-          this.#status = Number(lines[0]!.split(' ')[1]);
-          let length = 0;
-          let chunked = false;
-          this.#close = false;
-          for (const line of lines.slice(1)) {
-            const colon = line.indexOf(':');
-            const name = line.slice(0, colon).trim().toLowerCase();
-            const value = line
-              .slice(colon + 1)
-              .trim()
-              .toLowerCase();
-            if (name === 'content-length') length = Number(value);
-            else if (name === 'transfer-encoding') chunked = value.includes('chunked');
-            else if (name === 'connection') this.#close = value === 'close';
-          }
-          // The rest of this head buffer is body: continue parsing it as a fresh chunk.
-          const rest = head.subarray(end + 4);
-          this.#head = [];
-          this.#state = chunked ? 'chunk-size' : 'length';
-          this.#remaining = length;
-          this.#line = '';
-          if (!chunked && length === 0) this.#finish();
-          if (rest.length > 0) this.#parse(rest);
+        case 'head':
+          this.#parseHead(at === 0 ? chunk : chunk.subarray(at));
           return;
-        }
         case 'length': {
           const n = Math.min(this.#remaining, chunk.length - at);
           this.#remaining -= n;
@@ -137,28 +105,10 @@ export class Connection {
           break;
         }
         case 'chunk-size':
-        case 'trailers': {
-          const nl = chunk.indexOf(10, at);
-          if (nl < 0) {
-            this.#line += chunk.toString('latin1', at);
-            return;
-          }
-          const line = (this.#line + chunk.toString('latin1', at, nl)).trim();
-          this.#line = '';
-          at = nl + 1;
-          if (this.#state === 'trailers') {
-            if (line === '') this.#finish();
-          } else {
-            const size = parseInt(line, 16);
-            if (Number.isNaN(size)) throw new Error(`bad chunk size "${line}"`);
-            if (size === 0) this.#state = 'trailers';
-            else {
-              this.#state = 'chunk-data';
-              this.#remaining = size + 2; // data + CRLF
-            }
-          }
+        case 'trailers':
+          at = this.#parseLine(chunk, at);
+          if (at < 0) return;
           break;
-        }
         case 'chunk-data': {
           const n = Math.min(this.#remaining, chunk.length - at);
           this.#remaining -= n;
@@ -168,6 +118,64 @@ export class Connection {
         }
       }
     }
+  }
+
+  /** The response head, up to its blank line; what follows it is parsed as body. */
+  #parseHead(part: Buffer): void {
+    const head = this.#head.length === 0 ? part : Buffer.concat([...this.#head, part]);
+    const end = head.indexOf(CRLFCRLF);
+    if (end < 0) {
+      this.#head = [Buffer.from(head)]; // a copy: the read buffer is reused
+      return;
+    }
+    this.#headersAt = performance.now();
+    const lines = head.subarray(0, end).toString('latin1').split('\r\n');
+    this.#status = Number(lines[0]!.split(' ')[1]);
+    let length = 0;
+    let chunked = false;
+    this.#close = false;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
+      if (name === 'content-length') length = Number(value);
+      else if (name === 'transfer-encoding') chunked = value.includes('chunked');
+      else if (name === 'connection') this.#close = value === 'close';
+    }
+    // The rest of this head buffer is body: continue parsing it as a fresh chunk.
+    const rest = head.subarray(end + 4);
+    this.#head = [];
+    this.#state = chunked ? 'chunk-size' : 'length';
+    this.#remaining = length;
+    this.#line = '';
+    if (!chunked && length === 0) this.#finish();
+    if (rest.length > 0) this.#parse(rest);
+  }
+
+  /** A chunk-size or trailer line from `at`: the index after it, or -1 when the chunk ends first. */
+  #parseLine(chunk: Buffer, at: number): number {
+    const nl = chunk.indexOf(10, at);
+    if (nl < 0) {
+      this.#line += chunk.toString('latin1', at);
+      return -1;
+    }
+    const line = (this.#line + chunk.toString('latin1', at, nl)).trim();
+    this.#line = '';
+    if (this.#state === 'trailers') {
+      if (line === '') this.#finish();
+      return nl + 1;
+    }
+    const size = parseInt(line, 16);
+    if (Number.isNaN(size)) throw new Error(`bad chunk size "${line}"`);
+    if (size === 0) this.#state = 'trailers';
+    else {
+      this.#state = 'chunk-data';
+      this.#remaining = size + 2; // data + CRLF
+    }
+    return nl + 1;
   }
 
   #finish(): void {

@@ -4,7 +4,7 @@
 // stub marked "saturated".
 import { saturated, type BenchResult, type Shape } from './result.ts';
 
-const COLORS: Record<string, string> = { nginx: '#2e8b57', relay: '#1f6fb4', 'relay-otel-off': '#e08a1e' };
+const COLORS: Record<string, string> = { nginx: '#2e8b57', relay: '#1f6fb4', 'relay-before': '#7b4fb0', 'relay-otel-off': '#e08a1e' };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const BAR = 16;
 const LEFT = 60;

@@ -1,5 +1,5 @@
 // `npm run bench:idle`: the resident memory of an idle relay, next to a bare `node` and the
-// node-floor pass-through (bench/proxy/node-floor.ts) started with the same flags. Each process is
+// node-floor pass-through (bench/harness/node-floor-proxy.ts) started with the same flags. Each process is
 // started fresh, serves --requests `typical` requests (1), then sits idle for 5 s before its VmRSS is read
 // (RssAnon: heap, malloc, stacks; RssFile: mostly the node binary's pages). The relay runs as in
 // `npm run bench` (spans and Loki pushes to the sink, /metrics served), with and without LOKI_URL.
@@ -8,11 +8,11 @@
 //   npm run bench:idle [-- --requests N] [--before DIR]   (DIR: another checkout with its dist/ built, as bench:tail)
 import { parseArgs } from 'node:util';
 import { startChild } from '../../test/support/child.ts';
-import { statusBytes } from './process-stats.ts';
-import { requestBody, SCENARIO_HEADER } from './scenario.ts';
-import { scenarioNamed } from './scenarios/index.ts';
-import { relayNodeFlags, startTarget, type Target, type TargetSetup } from './targets.ts';
-import { startServices } from './services.ts';
+import { statusBytes } from '../harness/process-stats.ts';
+import { requestBody, SCENARIO_HEADER } from '../harness/scenario.ts';
+import { scenarioNamed } from '../harness/scenarios/index.ts';
+import { relayNodeFlags, startTarget, type Target, type TargetSetup } from '../harness/targets/index.ts';
+import { startServices } from '../harness/services.ts';
 
 const { values } = parseArgs({ options: { before: { type: 'string' }, requests: { type: 'string', default: '1' } } });
 const requests = Number(values.requests);

@@ -3,9 +3,9 @@
 // `npm run bench` (run.ts) and `npm run bench:tail` (tail.ts).
 import type { Child } from '../../test/support/child.ts';
 import type { LoadResult } from '../load/load.ts';
-import { cpuSeconds, Usage } from './process-stats.ts';
+import { cpuSeconds, Usage } from '../harness/process-stats.ts';
 import type { PhaseResult } from './result.ts';
-import type { Target } from './targets.ts';
+import type { Target } from '../harness/targets/index.ts';
 
 /** Runs one load phase while sampling the runner, the upstream and the proxy process. */
 export async function measured<T extends LoadResult>(target: Target, upstream: Child, run: () => Promise<T>): Promise<T & PhaseResult> {

@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench -- [options]`.
 import { parseArgs } from 'node:util';
-import { SCENARIOS } from './scenarios/index.ts';
-import { TARGET_NAMES, type TargetName } from './targets.ts';
+import { SCENARIOS } from '../harness/scenarios/index.ts';
+import { TARGET_NAMES, type TargetName } from '../harness/targets/index.ts';
 
 export interface Options {
   quick: boolean;
@@ -15,6 +15,8 @@ export interface Options {
   ttfbRequests: number;
   json: string | undefined;
   chart: string | undefined;
+  /** A checkout (built: its dist/) run as the relay-before target beside this relay. */
+  before: string | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (full run: every scenario and LiteLLM, about 16 minutes)
@@ -30,6 +32,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (full run: every sce
   --ttfb-requests N    sequential requests per time-to-first-byte series [200; quick 30]
   --json FILE          write the raw results as JSON
   --chart FILE         write an SVG chart of the added latency (e.g. bench/latency.svg)
+  --before DIR         also run the relay of another checkout (its dist/, built) as relay-before, beside
+                       this one in the same run: a change's before and after, interleaved
   --help`;
 
 export function parseOptions(argv: string[]): Options | 'help' {
@@ -45,6 +49,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'ttfb-requests': { type: 'string' },
       json: { type: 'string' },
       chart: { type: 'string' },
+      before: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -62,7 +67,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario "${s}"; one of ${SCENARIOS.map((x) => x.name).join(', ')}`);
   }
   // LiteLLM (a few req/s on typical, 12 s to start) is in every full run, not in --quick's 2 minutes.
-  const defaults = TARGET_NAMES.filter((t) => !(quick && t === 'litellm'));
+  const before = values.before === undefined ? undefined : `${values.before.replace(/\/+$/, '')}/`;
+  const defaults = TARGET_NAMES.filter((t) => !(quick && t === 'litellm') && (t !== 'relay-before' || before !== undefined));
   const targets = (values.targets ?? defaults.join(',')).split(',').filter(Boolean);
   for (const t of targets) {
     if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; one of ${TARGET_NAMES.join(', ')}`);
@@ -70,7 +76,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
   return {
     quick,
     scenarios: scenarios.length > 0 ? scenarios : quick ? ['typical', 'large'] : SCENARIOS.map((s) => s.name),
-    targets: TARGET_NAMES.filter((t) => t === 'direct' || targets.includes(t)),
+    targets: TARGET_NAMES.filter((t) => t === 'direct' || (targets.includes(t) && (t !== 'relay-before' || before !== undefined))),
     connections: Math.round(number('connections', values.connections, 32)),
     warmupS: number('warmup', values.warmup, quick ? 1 : 3),
     durationS: number('duration', values.duration, quick ? 3 : 10),
@@ -78,5 +84,6 @@ export function parseOptions(argv: string[]): Options | 'help' {
     ttfbRequests: Math.round(number('ttfb-requests', values['ttfb-requests'], quick ? 30 : 200)),
     json: values.json,
     chart: values.chart,
+    before,
   };
 }

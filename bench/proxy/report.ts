@@ -1,6 +1,6 @@
 // The Markdown report printed at the end of a run, drawn only from the measured BenchResult.
 import { saturated, type BenchResult, type PhaseResult, type ScenarioResult, type Shape } from './result.ts';
-import { mib, num, signed, table } from './table.ts';
+import { mib, num, signed, table } from '../harness/table.ts';
 
 /** Added latency vs direct; none when either side fell behind the rate (its latency is a queue). */
 const added = (p: PhaseResult | undefined, direct: PhaseResult | undefined, key: 'p50' | 'p99') =>
@@ -71,7 +71,22 @@ function fixedRows(s: ScenarioResult): string[][] {
   );
 }
 
+/** The first columns of every phase table. */
+const header = ['scenario', 'target'];
+
 export function report(r: BenchResult): string {
+  return [
+    ...heading(r),
+    ...throughputTables(r),
+    ...fixedRateTable(r),
+    ...firstByteTable(r),
+    ...telemetryTable(r),
+    ...saturationNote(r),
+  ].join('\n');
+}
+
+/** The run's title, machine and how to read the tables. */
+function heading(r: BenchResult): string[] {
   const m = r.machine;
   const o = r.options;
   const out: string[] = [];
@@ -87,7 +102,13 @@ export function report(r: BenchResult): string {
       '**CPU %**: share of one core used by load generator / upstream / proxy during the phase (2 cores in all).',
     '',
   );
-  const header = ['scenario', 'target'];
+  return out;
+}
+
+/** (a) max throughput, (b) the fixed share of it, (c) the share of the slowest target's. */
+function throughputTables(r: BenchResult): string[] {
+  const out: string[] = [];
+  const o = r.options;
   const tail = ['p50', 'p99', '+p50', '+p99', 'non-2xx / errors', 'CPU s/1k', 'RSS MiB', 'CPU % gen/up/proxy'];
   out.push(`### (a) Max throughput: ${o.connections} keep-alive connections, closed loop (autocannon)\n`);
   out.push(
@@ -117,12 +138,17 @@ export function report(r: BenchResult): string {
       '',
     );
   }
+  return out;
+}
 
+/** (d) the fixed rates, with the relay's event-loop delay and its own overhead report. */
+function fixedRateTable(r: BenchResult): string[] {
+  const out: string[] = [];
   const fixed = r.scenarios.filter((s) => s.targets.some((t) => t.fixed));
   if (fixed.length > 0) {
     out.push(
-      '### (d) Fixed rates: the rates of the issue #15 targets, paced evenly\n',
-      "**loop p99**: the proxy's event-loop delay p99 in ms during the phase (relay only; bench/proxy/loop-probe.ts). " +
+      '### (d) Fixed rates: the rates of the targets in bench/README.md, paced evenly\n',
+      "**loop p99**: the proxy's event-loop delay p99 in ms during the phase (relay only; bench/harness/loop-probe.ts). " +
         "**reported p50 / mean**: what the relay's `embedding_relay_overhead_seconds` said over the phase (median as " +
         '`histogram_quantile` reads it, and the mean), beside the **+p50** measured.\n',
     );
@@ -147,7 +173,13 @@ export function report(r: BenchResult): string {
       '',
     );
   }
+  return out;
+}
 
+/** Time to first byte, back to back and after an idle gap. */
+function firstByteTable(r: BenchResult): string[] {
+  const out: string[] = [];
+  const o = r.options;
   const ttfb = r.scenarios.filter((s) => s.targets.some((t) => t.ttfb));
   if (ttfb.length > 0) {
     const gap = ttfb[0]!.targets.find((t) => t.ttfb)!.ttfb!.gapMs;
@@ -196,7 +228,12 @@ export function report(r: BenchResult): string {
       '',
     );
   }
+  return out;
+}
 
+/** What each relay sent while it served the scenario. */
+function telemetryTable(r: BenchResult): string[] {
+  const out: string[] = [];
   const relays = r.scenarios.flatMap((s) => s.targets.filter((t) => t.telemetry).map((t) => ({ s, t })));
   if (relays.length > 0) {
     out.push('### Relay telemetry during the scenario (all requests it served, warm-up included)\n');
@@ -237,6 +274,12 @@ export function report(r: BenchResult): string {
       '',
     );
   }
+  return out;
+}
+
+/** The targets that fell behind the (b) rate. */
+function saturationNote(r: BenchResult): string[] {
+  const out: string[] = [];
   const sat = r.scenarios.flatMap((s) => s.targets.filter((t) => saturated(t.rate)).map((t) => `${s.name}/${t.target}`));
   if (sat.length > 0) {
     out.push(
@@ -244,5 +287,5 @@ export function report(r: BenchResult): string {
         'When `direct` itself falls behind, the load generator is the limit (its CPU % shows it).',
     );
   }
-  return out.join('\n');
+  return out;
 }

@@ -1,8 +1,8 @@
 // The shape of `--json` output: everything measured, from which the tables and the chart are drawn.
 import type { LoadResult } from '../load/load.ts';
 import type { Options } from './options.ts';
-import type { RelaySelfReport, ScrapeStats } from './scraper.ts';
-import type { TargetName } from './targets.ts';
+import type { RelaySelfReport, ScrapeStats } from '../harness/scraper.ts';
+import type { TargetName } from '../harness/targets/index.ts';
 import type { TtfbResult } from './ttfb.ts';
 
 export interface PhaseResult extends LoadResult {
@@ -20,7 +20,7 @@ export interface PhaseResult extends LoadResult {
 
 /** A (d) phase: the paced phase plus what the relay said about itself meanwhile. */
 export interface FixedPhase extends PhaseResult {
-  /** The relay's event-loop delay in ms during the phase (bench/proxy/loop-probe.ts). */
+  /** The relay's event-loop delay in ms during the phase (bench/harness/loop-probe.ts). */
   loopDelayMs?: { p50: number; p99: number; max: number; mean: number };
   /** embedding_relay_overhead_seconds over the phase: median (histogram_quantile) and mean, in ms. */
   overhead?: { p50Ms: number; meanMs: number; count: number };

@@ -14,18 +14,18 @@ import { cpus, loadavg } from 'node:os';
 import { killAll, killAllAndWait, type Child } from '../../test/support/child.ts';
 import { chart } from './chart.ts';
 import { maxThroughput, type LoadRequest } from '../load/load.ts';
-import { findNginx, nginxVersion } from './nginx.ts';
+import { findNginx, nginxVersion } from '../harness/targets/nginx.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
 import { fixedRate } from '../load/pacer.ts';
 import { measured } from './measured.ts';
-import { statusBytes } from './process-stats.ts';
+import { statusBytes } from '../harness/process-stats.ts';
 import { report } from './report.ts';
 import { saturated, type BenchResult, type FixedPhase, type ScenarioResult, type TargetResult, type Telemetry } from './result.ts';
-import { requestBody, SCENARIO_HEADER, type Scenario } from './scenario.ts';
-import { scenarioNamed } from './scenarios/index.ts';
-import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type RelaySelfReport } from './scraper.ts';
-import { startTarget, type Target, type TargetSetup } from './targets.ts';
-import { startServices } from './services.ts';
+import { requestBody, SCENARIO_HEADER, type Scenario } from '../harness/scenario.ts';
+import { scenarioNamed } from '../harness/scenarios/index.ts';
+import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type RelaySelfReport } from '../harness/scraper.ts';
+import { startTarget, type Target, type TargetSetup } from '../harness/targets/index.ts';
+import { startServices } from '../harness/services.ts';
 import { timeToFirstByte } from './ttfb.ts';
 
 process.on('exit', killAll);
@@ -222,21 +222,7 @@ async function runScenario(
     if (lowRateRps !== undefined || run.targets.some((t) => t.slow)) await ratePhase(run, 'low', lowRateRps);
     await fixedPhases(run);
 
-    if (scenario.ttfb) {
-      for (const t of run.targets) {
-        if (t.slow) continue; // LiteLLM: a few requests a second; 2 × 200 sequential ones would take minutes
-        const ttfb = await onTarget(run, t, async (r) => {
-          const x = await timeToFirstByte(r, opts.ttfbRequests, TTFB_GAP_MS, label(t, 'first byte'));
-          return { ...x, sent: 2 * x.requests };
-        });
-        run.results.get(t.name)!.ttfb = {
-          requests: ttfb.requests,
-          gapMs: ttfb.gapMs,
-          backToBack: ttfb.backToBack,
-          afterGap: ttfb.afterGap,
-        };
-      }
-    }
+    if (scenario.ttfb) await ttfbPhase(run);
 
     for (const t of run.targets) {
       const r = run.results.get(t.name)!;
@@ -253,27 +239,49 @@ async function runScenario(
       targets: [...run.results.values()],
     };
   } finally {
-    const selfReports = new Map<string, RelaySelfReport | undefined>();
-    for (const t of run.targets)
-      if (t.metricsUrl && t.name.startsWith('relay')) selfReports.set(t.name, await relaySelfReport(t.metricsUrl));
-    // Stopping the relays flushes their spans and logs into the sink before it is read.
-    await Promise.all(run.targets.map((t) => t.stop()));
-    const sinkAfter = await sinkCounts(sinkPort).catch(() => undefined);
-    const scrapes = new Map([...run.scrapers].map(([name, s]) => [name, s.stop()]));
-    for (const t of run.targets) {
-      const r = run.results.get(t.name);
-      if (!t.name.startsWith('relay') || !r) continue;
-      const exit = await t.child!.exited;
-      if (exit !== 0) log(`  warning: ${t.name} exited with ${exit}: ${t.child!.stderrTail().trim().split('\n').slice(-5).join(' | ')}`);
-      const scrape = scrapes.get(t.name);
-      const self = selfReports.get(t.name);
-      r.telemetry = {
-        ...(sinkAfter ? telemetryDelta(sinkBefore, sinkAfter, t.name) : { otlpRequests: 0, otlpBytes: 0, lokiRequests: 0, lokiBytes: 0 }),
-        stdoutBytes: t.child!.stdoutBytes(),
-        ...(scrape ? { scrape } : {}),
-        ...(self ? { self } : {}),
-      };
-    }
+    await closeScenario(run, sinkPort, sinkBefore);
+  }
+}
+
+/** (e) Time to first byte on each target, back to back and after an idle gap. */
+async function ttfbPhase(run: ScenarioRun): Promise<void> {
+  for (const t of run.targets) {
+    if (t.slow) continue; // LiteLLM: a few requests a second; 2 × 200 sequential ones would take minutes
+    const ttfb = await onTarget(run, t, async (r) => {
+      const x = await timeToFirstByte(r, run.opts.ttfbRequests, TTFB_GAP_MS, label(t, 'first byte'));
+      return { ...x, sent: 2 * x.requests };
+    });
+    run.results.get(t.name)!.ttfb = {
+      requests: ttfb.requests,
+      gapMs: ttfb.gapMs,
+      backToBack: ttfb.backToBack,
+      afterGap: ttfb.afterGap,
+    };
+  }
+}
+
+/** Stops the targets (the relays flush their spans and logs into the sink first), then records each
+ *  relay's telemetry: what reached the sink, its stdout, its scrapes and its own report. */
+async function closeScenario(run: ScenarioRun, sinkPort: number, sinkBefore: Awaited<ReturnType<typeof sinkCounts>>): Promise<void> {
+  const selfReports = new Map<string, RelaySelfReport | undefined>();
+  for (const t of run.targets) if (t.metricsUrl && t.name.startsWith('relay')) selfReports.set(t.name, await relaySelfReport(t.metricsUrl));
+  // Stopping the relays flushes their spans and logs into the sink before it is read.
+  await Promise.all(run.targets.map((t) => t.stop()));
+  const sinkAfter = await sinkCounts(sinkPort).catch(() => undefined);
+  const scrapes = new Map([...run.scrapers].map(([name, s]) => [name, s.stop()]));
+  for (const t of run.targets) {
+    const r = run.results.get(t.name);
+    if (!t.name.startsWith('relay') || !r) continue;
+    const exit = await t.child!.exited;
+    if (exit !== 0) log(`  warning: ${t.name} exited with ${exit}: ${t.child!.stderrTail().trim().split('\n').slice(-5).join(' | ')}`);
+    const scrape = scrapes.get(t.name);
+    const self = selfReports.get(t.name);
+    r.telemetry = {
+      ...(sinkAfter ? telemetryDelta(sinkBefore, sinkAfter, t.name) : { otlpRequests: 0, otlpBytes: 0, lokiRequests: 0, lokiBytes: 0 }),
+      stdoutBytes: t.child!.stdoutBytes(),
+      ...(scrape ? { scrape } : {}),
+      ...(self ? { self } : {}),
+    };
   }
 }
 
@@ -315,9 +323,9 @@ async function main(): Promise<void> {
       `Node ${process.version}, ${result.machine.nginx ?? 'no nginx'}, ${result.machine.cpus} CPUs, load average ${result.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
 
-  const services = await startServices(opts.scenarios, ['relay', 'relay-otel-off', 'litellm']);
+  const services = await startServices(opts.scenarios, ['relay', 'relay-before', 'relay-otel-off', 'litellm']);
   const { upstream, upstreamPort, sinkPorts } = services;
-  const setup: TargetSetup = { upstreamPort, nginx, sinkPorts };
+  const setup: TargetSetup = { upstreamPort, nginx, sinkPorts, ...(opts.before ? { beforeRoot: opts.before } : {}) };
   try {
     for (const name of opts.scenarios) {
       result.scenarios.push(await runScenario(scenarioNamed(name)!, opts, setup, upstream, sinkPorts['stats']!));

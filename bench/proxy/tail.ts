@@ -3,7 +3,7 @@
 // fixed rate (paced evenly, as in `npm run bench`), once as it ships and once per variant that
 // takes one suspect away (scrapes, span export, Loki shipping, the vector checks, …), each a fresh
 // process after its own warm-up, with `direct` measured first and last at the same rate. Each row:
-// latency added vs direct, the relay's event-loop delay (bench/proxy/loop-probe.ts), CPU per 1000
+// latency added vs direct, the relay's event-loop delay (bench/harness/loop-probe.ts), CPU per 1000
 // requests, peak RSS, and V8's GC pauses from the relay's own metrics. --profile DIR also runs the
 // shipped relay under --cpu-prof and prints where its busy time went (profile-summary.ts).
 // Prints Markdown; --json FILE keeps the raw rows.
@@ -16,12 +16,12 @@ import { parsePrometheusText, total } from '../../test/support/prometheus-text.t
 import { fixedRate, type PacedResult } from '../load/pacer.ts';
 import { measured } from './measured.ts';
 import { summarize } from './profile-summary.ts';
-import { requestBody, SCENARIO_HEADER } from './scenario.ts';
-import { scenarioNamed } from './scenarios/index.ts';
-import { Scraper, scrapeText } from './scraper.ts';
-import { num, signed, table } from './table.ts';
-import { startTarget, type Target } from './targets.ts';
-import { startServices } from './services.ts';
+import { requestBody, SCENARIO_HEADER } from '../harness/scenario.ts';
+import { scenarioNamed } from '../harness/scenarios/index.ts';
+import { Scraper, scrapeText } from '../harness/scraper.ts';
+import { num, signed, table } from '../harness/table.ts';
+import { startTarget, type Target } from '../harness/targets/index.ts';
+import { startServices } from '../harness/services.ts';
 
 process.on('exit', killAll);
 const log = (line: string) => process.stderr.write(`${line}\n`);

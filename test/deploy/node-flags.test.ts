@@ -1,7 +1,7 @@
 // The V8 flags the relay ships with are written once (package.json config.nodeFlags; why they are
 // what they are: docs/performance.md) and every way of starting the relay carries exactly them:
 // the image's ENTRYPOINT, the installed bin's shebang, `npm start`, and the bench's relay targets
-// (bench/proxy/targets.ts reads config.nodeFlags itself).
+// (bench/harness/targets/ reads config.nodeFlags itself).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';

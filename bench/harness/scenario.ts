@@ -1,5 +1,5 @@
 // What a benchmark scenario is, and the deterministic request/response bodies built from it.
-// The load generator sends requestBody(); bench/proxy/upstream.ts answers with responseBody(), built once
+// The load generator sends requestBody(); bench/harness/upstream.ts answers with responseBody(), built once
 // at start-up in the simulator's output format (vectors from the project's simulatedVector).
 import { simulatedVector, toBase64 } from '../../src/simulator/simulator.ts';
 

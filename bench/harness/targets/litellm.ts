@@ -7,13 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startChild } from '../../test/support/child.ts';
-import { freePort, waitForPort } from '../../test/support/port.ts';
-import { MODEL } from './scenario.ts';
-import type { Target } from './targets.ts';
-import { cleanEnv } from './clean-env.ts';
+import { startChild } from '../../../test/support/child.ts';
+import { freePort, waitForPort } from '../../../test/support/port.ts';
+import { MODEL } from '../scenario.ts';
+import type { Target } from './target.ts';
+import { cleanEnv } from '../clean-env.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CONFIG = `${ROOT}bench/litellm/config.yaml`;
 /** Python start-up plus the proxy's imports and config load: 10–30 s on a loaded 2-core machine. */
 const START_TIMEOUT_MS = 120_000;

@@ -1,4 +1,4 @@
-// The runner's side of bench/proxy/loop-probe.ts: one relay's event-loop delay per load phase.
+// The runner's side of bench/harness/loop-probe.ts: one relay's event-loop delay per load phase.
 // sample() signals the relay (SIGUSR2) and waits for the line it appends: the delay since the
 // previous sample. Call it once before a phase (to start over) and once after (the phase's).
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // The benchmark's telemetry sink, as its own process (test/support/telemetry-sink.ts, counting
 // only): one port per name so each relay's telemetry is counted apart. Run by bench/proxy/run.ts
 // and bench/soak/soak.ts:
-//   node bench/proxy/otlp-sink.ts relay relay-otel-off   → prints {"ports":{"relay":N,...}} on stdout
+//   node bench/harness/otlp-sink.ts relay relay-otel-off   → prints {"ports":{"relay":N,...}} on stdout
 // GET /stats on the stats port returns {name: {path: {requests, bytes}}}.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// Loaded into the relay by the bench only (node --import bench/proxy/loop-probe.ts …): the relay's
+// Loaded into the relay by the bench only (node --import bench/harness/loop-probe.ts …): the relay's
 // event-loop delay at 1 ms resolution, finer than the runtime metrics' own gauge. On SIGUSR2 it
 // appends {p50, p99, max, mean} in ms since the previous signal as one JSON line to the file named
 // by BENCH_LOOP_PROBE_FILE, and starts over, so the runner reads one line per load phase.

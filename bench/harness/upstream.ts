@@ -2,7 +2,7 @@
 // bottleneck. Every scenario's body is serialised once at start-up; a request picks its body by the
 // x-bench-scenario header, its body is read and discarded, and the errors scenario answers 503 to
 // exactly every 1/errorRate-th request. Run as its own process by bench/proxy/run.ts:
-//   node bench/proxy/upstream.ts [scenario ...]   → prints {"port":N} on stdout once listening (127.0.0.1)
+//   node bench/harness/upstream.ts [scenario ...]   → prints {"port":N} on stdout once listening (127.0.0.1)
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorBody, MODEL, responseBody, SCENARIO_HEADER, type Scenario } from './scenario.ts';

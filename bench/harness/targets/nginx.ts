@@ -1,11 +1,14 @@
-// Debian's nginx as the reference reverse proxy: a generated config in a temp dir, run as a
+// Debian's nginx as a bench target, the reference reverse proxy: a generated config in a temp dir, run as a
 // non-daemon child with one process (master_process off), keep-alive on both sides. Measured on
 // the 2-core bench machine: without client_body_buffer_size 1m a 16 KB request body is spooled to
 // disk and each request stalls ~40 ms. Responses are buffered in memory (up to 4 MB, never disk).
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startChild, tempDir } from '../../../test/support/child.ts';
+import { freePort, waitForPort } from '../../../test/support/port.ts';
+import type { Target } from './target.ts';
 
 /** The nginx executable, or undefined when it is not installed (the nginx column is then skipped). */
 export function findNginx(): string | undefined {
@@ -80,4 +83,28 @@ export function nginxArgs(port: number, upstreamPort: number): { dir: string; ar
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, nginxConfig(dir, port, upstreamPort));
   return { dir, args: ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf] };
+}
+
+export async function startNginx(bin: string, upstreamPort: number): Promise<Target> {
+  const port = await freePort();
+  const { dir, args } = nginxArgs(port, upstreamPort);
+  const remove = tempDir(dir);
+  const child = startChild('nginx', bin, args);
+  const stop = async () => {
+    await child.stop();
+    remove();
+  };
+  try {
+    await waitForPort(port, child.running);
+  } catch (err) {
+    let log = '';
+    try {
+      log = readFileSync(`${dir}/error.log`, 'utf8').trim();
+    } catch {
+      // no log written
+    }
+    await stop();
+    throw new Error(`nginx did not start: ${(err as Error).message}\n${child.stderrTail().trim()}\n${log}`);
+  }
+  return { name: 'nginx', origin: `http://127.0.0.1:${port}`, child, metricsUrl: undefined, stop };
 }
