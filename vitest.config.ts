@@ -36,7 +36,8 @@ export default defineConfig({
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...npmTest } },
       { extends: true, test: { name: 'process', include: ['test/process/**/*.test.ts'], ...npmTest } },
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts', 'test/licences/**/*.test.ts'], ...npmTest } },
-      // The first run builds the Collector, Jaeger and VictoriaLogs (about 7 minutes cold on 2 cores).
+      // The first run builds the Collector, Jaeger and VictoriaLogs: the hook timeout leaves room for it
+      // (docs/development.md, "Their times").
       {
         extends: true,
         test: { name: 'stack', include: ['test/stack/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 900_000, ...alone },
@@ -46,25 +47,25 @@ export default defineConfig({
         extends: true,
         test: { name: 'clients', include: ['test/clients/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 600_000, ...alone },
       },
-      // test/vllm/setup.sh provisions vLLM (cold about 4 min); a failed install fails the run.
+      // test/vllm/setup.sh provisions vLLM on the first run; a failed install fails the run.
       { extends: true, test: { name: 'vllm', include: ['test/vllm/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 900_000, ...alone } },
-      // test/infinity/setup.sh provisions Infinity (cold about 3.5 min, 5.9 GiB).
+      // test/infinity/setup.sh provisions Infinity on the first run.
       {
         extends: true,
         test: { name: 'infinity', include: ['test/infinity/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 900_000, ...alone },
       },
-      // test/ollama/setup.sh builds Ollama from its Go module (cold about 12 min) and reuses test:infinity's model.
+      // test/ollama/setup.sh builds Ollama from its Go module on the first run and reuses test:infinity's model.
       {
         extends: true,
         test: { name: 'ollama', include: ['test/ollama/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 1_800_000, ...alone },
       },
       { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], testTimeout: 180_000, ...alone } },
-      // The first run makes the Debian and Node base images (about 1 minute; engine.sh).
+      // The first run makes the Debian and Node base images (engine.sh).
       {
         extends: true,
         test: { name: 'docker', include: ['test/docker/**/*.test.ts'], ...npmTest, testTimeout: 60_000, hookTimeout: 900_000, ...alone },
       },
-      // The first run builds etcd, kube-apiserver and kubectl from their Go modules (about 8 minutes cold on 2 cores).
+      // The first run builds etcd, kube-apiserver and kubectl from their Go modules.
       {
         extends: true,
         test: { name: 'kube', include: ['test/kube/**/*.test.ts'], ...npmTest, testTimeout: 60_000, hookTimeout: 1_200_000, ...alone },

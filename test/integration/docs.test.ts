@@ -8,6 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
 import { FAULT_HEADER } from '../../src/core/headers.ts';
+import {
+  benchResults,
+  ciResults,
+  ciSummary,
+  ciTable,
+  newcomerResults,
+  performanceTable,
+  readmeCommands,
+  readmeMeasured,
+} from '../support/doc-numbers.ts';
 import { until } from '../support/fake-loki.ts';
 import { relay, scrapeText, simulator, spans } from '../support/harness.ts';
 import { root, startRelayProcess } from '../support/relay-process.ts';
@@ -28,9 +38,44 @@ describe('links', () => {
     for (const page of pages.filter((p) => p.startsWith('docs/'))) expect(readme, `README links ${page}`).toContain(`](${page})`);
   });
 
+  it('every file that a src/ comment or a docs page names exists (repository paths, and src/ paths as folder/file.ts)', () => {
+    const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `src/${f}`);
+    const repoPath = /\b((?:src|test|bench|docs|deploy|prometheus|grafana|loki|tempo)\/[\w./-]*\w\.(?:ts|md|sh|ya?ml|json|py|cjs|wat))\b/g;
+    const srcPath = /(?<![\w/.-])((?:core|config|inspect|upstream|protocol|telemetry|relay|monitors|simulator|server)\/[\w/-]*\w\.ts)\b/g;
+    const missing: string[] = [];
+    for (const file of [...sources, ...pages.filter((p) => p !== 'CHANGELOG.md')]) {
+      const text = read(file);
+      // A path counts as named from the repository root, or from the naming file's own folder.
+      const exists = (path: string) => existsSync(join(root, path)) || existsSync(join(root, dirname(file), path));
+      for (const m of text.matchAll(repoPath)) if (!exists(m[1]!)) missing.push(`${file}: ${m[1]}`);
+      for (const m of text.matchAll(srcPath)) if (!existsSync(join(root, 'src', m[1]!))) missing.push(`${file}: ${m[1]}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('README.md stays short and user docs carry no issue numbers', () => {
     expect(Buffer.byteLength(read('README.md'))).toBeLessThan(12 * 1024);
     for (const page of pages.filter((p) => p !== 'CHANGELOG.md')) expect(read(page), page).not.toMatch(/(^|[\s(])#\d+\b/m);
+  });
+});
+
+describe('the measured numbers the docs quote are those of the results files', () => {
+  it('README.md: the two commands, their times and what the first npm test leaves behind (bench/newcomer/results.json)', () => {
+    const readme = read('README.md');
+    expect(readme).toContain(readmeCommands(newcomerResults()));
+    expect(readme).toContain(readmeMeasured(newcomerResults()));
+  });
+
+  it("docs/development.md: each suite's time and test count, and the CI run (bench/ci/results.json)", () => {
+    const page = read('docs/development.md');
+    expect(page).toContain(ciTable(ciResults()));
+    expect(page).toContain(ciSummary(ciResults()));
+  });
+
+  it('docs/performance.md: the summary table of the last full bench (bench/results.json)', () => {
+    expect(read('docs/performance.md')).toContain(performanceTable(benchResults()));
   });
 });
 

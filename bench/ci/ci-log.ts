@@ -1,0 +1,94 @@
+// Reads what `.ci/run` printed into bench/ci/results.json, the numbers docs/development.md and the
+// README quote for CI and the suites (test/integration/docs.test.ts checks that they do):
+//   - `warm`: one run with the builds cached (the last log given): each step's seconds and its
+//     vitest count ("ci: step NAME took Ns", "vitest: N passed"), set-up and total;
+//   - `cold`: how long each cached build took when it was built ("X built in Ns", "X: venv built in
+//     Ns"), from every log given (the first runs on a fresh machine).
+//   node bench/ci/ci-log.ts [--out FILE] [--cold-commit SHA --cold-date YYYY-MM-DD] COLD_LOG... WARM_LOG
+// (--cold-*: what a cold log from before .ci/run printed its commit line was run at)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export interface CiStep {
+  seconds: number;
+  /** Tests passed in the step's vitest run; undefined for a step without one. */
+  tests: number | undefined;
+}
+
+export interface CiResults {
+  command: string;
+  machine: string;
+  warm: { commit: string; date: string; setupS: number; totalS: number; steps: Record<string, CiStep> };
+  /** By the npm script that built them (the step), then by what was built. */
+  cold: { commits: string[]; dates: string[]; builds: Record<string, Record<string, number>> };
+}
+
+const HEADER = /^ci: commit (\S+), (\S+), (\d+) cores$/m;
+
+/** One log's steps, in order; a vitest summary belongs to the step whose line follows it. */
+export function stepsOf(log: string): Record<string, CiStep> {
+  const steps: Record<string, CiStep> = {};
+  let tests: number | undefined;
+  for (const line of log.split('\n')) {
+    const summary = /^vitest: (\d+) passed, (\d+) failed/.exec(line);
+    if (summary) tests = Number(summary[1]);
+    const step = /^ci: step (\S+) took (\d+)s$/.exec(line);
+    if (step) {
+      steps[step[1]!] = { seconds: Number(step[2]), tests };
+      tests = undefined;
+    }
+  }
+  return steps;
+}
+
+/** The cached builds a log shows being made, in seconds, by the npm script whose run made them
+ *  (npm's "> embedding-relay@VERSION SCRIPT" line before them): { licences: { promtool: 207, … }, … }. */
+export function buildsOf(log: string): Record<string, Record<string, number>> {
+  const builds: Record<string, Record<string, number>> = {};
+  let script = 'set-up';
+  for (const line of log.split('\n')) {
+    const npm = /^> embedding-relay@\S+ (\S+)$/.exec(line);
+    if (npm) script = npm[1]!;
+    const m = /^(?:build-go-module: |build-otelcol: )?(\S+?):? (venv |model )?built in (\d+)s$/.exec(line);
+    if (!m) continue;
+    const name = line.startsWith('build-otelcol') ? 'otelcol' : `${m[1]}${m[2] ? ` ${m[2].trim()}` : ''}`;
+    builds[script] = { ...builds[script], [name]: Number(m[3]) };
+  }
+  return builds;
+}
+
+function mergeBuilds(all: Record<string, Record<string, number>>[]): Record<string, Record<string, number>> {
+  const merged: Record<string, Record<string, number>> = {};
+  for (const builds of all) for (const [script, made] of Object.entries(builds)) merged[script] = { ...merged[script], ...made };
+  return merged;
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: 'string' }, 'cold-commit': { type: 'string' }, 'cold-date': { type: 'string' } },
+  });
+  if (positionals.length === 0) throw new Error('usage: node bench/ci/ci-log.ts [--out FILE] COLD_LOG... WARM_LOG');
+  const logs = positionals.map((f) => readFileSync(f, 'utf8'));
+  const warmLog = logs.at(-1)!;
+  const header = HEADER.exec(warmLog);
+  const total = /^ci: took (\d+)s$/m.exec(warmLog);
+  const setup = /^ci: set-up took (\d+)s$/m.exec(warmLog);
+  if (!header || !total || !setup) throw new Error(`${positionals.at(-1)}: not a complete .ci/run log (no commit line or total)`);
+  const headers = logs.map((l) => HEADER.exec(l));
+  const results: CiResults = {
+    command: `node bench/ci/ci-log.ts ${positionals.join(' ')}`,
+    machine: `${header[3]} cores`,
+    warm: { commit: header[1]!, date: header[2]!, setupS: Number(setup[1]), totalS: Number(total[1]), steps: stepsOf(warmLog) },
+    cold: {
+      commits: [...new Set(headers.map((h) => h?.[1] ?? values['cold-commit'] ?? 'unknown'))],
+      dates: [...new Set(headers.map((h) => h?.[2]?.slice(0, 10) ?? values['cold-date'] ?? 'unknown'))],
+      builds: mergeBuilds(logs.map(buildsOf)),
+    },
+  };
+  const out = values.out ?? new URL('./results.json', import.meta.url).pathname;
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`ci-log: ${Object.keys(results.warm.steps).length} steps, ${Object.keys(results.cold.builds).length} builds → ${out}`);
+}
+
+if (import.meta.main) main();
