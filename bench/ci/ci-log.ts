@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util';
 
 export interface CiStep {
   seconds: number;
-  /** Tests passed in the step's vitest run; undefined for a step without one. */
+  /** Tests run in the step's vitest run (passed and failed); undefined for a step without one. */
   tests: number | undefined;
+  /** Present when the step failed: how many of its tests did. */
+  failed?: number;
 }
 
 export interface CiResults {
@@ -28,15 +30,14 @@ const HEADER = /^ci: commit (\S+), (\S+), (\d+) cores$/m;
 /** One log's steps, in order; a vitest summary belongs to the step whose line follows it. */
 export function stepsOf(log: string): Record<string, CiStep> {
   const steps: Record<string, CiStep> = {};
-  let tests: number | undefined;
+  let summary: RegExpExecArray | null = null;
   for (const line of log.split('\n')) {
-    const summary = /^vitest: (\d+) passed, (\d+) failed/.exec(line);
-    if (summary) tests = Number(summary[1]);
-    const step = /^ci: step (\S+) took (\d+)s$/.exec(line);
-    if (step) {
-      steps[step[1]!] = { seconds: Number(step[2]), tests };
-      tests = undefined;
-    }
+    summary = /^vitest: (\d+) passed, (\d+) failed/.exec(line) ?? summary;
+    const step = /^ci: step (\S+) (took|failed after) (\d+)s$/.exec(line);
+    if (!step) continue;
+    const tests = summary ? Number(summary[1]) + Number(summary[2]) : undefined;
+    steps[step[1]!] = { seconds: Number(step[3]), tests, ...(step[2] === 'took' ? {} : { failed: Number(summary?.[2] ?? 0) }) };
+    summary = null;
   }
   return steps;
 }
@@ -72,7 +73,8 @@ function main(): void {
   const logs = positionals.map((f) => readFileSync(f, 'utf8'));
   const warmLog = logs.at(-1)!;
   const header = HEADER.exec(warmLog);
-  const total = /^ci: took (\d+)s$/m.exec(warmLog);
+  // A run whose last step failed has no total: the steps' times add up to it.
+  const total = /^ci: took (\d+)s$/m.exec(warmLog) ?? /^ci: step \S+ failed after (\d+)s$/m.exec(warmLog);
   const setup = /^ci: set-up took (\d+)s$/m.exec(warmLog);
   if (!header || !total || !setup) throw new Error(`${positionals.at(-1)}: not a complete .ci/run log (no commit line or total)`);
   const headers = logs.map((l) => HEADER.exec(l));

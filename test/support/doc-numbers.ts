@@ -8,6 +8,9 @@ import type { NewcomerResults } from '../../bench/newcomer/newcomer.ts';
 import type { BenchResult } from '../../bench/proxy/result.ts';
 
 const root = new URL('../../', import.meta.url);
+/** A test count, with its failures when the measured run had any. */
+const testCount = (t: { tests?: number | undefined; failed?: number | undefined }): string =>
+  `${t.tests} tests${t.failed ? `, ${t.failed} failing` : ''}`;
 const json = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, root), 'utf8')) as T;
 export const newcomerResults = () => json<NewcomerResults>('bench/newcomer/results.json');
 export const ciResults = () => json<CiResults>('bench/ci/results.json');
@@ -48,8 +51,8 @@ export function readmeMeasured(n: NewcomerResults): string {
     `Measured by \`npm run bench:newcomer\` at ${n.commit} on ${n.date.slice(0, 10)} (${n.machine.cpus} cores, the system's Node ` +
     `${n.machine.node} first on PATH, a fresh clone and an empty home: no npm, Go or pip cache): the banner ` +
     `${duration(n.startToBanner.seconds)} after \`npm ci\` began; the first \`npm test\` ${duration(n.testFirst.seconds)}, the next ` +
-    `${duration(n.testAgain.seconds)} (${n.testAgain.tests} tests); \`npm run test:unit\` ${duration(n.testUnitWithoutGo.seconds)} ` +
-    `(${n.testUnitWithoutGo.tests} tests) with no Go on PATH. The first \`npm test\` builds ${builtList(n.testFirst.builds)} into ` +
+    `${duration(n.testAgain.seconds)} (${testCount(n.testAgain)}); \`npm run test:unit\` ${duration(n.testUnitWithoutGo.seconds)} ` +
+    `(${testCount(n.testUnitWithoutGo)}) with no Go on PATH. The first \`npm test\` builds ${builtList(n.testFirst.builds)} into ` +
     `\`~/.cache/embedding-relay\` and leaves ${size(c.goModules)} in Go's module cache (\`~/go/pkg/mod\`), ${size(c.goBuild)} in ` +
     `its build cache (\`~/.cache/go-build\`) and ${size(c.embeddingRelay)} in \`~/.cache/embedding-relay\`.`
   );
@@ -62,10 +65,15 @@ export function ciTable(ci: CiResults): string {
     const command = step === 'test' ? 'npm test' : `npm run ${step}`;
     const built = ci.cold.builds[step];
     const first = built ? builtList(built) : '—';
-    return `| \`${command}\` | ${s.tests ?? '—'} | ${duration(s.seconds)} | ${first} |`;
+    return `| \`${command}\` | ${s.tests === undefined ? '—' : testCount(s).replace(' tests', '')} | ${duration(s.seconds)} | ${first} |`;
   });
   return ['| command | tests | with cached builds | its first run also builds |', '|---|--:|--:|---|', ...rows].join('\n');
 }
+
+const failedStep = (ci: CiResults): string => {
+  const failed = Object.entries(ci.warm.steps).find(([, step]) => step.failed !== undefined);
+  return failed ? `, until \`${failed[0]}\` failed (${failed[1].failed} tests)` : '';
+};
 
 /** The CI paragraph's numbers. */
 export function ciSummary(ci: CiResults): string {
@@ -73,7 +81,7 @@ export function ciSummary(ci: CiResults): string {
     .flatMap((b) => Object.values(b))
     .reduce((a, b) => a + b, 0);
   return (
-    `From a clean clone with the builds cached it took ${duration(ci.warm.totalS)} (\`npm run bench:ci-log\` at ${ci.warm.commit} on ` +
+    `From a clean clone with the builds cached it took ${duration(ci.warm.totalS)}${failedStep(ci)} (\`npm run bench:ci-log\` at ${ci.warm.commit} on ` +
     `${ci.warm.date.slice(0, 10)}, ${ci.machine}; [bench/ci/results.json](../bench/ci/results.json)). On a fresh machine the first ` +
     `run also makes every build in the table: ${duration(coldS)} of building in all (measured at ${ci.cold.commits.join(', ')}).`
   );
