@@ -73,19 +73,23 @@ function main(): void {
   const logs = positionals.map((f) => readFileSync(f, 'utf8'));
   const warmLog = logs.at(-1)!;
   const header = HEADER.exec(warmLog);
-  // A run whose last step failed has no total: the steps' times add up to it.
-  const total = /^ci: took (\d+)s$/m.exec(warmLog) ?? /^ci: step \S+ failed after (\d+)s$/m.exec(warmLog);
   const setup = /^ci: set-up took (\d+)s$/m.exec(warmLog);
-  if (!header || !total || !setup) throw new Error(`${positionals.at(-1)}: not a complete .ci/run log (no commit line or total)`);
-  const headers = logs.map((l) => HEADER.exec(l));
+  if (!header || !setup) throw new Error(`${positionals.at(-1)}: not a .ci/run log (no commit line or set-up time)`);
+  const steps = stepsOf(warmLog);
+  // A log without the total (a run that stopped at a failed step) adds up its set-up and steps.
+  const total = /^ci: took (\d+)s$/m.exec(warmLog);
+  const totalS = total ? Number(total[1]) : Number(setup[1]) + Object.values(steps).reduce((a, s) => a + s.seconds, 0);
+  const built = logs.map(buildsOf);
+  // The cold side names the runs that built something.
+  const headers = logs.filter((_, i) => Object.keys(built[i]!).length > 0).map((l) => HEADER.exec(l));
   const results: CiResults = {
-    command: `node bench/ci/ci-log.ts ${positionals.join(' ')}`,
+    command: `node bench/ci/ci-log.ts ${process.argv.slice(2).join(' ')}`,
     machine: `${header[3]} cores`,
-    warm: { commit: header[1]!, date: header[2]!, setupS: Number(setup[1]), totalS: Number(total[1]), steps: stepsOf(warmLog) },
+    warm: { commit: header[1]!, date: header[2]!, setupS: Number(setup[1]), totalS, steps },
     cold: {
       commits: [...new Set(headers.map((h) => h?.[1] ?? values['cold-commit'] ?? 'unknown'))],
       dates: [...new Set(headers.map((h) => h?.[2]?.slice(0, 10) ?? values['cold-date'] ?? 'unknown'))],
-      builds: mergeBuilds(logs.map(buildsOf)),
+      builds: mergeBuilds(built),
     },
   };
   const out = values.out ?? new URL('./results.json', import.meta.url).pathname;

@@ -30,7 +30,7 @@ export function about(s: number): string {
 export const size = (bytes: number): string => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`);
 
 /** What a build line names, as the docs say it. */
-const BUILD_NAMES: Record<string, string> = { compose: 'a docker-compose venv' };
+const BUILD_NAMES: Record<string, string> = { compose: 'a docker-compose venv', 'compose venv': 'a docker-compose venv' };
 const builtList = (builds: Record<string, number>): string => {
   const items = Object.entries(builds).map(([name, s]) => `${BUILD_NAMES[name] ?? name} (${duration(s)})`);
   return items.length < 2 ? (items[0] ?? 'nothing') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
@@ -47,14 +47,14 @@ export function readmeCommands(n: NewcomerResults): string {
 /** The README's account of the measurement behind those times, and of what `npm test` leaves behind. */
 export function readmeMeasured(n: NewcomerResults): string {
   const c = n.cacheBytes;
+  const built = Object.keys(n.testFirst.builds).map((name) => BUILD_NAMES[name] ?? name);
   return (
-    `Measured by \`npm run bench:newcomer\` at ${n.commit} on ${n.date.slice(0, 10)} (${n.machine.cpus} cores, the system's Node ` +
-    `${n.machine.node} first on PATH, a fresh clone and an empty home: no npm, Go or pip cache): the banner ` +
-    `${duration(n.startToBanner.seconds)} after \`npm ci\` began; the first \`npm test\` ${duration(n.testFirst.seconds)}, the next ` +
-    `${duration(n.testAgain.seconds)} (${testCount(n.testAgain)}); \`npm run test:unit\` ${duration(n.testUnitWithoutGo.seconds)} ` +
-    `(${testCount(n.testUnitWithoutGo)}) with no Go on PATH. The first \`npm test\` builds ${builtList(n.testFirst.builds)} into ` +
-    `\`~/.cache/embedding-relay\` and leaves ${size(c.goModules)} in Go's module cache (\`~/go/pkg/mod\`), ${size(c.goBuild)} in ` +
-    `its build cache (\`~/.cache/go-build\`) and ${size(c.embeddingRelay)} in \`~/.cache/embedding-relay\`.`
+    `Measured by \`npm run bench:newcomer\` (${n.commit}, ${n.date.slice(0, 10)}, ${n.machine.cpus} cores, Node ` +
+    `${n.machine.node}, a fresh clone, an empty home): the banner ${duration(n.startToBanner.seconds)} after \`npm ci\` began; ` +
+    `\`npm test\` ${duration(n.testFirst.seconds)}, then ${duration(n.testAgain.seconds)} (${testCount(n.testAgain)}); ` +
+    `\`npm run test:unit\` ${duration(n.testUnitWithoutGo.seconds)} (${testCount(n.testUnitWithoutGo)}), with no Go on PATH. ` +
+    `The first \`npm test\` builds ${built.slice(0, -1).join(', ')} and ${built.at(-1)} into \`~/.cache/embedding-relay\` ` +
+    `(${size(c.embeddingRelay)}), and Go's caches keep ${size(c.goModules)} (\`~/go/pkg/mod\`) and ${size(c.goBuild)} (\`~/.cache/go-build\`).`
   );
 }
 
