@@ -81,6 +81,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       'RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).',
     );
   }
+  if ((config['queueTimeoutMs'] as number) >= (config['clientRequestTimeoutMs'] as number)) {
+    throw new ConfigError(
+      "RELAY_QUEUE_TIMEOUT_MS must be below RELAY_CLIENT_REQUEST_TIMEOUT_MS (a queued request's body is read only once it is admitted).",
+    );
+  }
   // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
   if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {
     const fromResource = serviceNameFromResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']);

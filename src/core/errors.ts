@@ -19,7 +19,12 @@ export type ErrorCode =
   | 'upstream_timeout'
   | 'upstream_response_error'
   | 'client_aborted'
+  | 'overloaded'
   | 'internal_error';
+
+/** Why a request got 503 overloaded (relay/admission.ts): low-cardinality, like the codes. */
+export const SHED_REASONS = ['queue_full', 'queue_timeout', 'body_over_budget'] as const;
+export type ShedReason = (typeof SHED_REASONS)[number];
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -37,20 +42,43 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_response_error: 502,
   // 499 (nginx's "client closed request"): never sent, only recorded.
   client_aborted: 499,
+  overloaded: 503,
   internal_error: 500,
 };
+
+/** The rest of a refused upload, read and discarded after the refusal was answered
+ *  (protocol/body.ts): the client is never reset mid-upload. */
+export interface DiscardedUpload {
+  /** Settles when the upload ended ('drained': the connection may stay) or a bound was hit ('bound': close). */
+  readonly drained: Promise<'drained' | 'bound'>;
+  /** The model the part read so far names, bounded as the record keeps it. */
+  readonly model: string | undefined;
+}
+
+export interface RelayErrorOptions {
+  param?: string | null;
+  cause?: unknown;
+  /** Headers its answer carries besides errorHeaders' (Retry-After). */
+  headers?: Record<string, string>;
+  /** Set when the request's body was refused while the client may still be sending it. */
+  upload?: DiscardedUpload;
+}
 
 export class RelayError extends Error {
   override name = 'RelayError';
   readonly code: ErrorCode;
   readonly status: number;
   readonly param: string | null;
+  readonly headers: Record<string, string>;
+  readonly upload: DiscardedUpload | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { param?: string | null; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: RelayErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.code = code;
     this.status = STATUS[code];
     this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
+    this.upload = options.upload;
   }
 }
 
@@ -75,19 +103,19 @@ export function errorBody(err: RelayError): OpenAIErrorBody {
   };
 }
 
-/** Headers an error's response carries because of what it is. */
+/** Headers an error's response carries because of what it is, then the error's own. */
 export function errorHeaders(err: RelayError): Record<string, string> {
-  if (err.code === 'body_too_large') return { connection: 'close' };
-  if (err.code === 'method_not_allowed') return { allow: 'POST' };
-  if (err.code === 'invalid_api_key') return { 'www-authenticate': 'Bearer realm="embedding-relay"' };
-  return {};
+  if (err.code === 'body_too_large') return { connection: 'close', ...err.headers };
+  if (err.code === 'method_not_allowed') return { allow: 'POST', ...err.headers };
+  if (err.code === 'invalid_api_key') return { 'www-authenticate': 'Bearer realm="embedding-relay"', ...err.headers };
+  return err.headers;
 }
 
 /**
  * Writes the error (with errorHeaders, then `extraHeaders`) if the response has not started;
  * otherwise the only honest move is to cut it. `endAfter`: the whole response is written at once,
- * but the response (and, with `connection: close`, the socket) ends only when it settles (the
- * 413's lingering close).
+ * but the response (and, with `connection: close`, the socket) ends only when it settles (a refused
+ * upload's lingering close).
  */
 export function writeError(
   res: ServerResponse,

@@ -1,6 +1,7 @@
 // The one request record. Everything telemetry reports about a request is a field here, computed
 // once; spans, metrics and the log line are projections of it and can never disagree.
 import type { EmbeddingRequest } from './embedding-request.ts';
+import type { ShedReason } from './errors.ts';
 import type { AnomalyKind, ResponseFacts } from './response-facts.ts';
 
 export interface RequestRecord {
@@ -31,6 +32,12 @@ export interface RequestRecord {
   tokensEstimated: boolean;
   /** Input characters, when that is what the upstream's usage counts (UpstreamProfile.usage). */
   inputCharacters: number | undefined;
+
+  /** Seconds the request waited for room in the memory budget (relay/admission.ts), when it had
+   *  to wait (admitted or refused after it). */
+  queuedS: number | undefined;
+  /** Why the request was refused with 503 overloaded (queue_full, queue_timeout, body_over_budget). */
+  shedReason: ShedReason | undefined;
 
   /** Status sent to the client (0 when nothing was sent). */
   httpStatus: number;
@@ -78,6 +85,8 @@ export function newRecord(init: {
     inputTokens: undefined,
     tokensEstimated: false,
     inputCharacters: undefined,
+    queuedS: undefined,
+    shedReason: undefined,
     httpStatus: 0,
     errorType: undefined,
     errorMessage: undefined,

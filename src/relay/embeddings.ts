@@ -2,16 +2,18 @@
 // fields of the record or throws a RelayError (its code in brackets):
 //   1. authorize   inbound key                                   [invalid_api_key]
 //   2. method      POST only                                     [method_not_allowed]
-//   3. read        the body, bounded (protocol/body.ts)          [body_too_large, client_aborted]
-//   4. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
-//   5. span        the SERVER span starts, with what the request says (telemetry/request-telemetry.ts)
-//   6. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
-//   7. relay       the body streams to the client, read on the way (forward.ts, inspect/)   [upstream_response_error, upstream_timeout]
-//   8. outcome     the upstream's error message, response facts, quality, tokens
+//   3. admit       room in the memory budget for its body (admission.ts)   [overloaded, client_aborted]
+//   4. read        the body, bounded (protocol/body.ts)          [body_too_large, overloaded, client_aborted]
+//   5. parse       JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
+//   6. span        the SERVER span starts, with what the request says (telemetry/request-telemetry.ts)
+//   7. dispatch    to the upstream                               [upstream_unreachable, upstream_timeout, client_aborted]
+//   8. relay       the body streams to the client, read on the way (forward.ts, inspect/)   [upstream_response_error, upstream_timeout]
+//   9. outcome     the upstream's error message, response facts, quality, tokens
 // A thrown error is answered by `#fail` (answer-error.ts writes it and records it). The router
-// begins and ends the request's recording around `handle`, which never throws. The outcome fields
-// have one writer each per source: `#fail` for the relay's own errors, stage 7 (status) and stage
-// 8 (error type, the upstream's message) for what the upstream answered.
+// begins and ends the request's recording around `handle`, which never throws; what the request
+// was admitted with goes back to the budget as `handle` returns. The outcome fields have one
+// writer each per source: `#fail` for the relay's own errors, stage 8 (status) and stage 9 (error
+// type, the upstream's message) for what the upstream answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { EmbeddingRequest } from '../core/embedding-request.ts';
@@ -21,7 +23,7 @@ import { BytesInspector } from '../inspect/bytes-body.ts';
 import { assessQuality } from '../inspect/quality.ts';
 import { ResponseScanner } from '../inspect/scanner.ts';
 import type { DimensionExpectations, NormBand } from '../inspect/vector-health.ts';
-import { BodyTooLargeError, readBody } from '../protocol/body.ts';
+import { discardUpload, readBody } from '../protocol/body.ts';
 import { parseJsonBody, requestedModel, validateEmbeddingRequest } from '../protocol/request.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
 import type { Recording } from '../telemetry/request-telemetry.ts';
@@ -29,6 +31,7 @@ import { forwardResponseHeaders, type Upstream, type UpstreamResponse } from '..
 import { ErrorBodyCapture } from '../upstream/error-message.ts';
 import { upstreamFailure } from '../upstream/failure.ts';
 import type { UpstreamProfile } from '../upstream/profile.ts';
+import { type Admission, OverloadedError, type Ticket } from './admission.ts';
 import { answerError } from './answer-error.ts';
 import { authorize, type InboundAuth } from './auth.ts';
 import { forward } from './forward.ts';
@@ -36,9 +39,12 @@ import { forward } from './forward.ts';
 export interface EmbeddingsOptions {
   upstream: Upstream;
   metrics: RelayMetrics;
+  admission: Admission;
   auth: InboundAuth | undefined;
   dimensions: DimensionExpectations;
   maxBodyBytes: number;
+  /** Retry-After of a 503 overloaded, in seconds. */
+  retryAfterS: number;
   maxBatch: number;
   maxInputChars: number;
   inspectMaxBytes: number;
@@ -59,10 +65,12 @@ interface Exchange {
   rec: RequestRecord;
   /** Fires when the client goes away before its answer is complete. */
   signal: AbortSignal;
-  /** process.hrtime.bigint() when the upstream call was sent (stage 6) and when its response
+  /** process.hrtime.bigint() when the upstream call was sent (stage 7) and when its response
    *  headers arrived: the wait between them is the model's, not the relay's. */
   dispatchNs: bigint;
   upstreamHeadersNs: bigint;
+  /** What the request holds of the memory budget, once admitted. */
+  ticket: Ticket | undefined;
 }
 
 type Inspector = ResponseScanner | BytesInspector;
@@ -85,19 +93,29 @@ export class EmbeddingsFlow {
     this.#opts = opts;
   }
 
-  /** The flow of one request (stages 1–8); never throws. */
+  /** The flow of one request (stages 1–9); never throws. */
   async handle(req: IncomingMessage, res: ServerResponse, recording: Recording): Promise<void> {
     const abort = new AbortController();
     const clientGone = () => {
       if (!res.writableFinished) abort.abort();
     };
     res.once('close', clientGone);
-    const x: Exchange = { req, res, recording, rec: recording.rec, signal: abort.signal, dispatchNs: 0n, upstreamHeadersNs: 0n };
+    const x: Exchange = {
+      req,
+      res,
+      recording,
+      rec: recording.rec,
+      signal: abort.signal,
+      dispatchNs: 0n,
+      upstreamHeadersNs: 0n,
+      ticket: undefined,
+    };
     try {
       authorize(this.#opts.auth, req);
       if (req.method !== 'POST')
         throw new RelayError('method_not_allowed', `Method ${req.method} is not allowed on ${x.rec.route}; use POST.`);
-      const body = await readBody(req, this.#opts.maxBodyBytes);
+      x.ticket = await this.#admit(x);
+      const body = await this.#read(x, x.ticket);
       this.#parse(x.rec, body);
       recording.span();
       await context.with(recording.context(), async () => {
@@ -110,10 +128,44 @@ export class EmbeddingsFlow {
       await this.#fail(x, toRelayError(err));
     } finally {
       res.off('close', clientGone);
+      if (x.ticket) this.#opts.admission.release(x.ticket);
     }
   }
 
-  /** Stage 4: the model as soon as the JSON names one (telemetry keeps it even when the request
+  /** Stage 3: room for the body it announces (a body without Content-Length is charged as it
+   *  arrives, stage 4). Refused before any of the body is read; the refusal still discards the
+   *  upload (body.ts), so the client reads its 503 instead of a reset. */
+  async #admit(x: Exchange): Promise<Ticket> {
+    const declared = Number(x.req.headers['content-length']);
+    // A body over the limit is refused by stage 4 (413) without being held: charge nothing for it.
+    const bodyBytes = Number.isFinite(declared) && declared <= this.#opts.maxBodyBytes ? declared : 0;
+    try {
+      const ticket = await this.#opts.admission.admit(bodyBytes, x.signal);
+      if (ticket.waitedS > 0) x.rec.queuedS = ticket.waitedS;
+      return ticket;
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      if (err.waitedS > 0) x.rec.queuedS = err.waitedS;
+      x.rec.shedReason = err.reason;
+      throw new OverloadedError(err.reason, err.waitedS, this.#opts.retryAfterS, discardUpload(x.req, this.#opts.maxBodyBytes));
+    }
+  }
+
+  /** Stage 4. */
+  #read(x: Exchange, ticket: Ticket): Promise<Buffer> {
+    const { admission, retryAfterS } = this.#opts;
+    return readBody(
+      x.req,
+      this.#opts.maxBodyBytes,
+      (bytes) => admission.grow(ticket, bytes),
+      (upload) => {
+        x.rec.shedReason = 'body_over_budget';
+        return new OverloadedError('body_over_budget', 0, retryAfterS, upload);
+      },
+    );
+  }
+
+  /** Stage 5: the model as soon as the JSON names one (telemetry keeps it even when the request
    *  is then refused), then the validated request. */
   #parse(rec: RequestRecord, body: Buffer): void {
     const json = parseJsonBody(body);
@@ -121,7 +173,7 @@ export class EmbeddingsFlow {
     rec.request = validateEmbeddingRequest(json, this.#opts.maxBatch, this.#opts.maxInputChars);
   }
 
-  /** Stage 6. */
+  /** Stage 7. */
   async #dispatch(x: Exchange, body: Buffer): Promise<UpstreamResponse> {
     x.dispatchNs = process.hrtime.bigint();
     try {
@@ -160,7 +212,7 @@ export class EmbeddingsFlow {
     });
   }
 
-  /** Stage 7: status and headers, then the body, chunk by chunk, to the client and the readers. */
+  /** Stage 8: status and headers, then the body, chunk by chunk, to the client and the readers. */
   async #relay(x: Exchange, up: UpstreamResponse, readers: Readers): Promise<void> {
     const { rec, res, signal } = x;
     rec.httpStatus = up.statusCode;
@@ -192,7 +244,7 @@ export class EmbeddingsFlow {
     }
   }
 
-  /** Stage 8: what the response says. Telemetry errors are counted, never thrown. */
+  /** Stage 9: what the response says. Telemetry errors are counted, never thrown. */
   #outcome(rec: RequestRecord, up: UpstreamResponse, readers: Readers): void {
     if (readers.errorBody) {
       this.#upstreamRefusal(rec, up.statusCode, readers.errorBody);
@@ -250,8 +302,8 @@ export class EmbeddingsFlow {
     }
   }
 
-  /** Answers a thrown error. For a 413 it resolves once the rest of the upload was discarded (or
-   *  a bound was hit), so the client is never reset mid-upload; see protocol/body.ts. */
+  /** Answers a thrown error. For a refused upload (413, 503) it resolves once the rest of it was
+   *  discarded (or a bound was hit), so the client is never reset mid-upload; see protocol/body.ts. */
   async #fail(x: Exchange, err: RelayError): Promise<void> {
     const { rec, res } = x;
     if (err.code === 'client_aborted') {
@@ -261,16 +313,19 @@ export class EmbeddingsFlow {
       res.destroy();
       return;
     }
-    if (!(err instanceof BodyTooLargeError)) {
+    const { upload } = err;
+    if (upload === undefined) {
       answerError(x.recording, err, res);
       return;
     }
+    // Discarding holds nothing: the budget gets its bytes back now, not when the upload ends.
+    if (x.ticket) this.#opts.admission.release(x.ticket);
     const socket = res.socket;
-    answerError(x.recording, err, res, err.drained);
+    answerError(x.recording, err, res, upload.drained);
     // The request took as long as it took to answer it; the discarding after that is not latency.
     rec.endNs = process.hrtime.bigint();
-    const drained = await err.drained;
-    rec.model ??= err.model;
+    const drained = await upload.drained;
+    rec.model ??= upload.model;
     // The client kept sending past the bound: close now (it may see a reset, as with nginx).
     if (drained === 'bound') res.once('finish', () => socket?.destroy());
   }

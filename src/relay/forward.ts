@@ -1,4 +1,4 @@
-// Stage 7's byte path: the upstream body into the client response, chunk by chunk, each chunk
+// Stage 8's byte path: the upstream body into the client response, chunk by chunk, each chunk
 // handed to `read` (the inspector, the error capture) and then written, with backpressure (the
 // upstream is paused while the client's socket is full). It does what stream.pipeline did for this
 // pair: either side failing destroys the other, and the promise settles once, when the response has

@@ -12,6 +12,7 @@ import { ModelLabels } from '../telemetry/model-labels.ts';
 import { RequestTelemetry } from '../telemetry/request-telemetry.ts';
 import type { Upstream } from '../upstream/client.ts';
 import type { UpstreamProfile } from '../upstream/profile.ts';
+import type { Admission } from './admission.ts';
 import { answerError } from './answer-error.ts';
 import type { InboundAuth } from './auth.ts';
 import { EmbeddingsFlow } from './embeddings.ts';
@@ -27,6 +28,10 @@ export interface RelayOptions {
   /** The provider name and usage unit, read per request (the start-up check may fill them in). */
   profile: UpstreamProfile;
   maxBodyBytes: number;
+  /** What requests in flight may hold, and the queue at its bound (admission.ts). */
+  admission: Admission;
+  /** Retry-After of a 503 overloaded, in seconds. */
+  retryAfterS: number;
   maxBatch: number;
   /** Longest string input, in characters (400 input_too_long above). */
   maxInputChars?: number;

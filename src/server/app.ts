@@ -10,7 +10,9 @@ import { clientErrorToRelayError, rawErrorResponse } from '../core/errors.ts';
 import { createLogging, type Logging, loggingOf } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
-import { RelayMetrics } from '../telemetry/metrics.ts';
+import { observeAdmission, RelayMetrics } from '../telemetry/metrics.ts';
+import { Admission } from '../relay/admission.ts';
+import { memoryBudget, type MemoryBudget } from './memory-limit.ts';
 import { createRelayHandler } from '../relay/router.ts';
 import { OTHER_VALUE } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
@@ -25,6 +27,8 @@ export interface RunningRelay {
   upstreamUrl: string;
   /** Set when the relay started its own simulator. */
   simulator: RunningServer | undefined;
+  /** The memory limit planned for and what requests in flight may hold of it. */
+  memory: MemoryBudget;
   /** Set when the semantic drift canary is on. */
   canary: Canary | undefined;
   /** Set when GPU gauges are on (RELAY_GPU). */
@@ -80,6 +84,7 @@ function relayHandler(
   logger: Logger,
   metrics: RelayMetrics,
   profile: UpstreamProfile,
+  admission: Admission,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return createRelayHandler({
     upstream,
@@ -88,6 +93,8 @@ function relayHandler(
     auth: config.apiKeys ? new InboundAuth(config.apiKeys) : undefined,
     profile,
     maxBodyBytes: config.maxBodyBytes,
+    admission,
+    retryAfterS: config.retryAfterS,
     maxBatch: config.maxBatch,
     maxInputChars: config.maxInputChars,
     maxModelLabels: config.maxModelLabels,
@@ -181,7 +188,15 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
   const metrics = new RelayMetrics();
   const providerName = config.providerName ?? defaultProviderName(config.upstreamUrl);
   const profile: UpstreamProfile = { providerName, usage: usageFor(providerName, config.upstreamUsage) };
-  const handler = relayHandler(config, upstream, logger, metrics, profile);
+  const budget = memoryBudget(config);
+  const admission = new Admission({
+    budgetBytes: budget.budgetBytes,
+    queueMax: config.queueMax,
+    queueTimeoutMs: config.queueTimeoutMs,
+    retryAfterS: config.retryAfterS,
+  });
+  const stopObserving = observeAdmission(admission);
+  const handler = relayHandler(config, upstream, logger, metrics, profile, admission);
   const server = apiServer(config, handler);
   // The probes also answer on the admin port (admin-server.ts).
   setHealthHandler(handler);
@@ -193,6 +208,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     simulator,
     canary,
     gpu,
+    memory: budget,
     bound: { host: running.host, port: running.port },
     profile,
     async checkUpstream(timeoutMs = 3_000) {
@@ -208,6 +224,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
         const closed = running.close();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         gpu?.stop();
+        stopObserving();
         await canary?.stop();
         await closed;
         clearTimeout(timer);

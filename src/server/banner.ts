@@ -15,7 +15,7 @@ const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${hos
 
 export interface BannerFacts {
   config: Config;
-  relay: Pick<RunningRelay, 'url' | 'upstreamUrl' | 'bound' | 'simulator' | 'gpu'>;
+  relay: Pick<RunningRelay, 'url' | 'upstreamUrl' | 'bound' | 'simulator' | 'gpu' | 'memory'>;
   metrics: { url: string; host: string; port: number } | undefined;
   upstream: UpstreamCheck;
 }
@@ -52,6 +52,7 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
       ? `  Prometheus metrics: ${metrics.url}${WILDCARD.has(metrics.host) ? ` (listening on ${hostPort(metrics.host, metrics.port)})` : ''}`
       : '  Telemetry disabled (OTEL_SDK_DISABLED=true, or started without --import ./dist/instrument.js): no metrics, no spans.',
   );
+  lines.push(memoryLine(relay.memory, config));
   if (relay.gpu) lines.push(`  GPU gauges: polling ${config.gpuCommand} every ${config.gpuIntervalMs / 1000} s (hw_gpu_* metrics).`);
 
   const model = relay.simulator
@@ -101,4 +102,19 @@ export function detectedProviderNotice(config: Config, profile: UpstreamProfile)
       ? 'characters, logged as input_characters, never as tokens (RELAY_UPSTREAM_USAGE=tokens if it runs with --lengths-via-tokenize)'
       : 'tokens (RELAY_UPSTREAM_USAGE)';
   return `  Detected Infinity (its model list says owned_by: infinity): gen_ai.provider.name=infinity; its usage counts ${unit}.`;
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/** What requests in flight may hold, from what, and what happens past it. */
+function memoryLine(memory: RunningRelay['memory'], config: Config): string {
+  const limit =
+    memory.limitSource === 'machine'
+      ? "the machine's memory"
+      : memory.limitSource === 'cgroup'
+        ? 'the cgroup limit'
+        : 'RELAY_MEMORY_LIMIT_BYTES';
+  const from =
+    memory.budgetSource === 'RELAY_MEMORY_BUDGET_BYTES' ? 'RELAY_MEMORY_BUDGET_BYTES' : `a quarter of ${limit}, ${mib(memory.limitBytes)}`;
+  return `  Memory budget: requests in flight hold at most ${mib(memory.budgetBytes)} (${from}); past it up to ${config.queueMax} wait ${config.queueTimeoutMs / 1000} s, the rest get 503 overloaded.`;
 }

@@ -24,6 +24,10 @@ export interface LogLine {
   encoding_format: string | undefined;
   duration_ms: number;
   upstream_ms: number | undefined;
+  /** How long it waited for room in the memory budget, when it had to. */
+  queue_ms?: number;
+  /** Why it got 503 overloaded. */
+  shed_reason?: string;
   trace_id: string | undefined;
   span_id: string | undefined;
   inputs?: readonly string[];
@@ -52,6 +56,8 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     span_id: rec.spanId,
   };
   if (rec.inputCharacters !== undefined) line.input_characters = rec.inputCharacters;
+  if (rec.queuedS !== undefined) line.queue_ms = ms(rec.queuedS);
+  if (rec.shedReason !== undefined) line.shed_reason = rec.shedReason;
   if (rec.anomalies.size > 0) line.anomalies = Object.fromEntries(rec.anomalies);
   if (rec.anomalies.has('dimension_mismatch')) line.expected_dim = rec.expectedDimension;
   if (includeInputs && rec.request) line.inputs = rec.request.texts;

@@ -1,7 +1,8 @@
 // Metric projection of the request record. Instruments come from @opentelemetry/api only; the
 // SDK (views, readers, the Prometheus endpoint) is wired in sdk.ts.
-import { metrics, type Attributes, type Counter, type Histogram, type UpDownCounter } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Histogram, type ObservableResult, type UpDownCounter } from '@opentelemetry/api';
 import type { RequestRecord } from '../core/record.ts';
+import { SHED_REASONS } from '../core/errors.ts';
 import { ANOMALY_KINDS } from '../core/response-facts.ts';
 import * as semconv from './semconv.ts';
 
@@ -18,6 +19,26 @@ export function observeLogDrops(read: () => Record<string, number>): void {
     });
 }
 
+/** The memory budget and its queue, read at collection time (relay/admission.ts); the returned
+ *  function stops reading them (the relay closed). */
+export function observeAdmission(admission: { budgetBytes: number; heldBytes: number; queued: number }): () => void {
+  const meter = metrics.getMeter(semconv.METER_NAME);
+  const gauges = [
+    [semconv.METRIC_MEMORY_BUDGET, () => admission.budgetBytes],
+    [semconv.METRIC_MEMORY_HELD, () => admission.heldBytes],
+    [semconv.METRIC_QUEUE_LENGTH, () => admission.queued],
+  ] as const;
+  const stops = gauges.map(([spec, read]) => {
+    const gauge = meter.createObservableGauge(spec.name, { unit: spec.unit, description: spec.description });
+    const callback = (result: ObservableResult) => result.observe(read());
+    gauge.addCallback(callback);
+    return () => gauge.removeCallback(callback);
+  });
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
+
 export class RelayMetrics {
   readonly #duration: Histogram;
   readonly #tokens: Histogram;
@@ -27,6 +48,8 @@ export class RelayMetrics {
   readonly #active: UpDownCounter;
   readonly #telemetryErrors: Counter;
   readonly #anomalies: Counter;
+  readonly #shed: Counter;
+  readonly #queueWait: Histogram;
   /** The label sets (provider, model label, server) whose anomaly series exist; bounded as the
    *  model labels are (model-labels.ts). */
   readonly #seen = new Set<string>();
@@ -43,11 +66,14 @@ export class RelayMetrics {
     this.#vectors = counter(semconv.METRIC_VECTORS);
     this.#telemetryErrors = counter(semconv.METRIC_TELEMETRY_ERRORS);
     this.#anomalies = counter(semconv.METRIC_VECTOR_ANOMALIES);
+    this.#shed = counter(semconv.METRIC_SHED);
+    this.#queueWait = histogram(semconv.METRIC_QUEUE_WAIT, semconv.QUEUE_WAIT_BUCKETS_S);
     const active = semconv.METRIC_ACTIVE_REQUESTS;
     this.#active = meter.createUpDownCounter(active.name, { unit: active.unit, description: active.description });
     // Every known series exists from the start, at 0, so rate() and absent() alerts work before the
     // first failure: the telemetry errors now, the anomalies per kind from a model's first request.
     for (const stage of semconv.TELEMETRY_STAGES) this.#telemetryErrors.add(0, { [semconv.ATTR_EMBEDDING_TELEMETRY_STAGE]: stage });
+    for (const reason of SHED_REASONS) this.#shed.add(0, { [semconv.ATTR_EMBEDDING_RELAY_SHED_REASON]: reason });
   }
 
   requestStarted(method: string): void {
@@ -73,6 +99,9 @@ export class RelayMetrics {
     const outcome: Attributes = { ...common, [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
     if (rec.errorType !== undefined) outcome[semconv.ATTR_ERROR_TYPE] = rec.errorType;
     this.#duration.record(rec.durationS, outcome);
+    // By reason only: shedding is the relay's state, not a model's.
+    if (rec.shedReason !== undefined) this.#shed.add(1, { [semconv.ATTR_EMBEDDING_RELAY_SHED_REASON]: rec.shedReason });
+    if (rec.queuedS !== undefined) this.#queueWait.record(rec.queuedS);
 
     if (rec.overheadS !== undefined) this.#overhead.record(rec.overheadS, common);
     if (rec.request) this.#batch.record(rec.request.inputCount, common);

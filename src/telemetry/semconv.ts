@@ -52,6 +52,9 @@ export const ATTR_EMBEDDING_UPSTREAM_ERROR_MESSAGE = 'embedding.upstream.error.m
 export const ATTR_EMBEDDING_USAGE_INPUT_CHARACTERS = 'embedding.usage.input_characters';
 export const ATTR_EMBEDDING_RELAY_OVERHEAD = 'embedding.relay.overhead';
 export const ATTR_EMBEDDING_TELEMETRY_STAGE = 'embedding.telemetry.stage';
+// Admission (relay/admission.ts): why a request got 503 overloaded, and how long it waited for room.
+export const ATTR_EMBEDDING_RELAY_SHED_REASON = 'embedding.relay.shed.reason';
+export const ATTR_EMBEDDING_RELAY_QUEUE_WAIT = 'embedding.relay.queue.wait';
 /** Where a telemetry failure happened (embedding.telemetry.stage): the handler itself, reading the
  *  response, the quality checks, each projection, the GPU monitor. */
 export const TELEMETRY_STAGES = ['handler', 'inspect', 'quality', 'span', 'metrics', 'log', 'gpu'] as const;
@@ -130,6 +133,38 @@ export const METRIC_TELEMETRY_ERRORS: MetricSpec = {
   name: 'embedding.relay.telemetry.errors',
   unit: '{error}',
   description: 'Failures inside telemetry extraction; the request itself was served.',
+};
+
+export const METRIC_SHED: MetricSpec = {
+  name: 'embedding.relay.shed',
+  unit: '{request}',
+  description:
+    'Requests refused with 503 overloaded, by embedding.relay.shed.reason: queue_full (the queue for room in the memory budget was full), queue_timeout (waited RELAY_QUEUE_TIMEOUT_MS), body_over_budget (a body without Content-Length outgrew the room left).',
+};
+export const METRIC_QUEUE_WAIT: MetricSpec = {
+  name: 'embedding.relay.queue.wait',
+  unit: 's',
+  description: 'Time requests waited for room in the memory budget, of those that had to wait (admitted or refused after it).',
+  prometheusName: 'embedding.relay.queue.wait_seconds',
+};
+export const QUEUE_WAIT_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const METRIC_QUEUE_LENGTH: MetricSpec = {
+  name: 'embedding.relay.queue.length',
+  unit: '{request}',
+  description: 'Requests waiting for room in the memory budget now.',
+};
+export const METRIC_MEMORY_HELD: MetricSpec = {
+  name: 'embedding.relay.memory.held',
+  unit: 'By',
+  description:
+    "Bytes the requests in flight are charged against the memory budget now (their bodies and parsed inputs, estimated from the bodies' sizes).",
+  prometheusName: 'embedding.relay.memory.held_bytes',
+};
+export const METRIC_MEMORY_BUDGET: MetricSpec = {
+  name: 'embedding.relay.memory.budget',
+  unit: 'By',
+  description: 'What requests in flight may hold (RELAY_MEMORY_BUDGET_BYTES, or a quarter of the memory limit).',
+  prometheusName: 'embedding.relay.memory.budget_bytes',
 };
 
 export const METRIC_LOG_DROPPED: MetricSpec = {
@@ -278,6 +313,11 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_ACTIVE_REQUESTS,
   METRIC_TELEMETRY_ERRORS,
   METRIC_LOG_DROPPED,
+  METRIC_SHED,
+  METRIC_QUEUE_WAIT,
+  METRIC_QUEUE_LENGTH,
+  METRIC_MEMORY_HELD,
+  METRIC_MEMORY_BUDGET,
   METRIC_PROCESS_MEMORY_USAGE,
   ...RUNTIME_METRIC_SPECS,
 ];

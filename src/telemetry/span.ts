@@ -52,5 +52,7 @@ export function endAttributes(rec: RequestRecord): Attributes {
   }
   if (rec.upstreamS !== undefined) attrs[semconv.ATTR_EMBEDDING_UPSTREAM_DURATION] = rec.upstreamS;
   if (rec.overheadS !== undefined) attrs[semconv.ATTR_EMBEDDING_RELAY_OVERHEAD] = rec.overheadS;
+  if (rec.queuedS !== undefined) attrs[semconv.ATTR_EMBEDDING_RELAY_QUEUE_WAIT] = rec.queuedS;
+  if (rec.shedReason !== undefined) attrs[semconv.ATTR_EMBEDDING_RELAY_SHED_REASON] = rec.shedReason;
   return attrs;
 }

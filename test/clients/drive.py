@@ -5,6 +5,9 @@
       -> {"vectors": [[first 8 components], ...], "dims": [...]}
   python drive.py error CLIENT BASE_URL MODEL API_KEY TEXT...
       -> {"error": {"class": "module.Name", "status": 401, "code": "...", "request_id": "...", "message": "..."}} (or {"vectors": ...} if none)
+  python drive.py retried CLIENT BASE_URL MODEL INPUTS
+      CLIENT: openai-sync | openai-async, with their retry settings as shipped
+      -> {"count": n, "dims": [...]} (INPUTS texts of 1000 characters, dimensions 8)
   python drive.py oversized CLIENT BASE_URL MB TRIES
       CLIENT: openai-sync | openai-async
       -> {"outcomes": {"413": n, "connection error": m, ...}}
@@ -120,12 +123,33 @@ def oversized(client, base_url, mb, tries):
     return {"outcomes": outcomes}
 
 
+def retried(client, base_url, model, inputs):
+    texts = [f"retried {i} " + "x" * 990 for i in range(inputs)]
+    if client == "openai-sync":
+        from openai import OpenAI
+
+        r = OpenAI(base_url=base_url, api_key=API_KEY).embeddings.create(model=model, input=texts, dimensions=8)
+    elif client == "openai-async":
+        from openai import AsyncOpenAI
+
+        async def run():
+            async with AsyncOpenAI(base_url=base_url, api_key=API_KEY) as c:
+                return await c.embeddings.create(model=model, input=texts, dimensions=8)
+
+        r = asyncio.run(run())
+    else:
+        raise SystemExit(f"unknown client {client}")
+    return {"count": len(r.data), "dims": sorted({len(d.embedding) for d in r.data})}
+
+
 def main():
     mode, client, base_url = sys.argv[1:4]
     if mode == "embed":
         out = embed(client, base_url, sys.argv[4], sys.argv[5:])
     elif mode == "error":
         out = error(client, base_url, sys.argv[4], sys.argv[5], sys.argv[6:])
+    elif mode == "retried":
+        out = retried(client, base_url, sys.argv[4], int(sys.argv[5]))
     elif mode == "oversized":
         out = oversized(client, base_url, int(sys.argv[4]), int(sys.argv[5]))
     else:

@@ -81,6 +81,11 @@ describe('helm template: defaults', () => {
     expect(hpa.spec.metrics[0].resource.name).toBe('cpu');
     expect(deployment.spec).not.toHaveProperty('replicas'); // the HPA owns it
   });
+
+  it("tells the relay its memory limit (the container's limits.memory, by the downward API), so its budget fits inside it", () => {
+    const limit = (relay.env as { name: string; valueFrom?: unknown }[]).find((e) => e.name === 'RELAY_MEMORY_LIMIT_BYTES');
+    expect(limit?.valueFrom).toEqual({ resourceFieldRef: { containerName: relay.name, resource: 'limits.memory' } });
+  });
 });
 
 describe('helm template: settings and secrets', () => {

@@ -59,6 +59,7 @@ describe('Prometheus configuration', () => {
       'EmbeddingLatencyP99High',
       'EmbeddingNoTraffic',
       'EmbeddingRelayDown',
+      'EmbeddingRelayShedding',
       'EmbeddingSemanticDrift',
       'EmbeddingSuspiciousVectors',
       'EmbeddingUpstreamUnreachable',
@@ -97,6 +98,8 @@ describe('Prometheus configuration', () => {
       canaryBaselineFile: baselineFile,
       gpu: 'on',
       gpuCommand: `${root}test/fixtures/fake-nvidia-smi.sh`,
+      // Room for one request at a time, so that two at once make one wait (the queue-wait histogram).
+      memoryBudgetBytes: 100_000,
     });
     try {
       await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
@@ -116,6 +119,8 @@ describe('Prometheus configuration', () => {
           body: JSON.stringify({ model: 'm', input: 'x' }),
         })
       ).arrayBuffer();
+      const two = () => fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) });
+      await Promise.all([two(), two()].map(async (p) => (await p).arrayBuffer()));
       await makeGarbage(); // so v8js_gc_duration_seconds exists too
       await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
       const exposition = await scrapeText();
@@ -131,6 +136,7 @@ describe('Prometheus configuration', () => {
       const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
       expect(used).toContain('hw_gpu_memory_usage_bytes');
       expect(used).toContain('hw_temperature_celsius');
+      expect(used).toContain('embedding_relay_shed_total');
       for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
       // The dashboard's Prometheus queries too.
       const dashboard = JSON.parse(readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8')) as {
@@ -139,6 +145,7 @@ describe('Prometheus configuration', () => {
       const panelNames = new Set(dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => (t.expr ? metricNames(t.expr) : [])));
       expect(panelNames).toContain('v8js_memory_heap_space_physical_size_bytes');
       expect(panelNames).toContain('gen_ai_client_operation_duration_seconds_bucket');
+      expect(panelNames).toContain('embedding_relay_queue_wait_seconds_bucket');
       for (const name of panelNames) expect(exposed, `the dashboard uses ${name}, which the relay does not expose`).toContain(name);
     } finally {
       await r.close(100);

@@ -14,6 +14,8 @@ import {
   ciSummary,
   ciTable,
   newcomerResults,
+  overloadResults,
+  overloadTable,
   performanceTable,
   readmeCommands,
   readmeMeasured,
@@ -72,6 +74,10 @@ describe('the measured numbers the docs quote are those of the results files', (
     const page = read('docs/development.md');
     expect(page).toContain(ciTable(ciResults()));
     expect(page).toContain(ciSummary(ciResults()));
+  });
+
+  it('docs/operations.md: the overload table (bench/overload/results.json)', () => {
+    expect(read('docs/operations.md')).toContain(overloadTable(overloadResults()));
   });
 
   it('docs/performance.md: the summary table of the last full bench (bench/results.json)', () => {

@@ -153,6 +153,12 @@ describe('the banner’s facts', () => {
     bound: { host: '0.0.0.0', port: 8080 },
     simulator: undefined,
     gpu: undefined,
+    memory: {
+      limitBytes: 512 * 2 ** 20,
+      limitSource: 'cgroup' as const,
+      budgetBytes: 128 * 2 ** 20,
+      budgetSource: 'a quarter of the limit' as const,
+    },
   };
 
   it('a long model list is cut, the example prefers an embedding model, and odd names stay valid JSON and shell', () => {

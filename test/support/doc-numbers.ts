@@ -1,10 +1,11 @@
 // The measured numbers the docs quote, rendered from the results files the scripts write
-// (bench/newcomer/results.json, bench/ci/results.json, bench/results.json), so that
+// (bench/newcomer/results.json, bench/ci/results.json, bench/results.json, bench/overload/results.json), so that
 // test/integration/docs.test.ts can check that each page says exactly what was measured. A new
 // measurement that changes a number fails that test until the page says the new one.
 import { readFileSync } from 'node:fs';
 import type { CiResults } from '../../bench/ci/ci-log.ts';
 import type { NewcomerResults } from '../../bench/newcomer/newcomer.ts';
+import type { OverloadResults, OverloadRun } from '../../bench/overload/overload.ts';
 import type { BenchResult } from '../../bench/proxy/result.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -115,5 +116,26 @@ export function performanceTable(r: BenchResult): string {
       (n) => mib(of(large, n).max.proxyPeakRssBytes),
       mib(of(large, 'litellm').max.proxyPeakRssBytes),
     ),
+  ].join('\n');
+}
+
+export const overloadResults = () => json<OverloadResults>('bench/overload/results.json');
+
+/** docs/operations.md's "Overload" table: each flood, with the memory budget and without. */
+export function overloadTable(o: OverloadResults): string {
+  const outcome = (c: OverloadRun['large']) => {
+    const failed = Object.values(c.failed).reduce((a, b) => a + b, 0);
+    return [c.ok && `${c.ok} × 200`, c.shed && `${c.shed} × 503`, failed && `${failed} reset`].filter(Boolean).join(', ');
+  };
+  const rows = o.runs.map(
+    (r) =>
+      `| ${r.budget === 'default' ? 'default (a quarter of the limit)' : 'none (as before it had one)'} | ${r.batches} | ${r.killed ? '**OOM-killed**' : 'alive'} | ${r.peakMiB} MiB | ${outcome(r.large)} | ${outcome(r.small)}${r.killed ? '' : `, p99 ${Math.round(r.small.p99Ms)} ms`} |`,
+  );
+  return [
+    `Measured by \`${o.command}\` (${o.commit}, ${o.date.slice(0, 10)}, ${o.machine.cpus} cores, Node ${o.machine.node}): the relay in a ${o.limitMiB} MiB memory cgroup, each batch ${o.batch.inputs} inputs of ${o.batch.charsPerInput / 1000} KB (${(o.batch.bytes / 1e6).toFixed(1)} MB), sent all at once, ${o.smallPerSecond} single-input queries a second beside them, an upstream answering in ${o.upstreamDelayMs} ms ([bench/overload/results.json](../bench/overload/results.json)):`,
+    '',
+    '| memory budget | batches at once | the relay | peak memory | batches | single-input queries |',
+    '|---|--:|---|--:|---|---|',
+    ...rows,
   ].join('\n');
 }

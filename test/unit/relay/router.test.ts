@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admission } from '../../../src/relay/admission.ts';
 import { createRelayHandler } from '../../../src/relay/router.ts';
 import { listen, type RunningServer } from '../../../src/server/listen.ts';
 import { RelayMetrics } from '../../../src/telemetry/metrics.ts';
@@ -33,6 +34,8 @@ beforeAll(async () => {
     metrics: new RelayMetrics(),
     profile: { providerName: 'test', usage: 'tokens' },
     maxBodyBytes: 1024,
+    admission: new Admission({ budgetBytes: 1 << 30, queueMax: 0, queueTimeoutMs: 0, retryAfterS: 1 }),
+    retryAfterS: 1,
     maxBatch: 8,
     maxModelLabels: 4,
     inspectMaxBytes: 1 << 20,

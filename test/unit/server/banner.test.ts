@@ -9,6 +9,12 @@ const relay = (simulator: boolean) => ({
   bound: { host: '0.0.0.0', port: 8080 },
   simulator: simulator ? ({} as never) : undefined,
   gpu: undefined,
+  memory: {
+    limitBytes: 512 * 2 ** 20,
+    limitSource: 'cgroup' as const,
+    budgetBytes: 128 * 2 ** 20,
+    budgetSource: 'a quarter of the limit' as const,
+  },
 });
 
 describe('server/banner.ts', () => {
@@ -24,6 +30,9 @@ describe('server/banner.ts', () => {
     expect(text).toContain('Upstream: http://127.0.0.1:8000/v1 (GET /models answered 200, serving chat-model, Qwen/Qwen3-Embedding-4B).');
     expect(text).toContain('Prometheus metrics: http://127.0.0.1:9464/metrics (listening on 0.0.0.0:9464)');
     expect(text).toContain('"model":"Qwen/Qwen3-Embedding-4B"');
+    expect(text).toContain(
+      'Memory budget: requests in flight hold at most 128 MiB (a quarter of the cgroup limit, 512 MiB); past it up to 128 wait 10 s, the rest get 503 overloaded.',
+    );
   });
 
   it('labels the simulator as a simulator, and says when telemetry is off', () => {
