@@ -39,11 +39,18 @@ export interface Ticket {
 export class OverloadedError extends RelayError {
   readonly reason: ShedReason;
   readonly waitedS: number;
+  readonly #retryAfterS: number;
 
   constructor(reason: ShedReason, waitedS: number, retryAfterS: number, upload?: RelayError['upload']) {
     super('overloaded', OVERLOADED_MESSAGE[reason], { headers: { 'retry-after': String(retryAfterS) }, upload });
     this.reason = reason;
     this.waitedS = waitedS;
+    this.#retryAfterS = retryAfterS;
+  }
+
+  /** The same refusal, with the discarding of the request's upload under way. */
+  withUpload(upload: NonNullable<RelayError['upload']>): OverloadedError {
+    return new OverloadedError(this.reason, this.waitedS, this.#retryAfterS, upload);
   }
 }
 
@@ -143,6 +150,11 @@ export class Admission {
     ticket.bytes += more;
     ticket.large ||= becomesLarge;
     return true;
+  }
+
+  /** The refusal of a body without Content-Length that `grow` could not take. */
+  overBudget(upload: NonNullable<RelayError['upload']>): OverloadedError {
+    return new OverloadedError('body_over_budget', 0, this.#opts.retryAfterS, upload);
   }
 
   /** The request is over: its bytes go back, and the waiters that now fit are admitted. */

@@ -43,8 +43,6 @@ export interface EmbeddingsOptions {
   auth: InboundAuth | undefined;
   dimensions: DimensionExpectations;
   maxBodyBytes: number;
-  /** Retry-After of a 503 overloaded, in seconds. */
-  retryAfterS: number;
   maxBatch: number;
   maxInputChars: number;
   inspectMaxBytes: number;
@@ -147,20 +145,20 @@ export class EmbeddingsFlow {
       if (!(err instanceof OverloadedError)) throw err;
       if (err.waitedS > 0) x.rec.queuedS = err.waitedS;
       x.rec.shedReason = err.reason;
-      throw new OverloadedError(err.reason, err.waitedS, this.#opts.retryAfterS, discardUpload(x.req, this.#opts.maxBodyBytes));
+      throw err.withUpload(discardUpload(x.req, this.#opts.maxBodyBytes));
     }
   }
 
   /** Stage 4. */
   #read(x: Exchange, ticket: Ticket): Promise<Buffer> {
-    const { admission, retryAfterS } = this.#opts;
+    const { admission } = this.#opts;
     return readBody(
       x.req,
       this.#opts.maxBodyBytes,
       (bytes) => admission.grow(ticket, bytes),
       (upload) => {
         x.rec.shedReason = 'body_over_budget';
-        return new OverloadedError('body_over_budget', 0, retryAfterS, upload);
+        return admission.overBudget(upload);
       },
     );
   }

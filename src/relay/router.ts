@@ -30,8 +30,6 @@ export interface RelayOptions {
   maxBodyBytes: number;
   /** What requests in flight may hold, and the queue at its bound (admission.ts). */
   admission: Admission;
-  /** Retry-After of a 503 overloaded, in seconds. */
-  retryAfterS: number;
   maxBatch: number;
   /** Longest string input, in characters (400 input_too_long above). */
   maxInputChars?: number;

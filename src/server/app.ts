@@ -94,7 +94,6 @@ function relayHandler(
     profile,
     maxBodyBytes: config.maxBodyBytes,
     admission,
-    retryAfterS: config.retryAfterS,
     maxBatch: config.maxBatch,
     maxInputChars: config.maxInputChars,
     maxModelLabels: config.maxModelLabels,

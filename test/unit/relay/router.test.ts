@@ -35,7 +35,6 @@ beforeAll(async () => {
     profile: { providerName: 'test', usage: 'tokens' },
     maxBodyBytes: 1024,
     admission: new Admission({ budgetBytes: 1 << 30, queueMax: 0, queueTimeoutMs: 0, retryAfterS: 1 }),
-    retryAfterS: 1,
     maxBatch: 8,
     maxModelLabels: 4,
     inspectMaxBytes: 1 << 20,
