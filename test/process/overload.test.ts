@@ -1,10 +1,11 @@
 // The memory budget at its bound, from outside a relay process: a request that does not fit gets a
-// 503 `overloaded` with Retry-After in the OpenAI-style error body (no reset, even mid-upload), its
+// 503 `overloaded` with Retry-After in the OpenAI-style error body (no reset, even mid-upload; the
+// connection stays for the next request), its
 // span-linked log line names the model and the reason, /metrics counts it by reason (every reason
 // at 0 from the start) and shows the budget and what is held; openai-node, with its retry settings
 // as shipped, retries the 503 on its own and ends with the vectors. The budget is small here (4 MiB,
 // no queue) and one slow batch holds all the room large requests may use.
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOOTPRINT } from '../../src/relay/admission.ts';
@@ -88,6 +89,32 @@ describe('at the memory budget', () => {
       shed_reason: 'queue_full',
     });
     expect(await metricsText()).toMatch(/^embedding_relay_shed_total\{embedding_relay_shed_reason="queue_full"[^}]*\} 1$/m);
+  });
+
+  it('keeps the connection: once the refused upload has been read, the next request goes on the same socket', async () => {
+    const held = hold();
+    await heldNow();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string) =>
+      new Promise<{ status: number; socketPort: number | undefined }>((resolve, reject) => {
+        const req = request(
+          `${r.url}/v1/embeddings`,
+          { method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, socketPort: req.socket?.localPort }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const refused = await send(JSON.stringify(batch(1, 'keep-alive')));
+    const next = await send(JSON.stringify({ model: MODEL, input: 'after the 503' }));
+    agent.destroy();
+    expect(refused.status).toBe(503);
+    expect(next.status).toBe(200);
+    expect(next.socketPort).toBe(refused.socketPort);
+    expect((await held).status).toBe(200);
   });
 
   it('a body sent without Content-Length is refused once it outgrows the room left, without a reset', async () => {
