@@ -4,7 +4,7 @@
 // request that does not fit waits in a queue bounded in count and in time, or is refused with 503
 // `overloaded` and Retry-After, before any of its body is read.
 //
-// Fair to small requests: a request is large when its charge is above LARGE_SHARE of the budget,
+// Fair to small requests: a request is large when its charge is above 1/LARGE_SHARE of the budget,
 // and large ones together never hold more than the budget less a reserve that only small ones may
 // use, so a flood of batches cannot take the room that single-input queries need. Within each
 // size the queue is first come, first served, and a waiting large request never holds up a small

@@ -1,9 +1,9 @@
 // The memory budget at its bound, from outside a relay process: a request that does not fit gets a
 // 503 `overloaded` with Retry-After in the OpenAI-style error body (no reset, even mid-upload; the
-// connection stays for the next request), its
-// span-linked log line names the model and the reason, /metrics counts it by reason (every reason
-// at 0 from the start) and shows the budget and what is held; openai-node, with its retry settings
-// as shipped, retries the 503 on its own and ends with the vectors. The budget is small here (4 MiB,
+// connection stays for the next request), its log line names the model and the reason, /metrics
+// counts it by reason (every reason at 0 from the start) and shows the budget and what is held;
+// openai-node, with its retry settings as shipped, retries the 503 on its own and ends with the
+// vectors. The budget is small here (4 MiB,
 // no queue) and one slow batch holds all the room large requests may use.
 import { Agent, request } from 'node:http';
 import OpenAI from 'openai';
