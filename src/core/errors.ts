@@ -103,12 +103,16 @@ export function errorBody(err: RelayError): OpenAIErrorBody {
   };
 }
 
-/** Headers an error's response carries because of what it is, then the error's own. */
+/** Headers an error's response carries because of what it is. */
+const CODE_HEADERS: Partial<Record<ErrorCode, Record<string, string>>> = {
+  body_too_large: { connection: 'close' },
+  method_not_allowed: { allow: 'POST' },
+  invalid_api_key: { 'www-authenticate': 'Bearer realm="embedding-relay"' },
+};
+
+/** Headers an error's response carries: its code's, then the error's own (Retry-After). */
 export function errorHeaders(err: RelayError): Record<string, string> {
-  if (err.code === 'body_too_large') return { connection: 'close', ...err.headers };
-  if (err.code === 'method_not_allowed') return { allow: 'POST', ...err.headers };
-  if (err.code === 'invalid_api_key') return { 'www-authenticate': 'Bearer realm="embedding-relay"', ...err.headers };
-  return err.headers;
+  return { ...CODE_HEADERS[err.code], ...err.headers };
 }
 
 /**

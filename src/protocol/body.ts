@@ -1,9 +1,10 @@
 // Reads a request body into memory, refusing more than `limit` bytes without killing the
 // connection. Past the limit (or over the memory budget: relay/admission.ts) the relay answers at
 // once but goes on reading and discarding the rest of the upload (a "lingering close", as nginx
-// does) up to a bound in bytes and time, and only then closes: a client still uploading when the socket closes gets a reset and never sees the 413
-// (AsyncOpenAI reported APIConnectionError, openai-node `fetch failed`). While it discards, it
-// looks for the "model" the body names, so the refusal is still recorded against its model.
+// does) up to a bound in bytes and time, and only then closes: a client still uploading when the
+// socket closes gets a reset and never sees the answer (AsyncOpenAI reported APIConnectionError,
+// openai-node `fetch failed`). While it discards, it looks for the "model" the body names, so the
+// refusal is still recorded against its model.
 import type { IncomingMessage } from 'node:http';
 import { type DiscardedUpload, RelayError } from '../core/errors.ts';
 import { boundedModelName } from './request.ts';

@@ -142,10 +142,7 @@ export class EmbeddingsFlow {
       if (ticket.waitedS > 0) x.rec.queuedS = ticket.waitedS;
       return ticket;
     } catch (err) {
-      if (!(err instanceof OverloadedError)) throw err;
-      if (err.waitedS > 0) x.rec.queuedS = err.waitedS;
-      x.rec.shedReason = err.reason;
-      throw err.withUpload(discardUpload(x.req, this.#opts.maxBodyBytes));
+      throw err instanceof OverloadedError ? err.withUpload(discardUpload(x.req, this.#opts.maxBodyBytes)) : err;
     }
   }
 
@@ -156,10 +153,7 @@ export class EmbeddingsFlow {
       x.req,
       this.#opts.maxBodyBytes,
       (bytes) => admission.grow(ticket, bytes),
-      (upload) => {
-        x.rec.shedReason = 'body_over_budget';
-        return admission.overBudget(upload);
-      },
+      (upload) => admission.overBudget(upload),
     );
   }
 
@@ -310,6 +304,10 @@ export class EmbeddingsFlow {
       rec.httpStatus = res.headersSent ? res.statusCode : err.status;
       res.destroy();
       return;
+    }
+    if (err instanceof OverloadedError) {
+      rec.shedReason = err.reason;
+      if (err.waitedS > 0) rec.queuedS = err.waitedS;
     }
     const { upload } = err;
     if (upload === undefined) {
