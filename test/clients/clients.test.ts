@@ -9,8 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedVector } from '../../src/simulator/simulator.ts';
 import { until } from '../support/fake-loki.ts';
-import { quickUpstream } from '../support/flood.ts';
-import { eventually } from '../stack/services.ts';
+import { type BusyRelay, startBusyRelay } from '../support/busy-relay.ts';
 import { jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 
@@ -123,42 +122,26 @@ describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
 describe('openai (sync and async) at the relay’s memory budget', { timeout: 300_000 }, () => {
   // A small budget (4 MiB, no queue) and an upstream that takes 1.5 s: one batch holds all the room
   // large requests may use, so the SDK's batch gets 503 overloaded with Retry-After: 1.
-  let busy: RelayProcess;
-  let upstream: Awaited<ReturnType<typeof quickUpstream>>;
+  let busy: BusyRelay;
   beforeAll(async () => {
-    upstream = await quickUpstream(1_500);
-    busy = await startRelayProcess({
-      RELAY_UPSTREAM_URL: upstream.url,
-      RELAY_MEMORY_BUDGET_BYTES: String(4 * 2 ** 20),
-      RELAY_QUEUE_MAX: '0',
-      RELAY_RETRY_AFTER_S: '1',
-      OTEL_TRACES_EXPORTER: 'none',
-    });
+    busy = await startBusyRelay(MODEL);
   });
   afterAll(async () => {
     expect(await busy?.stop()).toBe(0);
-    upstream?.server.closeAllConnections();
-    upstream?.server.close();
   });
 
   it.each(['openai-sync', 'openai-async'])(
     '%s, its retry settings as shipped, retries the 503 and ends with the vectors',
     async (client) => {
-      const shed = () => jsonLines(busy.out.stdout).filter((l) => l['error_type'] === 'overloaded').length;
+      const shed = () => jsonLines(busy.relay.out.stdout).filter((l) => l['error_type'] === 'overloaded').length;
       const before = shed();
-      const hold = fetch(`${busy.url}/v1/embeddings`, {
-        method: 'POST',
-        body: JSON.stringify({ model: MODEL, input: Array.from({ length: 950 }, (_, i) => `hold ${i} ${'x'.repeat(990)}`), dimensions: 8 }),
-      });
-      const metrics = `http://127.0.0.1:${busy.metricsPort}/metrics`;
-      const held = async () =>
-        /^embedding_relay_memory_held_bytes(\{[^}]*\})? [1-9]/m.test(await (await fetch(metrics)).text()) || undefined;
-      await eventually('the batch held', held, 3_000, 20);
+      const hold = busy.hold();
+      await busy.heldNow();
       const out = JSON.parse(
         await new Promise<string>((resolve, reject) =>
           execFile(
             python,
-            [`${root}test/clients/drive.py`, 'retried', client, `${busy.url}/v1`, MODEL, '300'],
+            [`${root}test/clients/drive.py`, 'retried', client, `${busy.relay.url}/v1`, MODEL, '300'],
             { timeout: 60_000 },
             (err, stdout) => (err ? reject(err) : resolve(stdout)),
           ),

@@ -4,62 +4,31 @@
 // counts it by reason (every reason at 0 from the start) and shows the budget and what is held;
 // openai-node, with its retry settings as shipped, retries the 503 on its own and ends with the
 // vectors. The budget is small here (4 MiB,
-// no queue) and one slow batch holds all the room large requests may use.
+// no queue: test/support/busy-relay.ts) and one slow batch holds all the room large requests may use.
 import { Agent, request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FOOTPRINT } from '../../src/relay/admission.ts';
 import { until } from '../support/fake-loki.ts';
-import { quickUpstream } from '../support/flood.ts';
-import { eventually } from '../stack/services.ts';
-import { jsonLines, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
+import { type BusyRelay, startBusyRelay } from '../support/busy-relay.ts';
+import { jsonLines, type RelayProcess } from '../support/relay-process.ts';
 
 const MODEL = 'overload-model';
-const HOLD_MS = 1_500;
-let upstream: Awaited<ReturnType<typeof quickUpstream>>;
+let busy: BusyRelay;
 let r: RelayProcess;
 const logs = () => jsonLines(r.out.stdout).filter((l) => l['event'] === 'embedding_request');
-const metricsText = async () => (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text();
+const metricsText = () => busy.metricsText();
+const batch = (mib: number, tag: string) => busy.batch(mib, tag);
+const heldNow = () => busy.heldNow();
+const hold = () => busy.hold();
 
 beforeAll(async () => {
-  upstream = await quickUpstream(HOLD_MS);
-  r = await startRelayProcess({
-    RELAY_UPSTREAM_URL: upstream.url,
-    RELAY_MEMORY_BUDGET_BYTES: String(4 * 2 ** 20),
-    RELAY_QUEUE_MAX: '0',
-    RELAY_RETRY_AFTER_S: '1',
-    OTEL_TRACES_EXPORTER: 'none',
-  });
+  busy = await startBusyRelay(MODEL);
+  r = busy.relay;
 });
 
 afterAll(async () => {
-  expect(await r?.stop()).toBe(0);
-  upstream?.server.closeAllConnections();
-  upstream?.server.close();
+  expect(await busy?.stop()).toBe(0);
 });
-
-/** A batch whose charge is about `mib` MiB (the large requests' share of 4 MiB is 3 MiB). */
-const batch = (mib: number, tag: string) => {
-  const inputs = Math.ceil((mib * 2 ** 20 - FOOTPRINT.perRequestBytes) / FOOTPRINT.perBodyByte / 1000);
-  return { model: MODEL, input: Array.from({ length: inputs }, (_, i) => `${tag} ${i} ${'x'.repeat(990)}`), dimensions: 8 };
-};
-
-/** Resolves once /metrics shows bytes held against the budget. */
-const heldNow = () =>
-  eventually(
-    'the batch held',
-    async () => /^embedding_relay_memory_held_bytes(\{[^}]*\})? [1-9]/m.test(await metricsText()) || undefined,
-    3_000,
-    20,
-  );
-
-/** Starts a batch that holds the large requests' whole share until the upstream answers. */
-const hold = () =>
-  fetch(`${r.url}/v1/embeddings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(batch(2.9, 'hold')),
-  });
 
 describe('at the memory budget', () => {
   it('answers 503 overloaded with Retry-After and the error body, logs it with the model, and counts it by reason', async () => {
