@@ -27,4 +27,4 @@ USER node
 EXPOSE 8080 9464
 HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.RELAY_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Telemetry bootstrap first (--import), then the app. Configure with RELAY_* and OTEL_* variables.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--import", "./dist/instrument.js", "dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--import", "./dist/instrument.js", "dist/main.js"]

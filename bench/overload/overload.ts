@@ -82,7 +82,7 @@ async function runOne(upstreamUrl: string, budget: OverloadRun['budget'], batche
   // The shell joins the cgroup, then becomes the relay: the relay never runs outside it.
   const child = spawn(
     'sh',
-    ['-c', `echo $$ > ${cg.procs} && exec "${process.execPath}" --max-semi-space-size=4 --import ./dist/instrument.js dist/main.js`],
+    ['-c', `echo $$ > ${cg.procs} && exec "${process.execPath}" --max-semi-space-size=16 --import ./dist/instrument.js dist/main.js`],
     { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;

@@ -44,14 +44,14 @@ const VARIANTS: Variant[] = [
   { name: 'no-loki', what: 'LOKI_URL unset (no Loki queue, no pushes)', env: { LOKI_URL: undefined } },
   { name: 'check-every', what: 'RELAY_VECTOR_CHECK_RATE=1 (norm and duplicates on every response)', env: { RELAY_VECTOR_CHECK_RATE: '1' } },
   { name: 'check-none', what: 'RELAY_VECTOR_CHECK_RATE=0 (broken-vector checks only)', env: { RELAY_VECTOR_CHECK_RATE: '0' } },
-  { name: 'bsp-512', what: "span batches of 512 (the SDK's default; the relay's is 64)", env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' } },
+  { name: 'bsp-64', what: "span batches of 64 (the relay ships the SDK's 512)", env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' } },
   { name: 'semi-2', what: '--max-semi-space-size=2', nodeArgs: ['--max-semi-space-size=2'] },
   {
     name: 'malloc-mmap',
     what: 'MALLOC_MMAP_THRESHOLD_=32768 MALLOC_TRIM_THRESHOLD_=131072 (glibc returns freed socket buffers)',
     env: { MALLOC_MMAP_THRESHOLD_: '32768', MALLOC_TRIM_THRESHOLD_: '131072' },
   },
-  { name: 'semi-16', what: "--max-semi-space-size=16 (Node 24's default young generation)", nodeArgs: ['--max-semi-space-size=16'] },
+  { name: 'semi-4', what: '--max-semi-space-size=4 (a quarter of the shipped young generation)', nodeArgs: ['--max-semi-space-size=4'] },
   { name: 'otel-off', what: 'OTEL_SDK_DISABLED=true (no spans, no metrics; logs still shipped)', otelOff: true },
 ];
 

@@ -34,6 +34,14 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
+/** stdout is written in batches: each write is a syscall from libuv's thread pool and a wake-up of
+ *  the reader at the pipe's other end, per line otherwise. Lines wait until this many bytes (about
+ *  ten request lines) are buffered or STDOUT_FLUSH_MS has passed; pino writes what is left when
+ *  the process exits, and close() flushes it. A process killed outright (SIGKILL, out of memory)
+ *  loses what was buffered: at most STDOUT_FLUSH_MS of lines. */
+export const STDOUT_BATCH_BYTES = 4096;
+export const STDOUT_FLUSH_MS = 100;
+
 export interface LoggerOptions {
   level: string;
   serviceName: string;
@@ -81,7 +89,8 @@ export function createLogging(opts: LoggerOptions): Logging {
     base: { service: opts.serviceName },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
   };
-  const stdout: Stdout = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  const stdout: Stdout =
+    opts.destination ?? pino.destination({ dest: 1, sync: false, minLength: STDOUT_BATCH_BYTES, periodicFlush: STDOUT_FLUSH_MS });
   if (opts.lokiUrl === undefined) return { logger: pino(options, stdout), close: () => flushed(stdout) };
   const drops = new LogDropCounts();
   const queue = new LokiQueue({

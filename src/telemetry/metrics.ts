@@ -1,6 +1,6 @@
 // Metric projection of the request record. Instruments come from @opentelemetry/api only; the
 // SDK (views, readers, the Prometheus endpoint) is wired in sdk.ts.
-import { metrics, type Attributes, type Counter, type Histogram, type ObservableResult, type UpDownCounter } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Histogram, type ObservableResult } from '@opentelemetry/api';
 import type { RequestRecord } from '../core/record.ts';
 import { SHED_REASONS } from '../core/errors.ts';
 import { ANOMALY_KINDS } from '../core/response-facts.ts';
@@ -45,7 +45,10 @@ export class RelayMetrics {
   readonly #batch: Histogram;
   readonly #vectors: Counter;
   readonly #overhead: Histogram;
-  readonly #active: UpDownCounter;
+  /** Requests in flight per method, read by http.server.active_requests at collection time: a
+   *  count kept here costs nothing per request, where an UpDownCounter's add() is an attribute
+   *  lookup at arrival and another at the end. Methods are llhttp's fixed set: bounded. */
+  readonly #inFlight = new Map<string, number>();
   readonly #telemetryErrors: Counter;
   readonly #anomalies: Counter;
   readonly #shed: Counter;
@@ -69,7 +72,9 @@ export class RelayMetrics {
     this.#shed = counter(semconv.METRIC_SHED);
     this.#queueWait = histogram(semconv.METRIC_QUEUE_WAIT, semconv.QUEUE_WAIT_BUCKETS_S);
     const active = semconv.METRIC_ACTIVE_REQUESTS;
-    this.#active = meter.createUpDownCounter(active.name, { unit: active.unit, description: active.description });
+    meter.createObservableUpDownCounter(active.name, { unit: active.unit, description: active.description }).addCallback((result) => {
+      for (const [method, n] of this.#inFlight) result.observe(n, { [semconv.ATTR_HTTP_REQUEST_METHOD]: method });
+    });
     // Every known series exists from the start, at 0, so rate() and absent() alerts work before the
     // first failure: the telemetry errors now, the anomalies per kind from a model's first request.
     for (const stage of semconv.TELEMETRY_STAGES) this.#telemetryErrors.add(0, { [semconv.ATTR_EMBEDDING_TELEMETRY_STAGE]: stage });
@@ -77,11 +82,11 @@ export class RelayMetrics {
   }
 
   requestStarted(method: string): void {
-    this.#active.add(1, { [semconv.ATTR_HTTP_REQUEST_METHOD]: method });
+    this.#inFlight.set(method, (this.#inFlight.get(method) ?? 0) + 1);
   }
 
   requestEnded(method: string): void {
-    this.#active.add(-1, { [semconv.ATTR_HTTP_REQUEST_METHOD]: method });
+    this.#inFlight.set(method, (this.#inFlight.get(method) ?? 0) - 1);
   }
 
   telemetryError(stage: semconv.TelemetryStage): void {

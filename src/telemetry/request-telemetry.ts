@@ -31,9 +31,14 @@ export interface RequestTelemetryOptions {
 export class RequestTelemetry {
   readonly #opts: RequestTelemetryOptions;
   readonly #tracer = trace.getTracer(TRACER_NAME);
+  /** The request lines' logger: the relay's, without its redaction. A request line is built field
+   *  by field from the record (log-line.ts) and has no place for a credential, so the redaction's
+   *  walk over every line's keys would find nothing, and it costs more than the line itself. */
+  readonly #requestLog: Logger;
 
   constructor(opts: RequestTelemetryOptions) {
     this.#opts = opts;
+    this.#requestLog = opts.logger.child({}, { redact: [] });
   }
 
   /** A request has arrived: its record, in flight until `end`. `route`: the route template it
@@ -62,7 +67,7 @@ export class RequestTelemetry {
 
   /** The three projections of a finished record (`span` gives its SERVER span); never throws. */
   project(rec: RequestRecord, span: () => Span): void {
-    const { metrics, logger, labels, logInputs } = this.#opts;
+    const { metrics, labels, logInputs } = this.#opts;
     rec.durationS = secondsSince(rec.startNs, rec.endNs);
     rec.modelLabel = labels.label(rec.model);
     try {
@@ -76,7 +81,7 @@ export class RequestTelemetry {
       metrics.telemetryError('metrics');
     }
     try {
-      logger[logLevel(rec)](logLine(rec, logInputs));
+      this.#requestLog[logLevel(rec)](logLine(rec, logInputs));
     } catch {
       metrics.telemetryError('log');
     }

@@ -7,7 +7,7 @@
 //   admin port), because exporter-prometheus 0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and
 //   cannot report an ephemeral port.
 //   Views give Prometheus-conventional names (unit suffix) from the table in semconv.ts.
-// - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
+// - Upstream spans: not here; the relay's Upstream shows each call to upstream-calls.ts.
 // - Runtime metrics: instrumentation-runtime-node (V8 heap, GC, event loop) and process RSS.
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +15,6 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
-import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import {
   detectResources,
   envDetector,
@@ -26,11 +25,10 @@ import {
   serviceInstanceIdDetector,
 } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { ViewOptions } from '@opentelemetry/sdk-metrics';
+import { AggregationType, createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { sdkDisabled } from '../config/load.ts';
 import { exportFailureReporter } from './export-warnings.ts';
-import { PROBE_HEADER } from '../core/headers.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 
@@ -69,27 +67,30 @@ export const activeTelemetry = (): Telemetry | undefined => active;
 /** Longest the final span flush may hold up process exit. */
 export const FLUSH_TIMEOUT_MS = 3_000;
 
-/** Spans per OTLP export unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says otherwise (see startTelemetry). */
-export const SPAN_BATCH_SIZE = 64;
-
 /** Per-metric series cap; a backstop behind the model-name limiter (overflow → otel.metric.overflow). */
 export const CARDINALITY_LIMIT = 2000;
 
 export function prometheusViews(): ViewOptions[] {
-  return METRIC_SPECS.filter((m) => m.prometheusName !== undefined).map((m) => ({
-    instrumentName: m.name,
-    name: m.prometheusName!,
-    aggregationCardinalityLimit: CARDINALITY_LIMIT,
-  }));
+  return [
+    ...METRIC_SPECS.filter((m) => m.prometheusName !== undefined).map((m) => ({
+      instrumentName: m.name,
+      name: m.prometheusName!,
+      aggregationCardinalityLimit: CARDINALITY_LIMIT,
+    })),
+    SPAN_COUNTS_DROPPED,
+  ];
 }
 
-/** undici ≥6 hands headers as [k1, v1, k2, v2, ...]; v5 as one "k: v\r\n" string. */
-export function isProbe(request: UndiciRequest): boolean {
-  const h = request.headers as unknown;
-  if (typeof h === 'string') return h.toLowerCase().includes(`${PROBE_HEADER}:`);
-  if (Array.isArray(h)) return h.some((v, i) => i % 2 === 0 && String(v).toLowerCase() === PROBE_HEADER);
-  return false;
-}
+/** The SDK's self-metrics are on for the span processor's queue and its failed exports; the
+ *  tracer's own per-span counts (otel.sdk.span.started and .live) come with them, three records
+ *  for every span, and say nothing the request metrics do not (two spans per request). Dropped,
+ *  and with no attributes left to hash on the way. */
+const SPAN_COUNTS_DROPPED: ViewOptions = {
+  meterName: '@opentelemetry/sdk-trace',
+  instrumentName: 'otel.sdk.span.*',
+  aggregation: { type: AggregationType.DROP },
+  attributesProcessors: [createAllowListAttributesProcessor([])],
+};
 
 const stderrDiagLogger: DiagLogger = {
   error: (msg, ...args) => console.error(msg, ...args),
@@ -150,10 +151,6 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   // error.type = queue_full or the export error): without them a dead Collector drops spans
   // silently. On unless the operator set the variable.
   process.env['OTEL_NODE_EXPERIMENTAL_SDK_METRICS'] ??= 'true';
-  // Spans leave in batches of 64 rather than the SDK's 512: a batch is serialised in one go on the
-  // event loop, and every request behind it waits that long, so a smaller batch is a shorter wait
-  // (bench/proxy/tail.ts measures it). The operator's own value wins.
-  process.env['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'] ??= String(SPAN_BATCH_SIZE);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const savedLogLevel = process.env['OTEL_LOG_LEVEL'];
   delete process.env['OTEL_LOG_LEVEL'];
@@ -165,7 +162,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
       metricReaders: [prometheus],
       views: prometheusViews(),
       // Runtime: V8 heap by space, GC pauses, event loop delay and utilization (RUNTIME_METRIC_SPECS).
-      instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe }), new RuntimeNodeInstrumentation()],
+      instrumentations: [new RuntimeNodeInstrumentation()],
       logRecordProcessors: [],
       // OTEL_TRACES_EXPORTER=none: no span processors, said here rather than by NodeSDK, which
       // would warn "SDK will not be initialized." although metrics still are.

@@ -205,7 +205,21 @@ describe('success: span, metrics and log line agree', () => {
       .getFinishedSpans()
       .filter((s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === span.spanContext().spanId);
     expect(client).toHaveLength(1);
-    expect(client[0]!.attributes['server.port']).toBe(simPort);
+    expect(client[0]!.name).toBe('POST');
+    expect(client[0]!.attributes).toEqual({
+      'http.request.method': 'POST',
+      'url.full': `http://127.0.0.1:${simPort}/v1/embeddings`,
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+      'server.port': simPort,
+      'network.protocol.version': '1.1',
+      'http.response.status_code': 200,
+    });
+    expect(client[0]!.status.code).toBe(SpanStatusCode.UNSET);
+    // It covers the call until the upstream's body ended, which the SERVER span outlasts.
+    const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+    expect(ms(client[0]!.duration)).toBeGreaterThan(0);
+    expect(ms(client[0]!.endTime)).toBeLessThanOrEqual(ms(span.endTime));
     expect(upstreamHeaders).toHaveLength(1);
     expect(upstreamHeaders[0]!.traceparent).toBe(`00-${parentTrace}-${client[0]!.spanContext().spanId}-01`);
     expect(upstreamHeaders[0]!.authorization).toBe('Bearer sk-client');
@@ -231,6 +245,14 @@ describe('success: span, metrics and log line agree', () => {
     expect(total(m, 'embedding_vectors_total', { ...labels, embedding_dimension: '64' })).toBe(2);
     expect(total(m, 'embedding_relay_overhead_seconds_count', labels)).toBe(1);
     expect(total(m, 'http_server_active_requests')).toBe(0);
+    expect(
+      total(m, 'http_client_request_duration_seconds_count', {
+        http_request_method: 'POST',
+        http_response_status_code: '200',
+        server_port: String(simPort),
+        url_scheme: 'http',
+      }),
+    ).toBeGreaterThanOrEqual(1);
 
     const log = lastLogFor(mainLogs, model);
     expect(log).toMatchObject({

@@ -100,6 +100,8 @@ describe('telemetry/request-telemetry.ts: the end of a request', () => {
       profile: { providerName: 'vllm', usage: 'tokens' },
       server: { address: 'vllm', port: 8000 },
     });
+  // The request lines go through a child of the relay's logger (without redaction): here, the fake itself.
+  const withChild = <L extends object>(logger: L) => Object.assign(logger, { child: () => logger });
   // A span of the no-op tracer (no SDK in unit tests): what the flow hands over when tracing is off.
   const span = () => trace.getTracer('test').startSpan('embeddings');
 
@@ -117,7 +119,11 @@ describe('telemetry/request-telemetry.ts: the end of a request', () => {
   it('sets the duration and the model label once (_OTHER past the limit), then records metrics and the log line from the same record', () => {
     const { errors, recorded, metrics } = counting();
     const logged: unknown[] = [];
-    const logger = { info: (l: unknown) => logged.push(l), warn: (l: unknown) => logged.push(l), error: (l: unknown) => logged.push(l) };
+    const logger = withChild({
+      info: (l: unknown) => logged.push(l),
+      warn: (l: unknown) => logged.push(l),
+      error: (l: unknown) => logged.push(l),
+    });
     const rec = fixture({ httpStatus: 200, modelLabel: '' });
     telemetry(metrics, logger).project(rec, span);
     expect(rec.durationS).toBeGreaterThan(0);
@@ -129,11 +135,11 @@ describe('telemetry/request-telemetry.ts: the end of a request', () => {
 
   it('a failing projection is counted by its stage, the others still run, nothing is thrown', () => {
     const { errors, recorded, metrics } = counting();
-    const logger = {
+    const logger = withChild({
       info: () => {
         throw new Error('stdout closed');
       },
-    };
+    });
     const rec = fixture({ httpStatus: 200 });
     expect(() => telemetry(metrics, logger).project(rec, span)).not.toThrow();
     expect(recorded).toHaveLength(1);
