@@ -60,6 +60,8 @@ export default defineConfig({
         test: { name: 'ollama', include: ['test/ollama/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 1_800_000, ...alone },
       },
       { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], testTimeout: 180_000, ...alone } },
+      // The CPU guard measures one process against another: nothing else may run beside it.
+      { extends: true, test: { name: 'perf', include: ['test/perf/**/*.test.ts'], testTimeout: 180_000, ...alone } },
       // The first run makes the Debian and Node base images (engine.sh).
       {
         extends: true,

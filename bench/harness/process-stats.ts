@@ -52,10 +52,13 @@ export class Usage {
   readonly #cpu0: number;
   readonly #timer: NodeJS.Timeout;
   #peak = 0;
+  /** The last CPU reading: a process that has exited (wrk) has none left to read at stop(). */
+  #cpu: number;
 
   constructor(pid: number) {
     this.#pid = pid;
     this.#cpu0 = cpuSeconds(pid);
+    this.#cpu = this.#cpu0;
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), 100);
   }
@@ -63,11 +66,13 @@ export class Usage {
   #sample(): void {
     const rss = statusBytes(this.#pid, 'VmRSS');
     if (rss > this.#peak) this.#peak = rss;
+    const cpu = cpuSeconds(this.#pid);
+    if (Number.isFinite(cpu)) this.#cpu = cpu;
   }
 
   stop(): { cpuSeconds: number; peakRssBytes: number } {
     clearInterval(this.#timer);
     this.#sample();
-    return { cpuSeconds: cpuSeconds(this.#pid) - this.#cpu0, peakRssBytes: this.#peak };
+    return { cpuSeconds: this.#cpu - this.#cpu0, peakRssBytes: this.#peak };
   }
 }

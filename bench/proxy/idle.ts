@@ -1,5 +1,5 @@
 // `npm run bench:idle`: the resident memory of an idle relay, next to a bare `node` and the
-// node-floor pass-through (bench/harness/node-floor-proxy.ts) started with the same flags. Each process is
+// node-floor pass-through (test/support/node-floor-proxy.ts) started with the same flags. Each process is
 // started fresh, serves --requests `typical` requests (1), then sits idle for 5 s before its VmRSS is read
 // (RssAnon: heap, malloc, stacks; RssFile: mostly the node binary's pages). The relay runs as in
 // `npm run bench` (spans and Loki pushes to the sink, /metrics served), with and without LOKI_URL.

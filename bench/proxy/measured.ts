@@ -15,13 +15,15 @@ export async function measured<T extends LoadResult>(target: Target, upstream: C
   const t0 = performance.now();
   const r = await run();
   const wallS = (performance.now() - t0) / 1000;
-  const gen = process.cpuUsage(gen0);
+  const own = process.cpuUsage(gen0);
+  // wrk is its own process: its CPU, not the runner's.
+  const genS = 'loadgenCpuS' in r && typeof r.loadgenCpuS === 'number' ? r.loadgenCpuS : (own.user + own.system) / 1e6;
   const upS = cpuSeconds(upstream.pid) - up0;
   const p = proxy?.stop();
   const pct = (s: number) => (100 * s) / wallS;
   return {
     ...r,
     ...(p ? { proxyCpuS: p.cpuSeconds, proxyCpuPer1k: (p.cpuSeconds / r.responses) * 1000, proxyPeakRssBytes: p.peakRssBytes } : {}),
-    cpuPercent: { loadgen: pct((gen.user + gen.system) / 1e6), upstream: pct(upS), ...(p ? { proxy: pct(p.cpuSeconds) } : {}) },
+    cpuPercent: { loadgen: pct(genS), upstream: pct(upS), ...(p ? { proxy: pct(p.cpuSeconds) } : {}) },
   };
 }

@@ -1,5 +1,7 @@
 // Command-line options of `npm run bench -- [options]`.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { WRK } from '../load/wrk.ts';
 import { SCENARIOS } from '../harness/scenarios/index.ts';
 import { TARGET_NAMES, type TargetName } from '../harness/targets/index.ts';
 
@@ -17,6 +19,10 @@ export interface Options {
   chart: string | undefined;
   /** A checkout (built: its dist/) run as the relay-before target beside this relay. */
   before: string | undefined;
+  /** What drives (a), max throughput: Debian's wrk (C, not the bottleneck) or autocannon. */
+  loadgen: 'wrk' | 'autocannon';
+  /** The proxy under test on CPU 0, everything else (upstream, load generator, runner) on CPU 1. */
+  pin: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (full run: every scenario and LiteLLM, about 16 minutes)
@@ -25,7 +31,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (full run: every sce
   --scenario NAME      run only these scenarios (repeatable or comma-separated):
                        ${SCENARIOS.map((s) => s.name).join(', ')}
   --targets LIST       comma-separated subset of ${TARGET_NAMES.join(', ')} (direct is always measured;
-                       litellm, the LiteLLM proxy from bench/litellm/, is left out of --quick unless named)
+                       portkey and litellm, the peers from bench/portkey/ and bench/litellm/, are left out
+                       of --quick unless named)
   --connections N      connections for the max-throughput phase [32]
   --duration S         seconds per measured phase [10; quick 3]
   --warmup S           warm-up seconds per target [3; quick 1]
@@ -34,6 +41,9 @@ export const USAGE = `Usage: npm run bench -- [options]     (full run: every sce
   --chart FILE         write an SVG chart of the added latency (e.g. bench/latency.svg)
   --before DIR         also run the relay of another checkout (its dist/, built) as relay-before, beside
                        this one in the same run: a change's before and after, interleaved
+  --loadgen NAME       wrk (default when /usr/bin/wrk exists: apt-get install -y wrk) or autocannon, for (a)
+  --pin                the proxy under test on CPU 0, the upstream, the load generator and the runner on
+                       CPU 1 (taskset; needs 2 CPUs): its tail without the scheduler's share
   --help`;
 
 export function parseOptions(argv: string[]): Options | 'help' {
@@ -50,6 +60,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       json: { type: 'string' },
       chart: { type: 'string' },
       before: { type: 'string' },
+      loadgen: { type: 'string' },
+      pin: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -68,7 +80,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
   }
   // LiteLLM (a few req/s on typical, 12 s to start) is in every full run, not in --quick's 2 minutes.
   const before = values.before === undefined ? undefined : `${values.before.replace(/\/+$/, '')}/`;
-  const defaults = TARGET_NAMES.filter((t) => !(quick && t === 'litellm') && (t !== 'relay-before' || before !== undefined));
+  const defaults = TARGET_NAMES.filter(
+    (t) => !(quick && (t === 'litellm' || t === 'portkey')) && (t !== 'relay-before' || before !== undefined),
+  );
+  const loadgen = values.loadgen ?? (existsSync(WRK) ? 'wrk' : 'autocannon');
+  if (loadgen !== 'wrk' && loadgen !== 'autocannon') throw new Error(`--loadgen must be wrk or autocannon, got "${loadgen}"`);
   const targets = (values.targets ?? defaults.join(',')).split(',').filter(Boolean);
   for (const t of targets) {
     if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; one of ${TARGET_NAMES.join(', ')}`);
@@ -85,5 +101,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     json: values.json,
     chart: values.chart,
     before,
+    loadgen,
+    pin: values.pin ?? false,
   };
 }

@@ -1,6 +1,6 @@
 // Reads a V8 CPU profile (node --cpu-prof) and says where the busy time went, by the relay's own
-// concerns: inspection, socket writes, spans, metrics, logging, … (self time of each sample's top
-// frame, idle excluded). Used by bench/proxy/tail.ts --profile; also runnable on any profile:
+// concerns: inspection, socket writes, spans, metrics, logging, … (each sample counts for its innermost
+// frame that has a concern, idle excluded). Used by bench/proxy/tail.ts --profile; also runnable on any profile:
 //   node bench/proxy/profile-summary.ts FILE.cpuprofile
 import { readFileSync } from 'node:fs';
 
@@ -11,6 +11,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -60,6 +61,18 @@ export interface ProfileShare {
 export function summarize(file: string): { busyMs: number; shares: ProfileShare[] } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const frames = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const parents = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
+  // A sample counts for the concern of its innermost frame that has one: a V8 built-in (a Map
+  // lookup, JSON.stringify) called by the metrics SDK is the metrics SDK's time.
+  const concern = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const f = frames.get(at)!;
+      const found = CATEGORIES.find(([, test]) => test(f));
+      if (found) return found[0];
+    }
+    return 'other (V8 built-ins, timers, microtasks)';
+  };
   const us = new Map<string, number>();
   let busy = 0;
   for (let i = 0; i < p.samples.length; i++) {
@@ -67,7 +80,7 @@ export function summarize(file: string): { busyMs: number; shares: ProfileShare[
     if (f.functionName === '(idle)' || f.functionName === '(program)') continue;
     const dt = p.timeDeltas[i] ?? 0;
     busy += dt;
-    const category = CATEGORIES.find(([, test]) => test(f))?.[0] ?? 'other (V8 built-ins, timers, microtasks)';
+    const category = concern(p.samples[i]!);
     us.set(category, (us.get(category) ?? 0) + dt);
   }
   const shares = [...us].map(([category, t]) => ({ category, ms: t / 1000, share: busy > 0 ? t / busy : 0 })).sort((a, b) => b.ms - a.ms);

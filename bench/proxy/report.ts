@@ -94,7 +94,10 @@ function heading(r: BenchResult): string[] {
     `## embedding-relay benchmark (${o.quick ? 'quick' : 'full'} run)\n`,
     `${r.date}; ${m.cpus} × ${m.cpuModel}; Node ${m.node}; ${m.nginx ?? 'nginx not installed'}; ` +
       `load average ${m.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')} at end; ` +
-      `wall time ${r.wallS.toFixed(0)} s. ${o.warmupS} s warm-up per target, ${o.durationS} s per phase.`,
+      `wall time ${r.wallS.toFixed(0)} s. ${o.warmupS} s warm-up per target, ${o.durationS} s per phase. ` +
+      (o.pin
+        ? '**Pinned**: the proxy under test on CPU 0; the upstream, the load generator and the runner on CPU 1.'
+        : 'Unpinned: every process may run on either CPU.'),
     '',
     'Latencies in ms over all responses; **+p50/+p99** = added vs `direct` in the same scenario and load shape. ' +
       '**non-2xx / errors**: HTTP non-2xx / connection errors and timeouts. **CPU s/1k**: CPU seconds of the proxy process ' +
@@ -110,7 +113,8 @@ function throughputTables(r: BenchResult): string[] {
   const out: string[] = [];
   const o = r.options;
   const tail = ['p50', 'p99', '+p50', '+p99', 'non-2xx / errors', 'CPU s/1k', 'RSS MiB', 'CPU % gen/up/proxy'];
-  out.push(`### (a) Max throughput: ${o.connections} keep-alive connections, closed loop (autocannon)\n`);
+  const loadgen = o.loadgen === 'wrk' ? 'wrk, one C thread' : 'autocannon, in the runner';
+  out.push(`### (a) Max throughput: ${o.connections} keep-alive connections, closed loop (${loadgen})\n`);
   out.push(
     table(
       [...header, 'req/s', ...tail],
@@ -118,6 +122,13 @@ function throughputTables(r: BenchResult): string[] {
     ),
     '',
   );
+  // Whether the load generator or the proxy was the limit: nginx runs one worker, so at its
+  // ceiling it uses a whole core while the load generator has CPU to spare.
+  const ceilings = r.scenarios.flatMap((s) => {
+    const nginx = s.targets.find((t) => t.target === 'nginx')?.max.cpuPercent;
+    return nginx?.proxy === undefined ? [] : [`${s.name}: nginx ${nginx.proxy.toFixed(0)} %, load generator ${nginx.loadgen.toFixed(0)} %`];
+  });
+  if (ceilings.length > 0) out.push(`Who was the limit in (a), share of one core during nginx's phase: ${ceilings.join('; ')}.`, '');
   const share = `${Math.round(o.rateShare * 100)} %`;
   out.push(
     `### (b) Fixed rate: ${share} of the direct path's max req/s, paced evenly (open loop, latency from each request's due time)\n`,

@@ -6,6 +6,8 @@ import type { TargetName } from '../harness/targets/index.ts';
 import type { TtfbResult } from './ttfb.ts';
 
 export interface PhaseResult extends LoadResult {
+  /** (a) only: what drove it. */
+  loadgen?: 'wrk' | 'autocannon';
   /** Fixed-rate phases only. */
   targetRps?: number;
   maxSendLagMs?: number;

@@ -27,6 +27,8 @@ import { overheadBetween, overheadHistogram, relaySelfReport, Scraper, type Rela
 import { startTarget, type Target, type TargetSetup } from '../harness/targets/index.ts';
 import { startServices } from '../harness/services.ts';
 import { timeToFirstByte } from './ttfb.ts';
+import { wrkThroughput } from '../load/wrk.ts';
+import { LOADGEN_CPU, pinTree, PROXY_CPU } from '../harness/pin.ts';
 
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -81,7 +83,8 @@ const sameVectors = (a: Buffer, b: Buffer) => {
 async function check(targets: Target[], req: Omit<LoadRequest, 'origin'>, scenario: Scenario): Promise<number> {
   const answers = await Promise.all(
     targets.map(async (t) => {
-      const res = await fetch(t.origin + req.path, { method: 'POST', headers: req.headers, body: new Uint8Array(req.body) });
+      const headers = { ...req.headers, ...t.headers };
+      const res = await fetch(t.origin + req.path, { method: 'POST', headers, body: new Uint8Array(req.body) });
       return { target: t.name, status: res.status, body: Buffer.from(await res.arrayBuffer()) };
     }),
   );
@@ -118,7 +121,7 @@ async function onTarget<T extends { sent: number }>(run: ScenarioRun, t: Target,
   const scraper = run.scrapers.get(t.name);
   if (scraper) scraper.active = true;
   try {
-    const r = await phase({ ...run.req, origin: t.origin });
+    const r = await phase({ ...run.req, headers: { ...run.req.headers, ...t.headers }, origin: t.origin });
     run.sent.set(t.name, (run.sent.get(t.name) ?? 0) + r.sent);
     return r;
   } finally {
@@ -128,15 +131,20 @@ async function onTarget<T extends { sent: number }>(run: ScenarioRun, t: Target,
 
 const label = (t: Target, what: string) => `${t.name.padEnd(14)} ${what.padEnd(17)}`;
 
-/** (a) Max throughput, each target after its own warm-up. */
+/** (a) Max throughput, each target after its own warm-up, by wrk (one C thread, on CPU 1 when
+ *  pinned) or autocannon (in this process). */
 async function maxPhase(run: ScenarioRun): Promise<void> {
   const { opts } = run;
+  const load = (req: LoadRequest, durationS: number, what: string) =>
+    opts.loadgen === 'wrk'
+      ? wrkThroughput(req, opts.connections, durationS, what, opts.pin ? LOADGEN_CPU : undefined)
+      : maxThroughput(req, opts.connections, durationS, what);
   for (const t of run.targets) {
-    await onTarget(run, t, (req) => maxThroughput(req, opts.connections, opts.warmupS, label(t, 'warm-up')));
+    await onTarget(run, t, (req) => load(req, opts.warmupS, label(t, 'warm-up')));
     const max = await onTarget(run, t, (req) =>
-      measured(t, run.upstream, () => maxThroughput(req, opts.connections, opts.durationS, label(t, `max ${opts.connections} conns`))),
+      measured(t, run.upstream, () => load(req, opts.durationS, label(t, `max ${opts.connections} conns`))),
     );
-    run.results.set(t.name, { target: t.name, max, requests: 0 });
+    run.results.set(t.name, { target: t.name, max: { ...max, loadgen: opts.loadgen }, requests: 0 });
   }
 }
 
@@ -205,6 +213,7 @@ async function runScenario(
       if (t.status === 'rejected') throw t.reason;
       run.targets.push(t.value);
     }
+    if (opts.pin) for (const t of run.targets) if (t.child) pinTree(t.child.pid, PROXY_CPU);
     const responseBytes = await check(run.targets, req, scenario);
     for (const t of run.targets) {
       run.sent.set(t.name, 1);
@@ -325,6 +334,7 @@ async function main(): Promise<void> {
 
   const services = await startServices(opts.scenarios, ['relay', 'relay-before', 'relay-otel-off', 'litellm']);
   const { upstream, upstreamPort, sinkPorts } = services;
+  if (opts.pin) for (const pid of [process.pid, upstream.pid, services.sink.pid]) pinTree(pid, LOADGEN_CPU);
   const setup: TargetSetup = { upstreamPort, nginx, sinkPorts, ...(opts.before ? { beforeRoot: opts.before } : {}) };
   try {
     for (const name of opts.scenarios) {

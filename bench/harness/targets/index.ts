@@ -1,9 +1,10 @@
 // The things measured side by side, one file each: the upstream itself (direct, the floor), nginx,
 // a bare Node.js pass-through (node-floor: the floor of any relay built on Node), the relay with
-// full telemetry, the relay with OTEL_SDK_DISABLED, and LiteLLM.
+// full telemetry, the relay with OTEL_SDK_DISABLED, the Portkey gateway and LiteLLM.
 import { startLitellm } from './litellm.ts';
 import { startNginx } from './nginx.ts';
 import { startNodeFloor } from './node-floor.ts';
+import { startPortkey } from './portkey.ts';
 import { startRelay } from './relay.ts';
 import type { Target, TargetName, TargetSetup } from './target.ts';
 
@@ -23,6 +24,8 @@ export async function startTarget(name: TargetName, setup: TargetSetup): Promise
       return startRelay(name, upstream, setup.sinkPorts[name]!, setup.relayNodeArgs ?? [], setup.relayEnv, setup.relayRoot);
     case 'relay-before':
       return startRelay(name, upstream, setup.sinkPorts[name]!, [], {}, setup.beforeRoot);
+    case 'portkey':
+      return startPortkey(upstream);
     case 'litellm':
       return startLitellm(upstream, `http://127.0.0.1:${setup.sinkPorts['litellm']}`);
   }

@@ -1,4 +1,4 @@
-// The node-floor target: a bare Node.js pass-through (../node-floor-proxy.ts) started with the
+// The node-floor target: a bare Node.js pass-through (test/support/node-floor-proxy.ts, shared with the CPU guard test/perf/) started with the
 // relay's node flags, the floor of any relay built on Node.
 import { startChild } from '../../../test/support/child.ts';
 import { freePort, waitForPort } from '../../../test/support/port.ts';
@@ -10,7 +10,7 @@ export async function startNodeFloor(upstream: string, root = ROOT): Promise<Tar
   const child = startChild(
     'node-floor',
     process.execPath,
-    [...relayNodeFlags(root), `${root}bench/harness/node-floor-proxy.ts`, upstream, String(port)],
+    [...relayNodeFlags(root), `${root}test/support/node-floor-proxy.ts`, upstream, String(port)],
     cleanEnv(),
   );
   try {

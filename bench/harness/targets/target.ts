@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Child } from '../../../test/support/child.ts';
 import type { LoopProbe } from '../loop-delay.ts';
 
-export const TARGET_NAMES = ['direct', 'nginx', 'node-floor', 'relay', 'relay-before', 'relay-otel-off', 'litellm'] as const;
+export const TARGET_NAMES = ['direct', 'nginx', 'node-floor', 'relay', 'relay-before', 'relay-otel-off', 'portkey', 'litellm'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface Target {
@@ -18,8 +18,10 @@ export interface Target {
   metricsUrl: string | undefined;
   /** The relay's event-loop delay per phase (both relay targets). */
   loopProbe?: LoopProbe;
-  /** Too slow for the (d) fixed rates (LiteLLM). */
+  /** Too slow for the (d) fixed rates (LiteLLM, Portkey). */
   slow?: boolean;
+  /** Headers every request to it carries besides the scenario's (Portkey's routing headers). */
+  headers?: Record<string, string>;
   stop(): Promise<void>;
 }
 

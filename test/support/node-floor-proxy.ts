@@ -2,7 +2,7 @@
 // server, undici Pool, the body streamed chunk by chunk with backpressure, the relay's node flags)
 // and nothing else: no telemetry, no inspection, no validation. What the relay costs above it is
 // the relay's own work; what it costs above nginx below it is Node's.
-//   node bench/harness/node-floor-proxy.ts UPSTREAM_ORIGIN PORT   → serves 127.0.0.1:PORT
+//   node test/support/node-floor-proxy.ts UPSTREAM_ORIGIN PORT   → serves 127.0.0.1:PORT
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
 
