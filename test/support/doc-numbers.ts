@@ -99,22 +99,26 @@ export function performanceTable(r: BenchResult): string {
   const ms = (v: number) => (Math.abs(v) < 10 ? v.toFixed(2) : v.toFixed(1));
   const plus = (name: string, q: 'p50' | 'p99') => `+${ms(at200(name).latencyMs[q] - direct200.latencyMs[q])}`;
   const mib = (b: number | undefined) => `${Math.round((b ?? 0) / 1048576)} MiB`;
-  const row = (label: string, cell: (name: string) => string, litellm: string) =>
-    `| ${label} | ${names.map(cell).join(' | ')} | ${litellm} |`;
-  // LiteLLM cannot sustain 200 req/s: its CPU is from its own low rate.
-  const lite = of(typical, 'litellm');
-  const liteMax = lite.max.rps < 1 ? 'under 1' : String(Math.round(lite.max.rps));
-  const liteCpu = lite.low ? `${Math.round(lite.low.proxyCpuPer1k!)} s (at ${lite.low.targetRps} req/s)` : '—';
+  // The peers (Portkey, LiteLLM) cannot sustain 200 req/s: their CPU is from their own lower rate.
+  const peers = ['portkey', 'litellm'].filter((n) => typical.targets.some((t) => t.target === n));
+  const peerMax = (n: string) => (of(typical, n).max.rps < 1 ? 'under 1' : String(Math.round(of(typical, n).max.rps)));
+  const peerCpu = (n: string) => {
+    const low = of(typical, n).low;
+    return low ? `${Math.round(low.proxyCpuPer1k!)} s (at ${low.targetRps} req/s)` : '—';
+  };
+  const row = (label: string, cell: (name: string) => string, peer: (name: string) => string) =>
+    `| ${label} | ${[...names.map(cell), ...peers.map(peer)].join(' | ')} |`;
+  const title = { portkey: 'Portkey gateway', litellm: 'LiteLLM' } as Record<string, string>;
   return [
-    '| `typical` (8 × 512 tokens in, 8 × 2560 floats out) | nginx | node-floor | relay | relay, OTel off | LiteLLM |',
-    '|---|--:|--:|--:|--:|--:|',
-    row('max req/s (32 connections)', (n) => String(Math.round(of(typical, n).max.rps)), liteMax),
-    row('added latency p50 / p99 at 200 req/s', (n) => `${plus(n, 'p50')} / ${plus(n, 'p99')} ms`, 'cannot sustain it'),
-    row('CPU per 1000 requests at 200 req/s', (n) => `${at200(n).proxyCpuPer1k!.toFixed(2)} s`, liteCpu),
+    `| \`typical\` (8 × 512 tokens in, 8 × 2560 floats out) | nginx | node-floor | relay | relay, OTel off | ${peers.map((n) => title[n]).join(' | ')} |`,
+    `|---|--:|--:|--:|--:|${peers.map(() => '--:|').join('')}`,
+    row('max req/s (32 connections)', (n) => String(Math.round(of(typical, n).max.rps)), peerMax),
+    row('added latency p50 / p99 at 200 req/s', (n) => `${plus(n, 'p50')} / ${plus(n, 'p99')} ms`, () => 'cannot sustain it'),
+    row('CPU per 1000 requests at 200 req/s', (n) => `${at200(n).proxyCpuPer1k!.toFixed(2)} s`, peerCpu),
     row(
       'peak RSS, `large` (3.5 MB responses) at 32 connections',
       (n) => mib(of(large, n).max.proxyPeakRssBytes),
-      mib(of(large, 'litellm').max.proxyPeakRssBytes),
+      (n) => mib(of(large, n).max.proxyPeakRssBytes),
     ),
   ].join('\n');
 }
