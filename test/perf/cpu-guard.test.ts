@@ -1,11 +1,12 @@
 // CI's regression guard on the relay's cost per single-input request (`npm run test:perf`), next to
 // node-floor (test/support/node-floor-proxy.ts: a bare pass-through in the relay's own stack) in
 // the same run, so the machine's speed cancels out. Both are started with the relay's node flags
-// in front of one canned upstream, and get the same paced load, interleaved, four times; the relay runs
-// as it ships (OTLP spans and Loki pushes to a sink, /metrics). With two CPUs or more the proxy under
-// test has CPU 0 to itself (taskset) and everything else shares CPU 1. The relay's CPU seconds
-// per request (utime + stime from /proc, all threads; the least of the rounds) must stay within GUARD × node-floor's:
-// bench/RESULTS.md has the ratio measured with and without the relay's fast paths.
+// in front of one canned upstream, and get the same paced load: a warm-up, then four rounds,
+// interleaved. The relay runs as it ships (OTLP spans and Loki pushes to a sink, /metrics). With two
+// CPUs or more the proxy under test has CPU 0 to itself (taskset) and everything else shares CPU 1.
+// The relay's CPU seconds per request (utime + stime from /proc, all threads; the least of the
+// rounds) must stay within GUARD × node-floor's: bench/RESULTS.md has the ratio measured with and
+// without the relay's fast paths, and why the margin is what it is.
 // CPU_GUARD_RELAY_ROOT=/other/checkout/ runs another checkout's built relay against the same guard.
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -17,10 +18,11 @@ import { freePort, waitForPort } from '../support/port.ts';
 import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 
 /** The most the relay may cost per request, in node-floor's. */
-const GUARD = 2.4;
+const GUARD = 2.8;
 const RATE = Number(process.env['CPU_GUARD_RATE'] ?? 2000);
 const SECONDS = 3;
 const ROUNDS = 4;
+const WARMUP_SECONDS = 6;
 
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
@@ -124,7 +126,9 @@ afterAll(async () => {
 
 it(`the relay's CPU per single-input request stays within ${GUARD} × node-floor's`, async () => {
   const perRequest = new Map<string, number[]>();
-  for (const p of proxies) await paced(p.origin, 1); // warm-up
+  // Warm-up: until the JIT has compiled the hot paths and the young generation has grown, the CPU
+  // per request falls from one round to the next.
+  for (const p of proxies) await paced(p.origin, WARMUP_SECONDS);
   for (let round = 0; round < ROUNDS; round++) {
     for (const p of proxies) {
       const before = cpuSeconds(p.child.pid);
@@ -136,6 +140,8 @@ it(`the relay's CPU per single-input request stays within ${GUARD} × node-floor
   const least = (name: string) => Math.min(...perRequest.get(name)!);
   const ratio = least('relay') / least('node-floor');
   const line = `relay ${(least('relay') * 1e6).toFixed(0)} µs, node-floor ${(least('node-floor') * 1e6).toFixed(0)} µs of CPU per request: ${ratio.toFixed(2)} ×${pinned ? ' (pinned)' : ''}`;
-  process.stderr.write(`cpu-guard: ${line}\n`);
+  process.stderr.write(
+    `cpu-guard: ${line} (rounds: ${[...perRequest].map(([n, v]) => `${n} ${v.map((x) => (x * 1e6).toFixed(0)).join('/')}`).join(', ')})\n`,
+  );
   expect(ratio, line).toBeLessThanOrEqual(GUARD);
 }, 120_000);
