@@ -18,8 +18,7 @@ import { OTHER_VALUE } from '../telemetry/semconv.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { simulatorOptions } from '../simulator/simulator.ts';
 import { startSimulator } from './simulator-server.ts';
-import { Upstream, upstreamServer } from '../upstream/client.ts';
-import { UpstreamCalls } from '../telemetry/upstream-calls.ts';
+import { Upstream } from '../upstream/client.ts';
 import { checkUpstream, type UpstreamCheck } from './upstream-check.ts';
 import { detectProvider, type UpstreamProfile, usageFor } from '../upstream/profile.ts';
 
@@ -64,15 +63,13 @@ async function upstreamFor(config: Config): Promise<{ upstream: Upstream; upstre
     );
     upstreamUrl = `${simulator.url}/v1`;
   }
-  const tracing = activeTelemetry()?.enabled ?? false;
   const upstream = new Upstream({
     url: upstreamUrl,
     apiKey: config.upstreamApiKey,
     dropClientCredentials: config.apiKeys !== undefined,
     // No SDK in this process (OTEL_SDK_DISABLED=true, or started without instrument.ts): nothing
     // injects a trace context, so the client's is passed on.
-    forwardTraceContext: !tracing,
-    ...(tracing ? { observer: new UpstreamCalls(upstreamServer(new URL(upstreamUrl))) } : {}),
+    forwardTraceContext: !(activeTelemetry()?.enabled ?? false),
     connections: config.upstreamConnections,
     connectTimeoutMs: config.connectTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,

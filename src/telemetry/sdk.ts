@@ -7,7 +7,7 @@
 //   admin port), because exporter-prometheus 0.301 ignores OTEL_EXPORTER_PROMETHEUS_HOST/PORT and
 //   cannot report an ephemeral port.
 //   Views give Prometheus-conventional names (unit suffix) from the table in semconv.ts.
-// - Upstream spans: not here; the relay's Upstream shows each call to upstream-calls.ts.
+// - Upstream spans: instrumentation-undici (CLIENT span + traceparent on every upstream call).
 // - Runtime metrics: instrumentation-runtime-node (V8 heap, GC, event loop) and process RSS.
 // - Logs: pino (see logger.ts), so the SDK's own OTLP log pipeline is left unconfigured.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +15,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import {
   detectResources,
   envDetector,
@@ -29,6 +30,7 @@ import { AggregationType, createAllowListAttributesProcessor, type ViewOptions }
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { sdkDisabled } from '../config/load.ts';
 import { exportFailureReporter } from './export-warnings.ts';
+import { PROBE_HEADER } from '../core/headers.ts';
 import { observeProcessMemory } from './process-metrics.ts';
 import { METRIC_SPECS } from './semconv.ts';
 
@@ -91,6 +93,14 @@ const SPAN_COUNTS_DROPPED: ViewOptions = {
   aggregation: { type: AggregationType.DROP },
   attributesProcessors: [createAllowListAttributesProcessor([])],
 };
+
+/** undici ≥6 hands headers as [k1, v1, k2, v2, ...]; v5 as one "k: v\r\n" string. */
+export function isProbe(request: UndiciRequest): boolean {
+  const h = request.headers as unknown;
+  if (typeof h === 'string') return h.toLowerCase().includes(`${PROBE_HEADER}:`);
+  if (Array.isArray(h)) return h.some((v, i) => i % 2 === 0 && String(v).toLowerCase() === PROBE_HEADER);
+  return false;
+}
 
 const stderrDiagLogger: DiagLogger = {
   error: (msg, ...args) => console.error(msg, ...args),
@@ -162,7 +172,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
       metricReaders: [prometheus],
       views: prometheusViews(),
       // Runtime: V8 heap by space, GC pauses, event loop delay and utilization (RUNTIME_METRIC_SPECS).
-      instrumentations: [new RuntimeNodeInstrumentation()],
+      instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: isProbe }), new RuntimeNodeInstrumentation()],
       logRecordProcessors: [],
       // OTEL_TRACES_EXPORTER=none: no span processors, said here rather than by NodeSDK, which
       // would warn "SDK will not be initialized." although metrics still are.

@@ -10,12 +10,8 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 
@@ -24,12 +20,8 @@ export {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-  ATTR_URL_SCHEME,
-  ATTR_USER_AGENT_ORIGINAL,
 };
 
 // gen_ai.* (GenAI semantic conventions, development status; copied on purpose, see above).
@@ -293,15 +285,14 @@ export const METRIC_PROCESS_MEMORY_USAGE: MetricSpec = {
   prometheusName: 'process.memory.usage_bytes',
 };
 
-/** http.client.request.duration (stable): the upstream calls (upstream-calls.ts). */
+/** http.client.request.duration (stable): recorded by instrumentation-undici for the upstream call;
+ *  this spec only gives it its Prometheus unit suffix. */
 export const METRIC_HTTP_CLIENT_DURATION: MetricSpec = {
   name: METRIC_HTTP_CLIENT_REQUEST_DURATION,
   unit: 's',
-  description: 'Duration of HTTP client requests: the calls to the upstream model server.',
+  description: 'Duration of HTTP client requests: the calls to the upstream model server (instrumentation-undici).',
   prometheusName: `${METRIC_HTTP_CLIENT_REQUEST_DURATION}_seconds`,
 };
-/** The HTTP client conventions' recommended boundaries for http.client.request.duration, in seconds. */
-export const HTTP_CLIENT_DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_HTTP_CLIENT_DURATION,

@@ -1,25 +1,9 @@
 // The upstream model server: one undici keep-alive Pool per relay, header hygiene in both
-// directions, and undici's typed errors mapped to ours (failure.ts). Each call but a probe is
-// shown to the CallObserver (telemetry/upstream-calls.ts makes it a CLIENT span and injects
-// `traceparent`), from its dispatch to the end of its body.
+// directions, and undici's typed errors mapped to ours (failure.ts). instrumentation-undici (wired in
+// telemetry/sdk.ts) makes each call a CLIENT span and injects `traceparent`.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { PROBE_HEADER } from '../core/headers.ts';
 import { upstreamFailure } from './failure.ts';
-
-/** Watches upstream calls (the SDK's side of them lives in telemetry/, above this layer). */
-export interface CallObserver {
-  /** A call is about to be sent to `url`; `headers` are its outgoing headers, which the
-   *  observer may add to (the trace context). */
-  start(method: string, url: string, headers: Record<string, string | string[]>): CallWatch;
-}
-
-/** One call being watched: its response status once the headers arrived, then its end, once:
- *  the body read to its end or closed, or the failure that ended it. */
-export interface CallWatch {
-  response(status: number): void;
-  end(failure?: unknown): void;
-}
 
 export interface UpstreamOptions {
   url: string;
@@ -28,8 +12,6 @@ export interface UpstreamOptions {
   dropClientCredentials?: boolean;
   /** The SDK is off (OTEL_SDK_DISABLED=true): nothing injects a context, so pass the client's on. */
   forwardTraceContext?: boolean;
-  /** Sees every call but the probes (PROBE_HEADER); none when the SDK is off. */
-  observer?: CallObserver;
   connections: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
@@ -63,8 +45,8 @@ const DROP_REQUEST = new Set([
 const TRACE_CONTEXT = new Set(['traceparent', 'tracestate']);
 
 /**
- * Headers for the upstream call. The trace context: with tracing on, the observer injects the
- * relay's own CLIENT span as the parent (a child of the client's), so the client's traceparent is not
+ * Headers for the upstream call. The trace context: with tracing on, instrumentation-undici injects
+ * the relay's own span as the parent (a child of the client's), so the client's traceparent is not
  * copied. With OTEL_TRACES_EXPORTER=none the tracer is a no-op and the same injection passes the
  * client's context on unchanged; with OTEL_SDK_DISABLED=true nothing injects, so `forwardTraceContext`
  * copies it here. Either way a relay that does not trace is transparent (W3C Trace Context), and the
@@ -107,17 +89,6 @@ export function forwardResponseHeaders(upstream: Dispatcher.ResponseData['header
  *  trusted; this bounds it still. */
 export const UPSTREAM_MAX_HEADER_BYTES = 1024 * 1024;
 
-/** The upstream's server.address (an IPv6 address without its brackets), server.port (the
- *  scheme's when the URL names none) and url.scheme. */
-export function upstreamServer(url: URL): { address: string; port: number; scheme: string } {
-  const scheme = url.protocol.slice(0, -1);
-  return {
-    address: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port !== '' ? Number(url.port) : scheme === 'https' ? 443 : 80,
-    scheme,
-  };
-}
-
 /** An upstream answer: status, headers, and the body as a stream. */
 export type UpstreamResponse = Dispatcher.ResponseData;
 
@@ -128,16 +99,14 @@ export class Upstream {
   readonly port: number;
   readonly #pool: Pool;
   readonly #opts: UpstreamOptions;
-  /** `{origin}{base}`: a call's url.full is this and its path. */
-  readonly #base: string;
 
   constructor(opts: UpstreamOptions) {
     const url = new URL(opts.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    ({ address: this.address, port: this.port } = upstreamServer(url));
+    this.address = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     this.#opts = opts;
-    this.#base = this.origin + this.basePath;
     this.#pool = new Pool(this.origin, {
       connections: opts.connections,
       maxHeaderSize: UPSTREAM_MAX_HEADER_BYTES,
@@ -155,32 +124,20 @@ export class Upstream {
     body: Buffer | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
-    const out = forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials, this.#opts.forwardTraceContext);
-    const { observer } = this.#opts;
-    const watch = observer && headers[PROBE_HEADER] === undefined ? observer.start(method, this.#base + path, out) : undefined;
-    let up: UpstreamResponse;
     try {
-      up = await this.#pool.request({ method, path: this.basePath + path, headers: out, body, signal });
+      return await this.#pool.request({
+        method,
+        path: this.basePath + path,
+        headers: forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials, this.#opts.forwardTraceContext),
+        body,
+        signal,
+      });
     } catch (err) {
-      watch?.end(err);
       throw upstreamFailure(err, 'dispatch');
     }
-    if (watch) watchBody(up, watch);
-    return up;
   }
 
   close(): Promise<void> {
     return this.#pool.close();
   }
-}
-
-/** The call ends when its body does: read to the end, or closed early (the reader destroyed it),
- *  or broken, whichever comes first. undici's body closes after its end, so 'close' sees them all. */
-function watchBody(up: UpstreamResponse, watch: CallWatch): void {
-  watch.response(up.statusCode);
-  let failure: unknown;
-  up.body.once('error', (err) => {
-    failure = err;
-  });
-  up.body.once('close', () => watch.end(failure));
 }

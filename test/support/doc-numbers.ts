@@ -113,7 +113,11 @@ export function performanceTable(r: BenchResult): string {
     `| \`typical\` (8 × 512 tokens in, 8 × 2560 floats out) | nginx | node-floor | relay | relay, OTel off | ${peers.map((n) => title[n]).join(' | ')} |`,
     `|---|--:|--:|--:|--:|${peers.map(() => '--:|').join('')}`,
     row('max req/s (32 connections)', (n) => String(Math.round(of(typical, n).max.rps)), peerMax),
-    row('added latency p50 / p99 at 200 req/s', (n) => `${plus(n, 'p50')} / ${plus(n, 'p99')} ms`, () => 'cannot sustain it'),
+    row(
+      'added latency p50 / p99 at 200 req/s',
+      (n) => `${plus(n, 'p50')} / ${plus(n, 'p99')} ms`,
+      () => 'cannot sustain it',
+    ),
     row('CPU per 1000 requests at 200 req/s', (n) => `${at200(n).proxyCpuPer1k!.toFixed(2)} s`, peerCpu),
     row(
       'peak RSS, `large` (3.5 MB responses) at 32 connections',

@@ -16,11 +16,12 @@
 // - every dropped line is counted (drops.ts) and exported as
 //   embedding_relay_log_dropped_total{error_type=...}; the queue's own notices (push failing,
 //   lines dropped, recovered) go to stdout only, never into the queue, once per episode;
-// - pushes are the relay's own calls, not upstream calls: no CLIENT span and no HTTP client
-//   metric of them (only the Upstream's calls are observed, telemetry/upstream-calls.ts);
+// - pushes carry PROBE_HEADER, so the undici instrumentation makes no span and no HTTP client
+//   metric of them (fetch runs on the same diagnostics channels as the upstream client);
 // - on shutdown the queue gets a bounded flush window, then what is left is counted as `shutdown`.
 // pino-loki 3.0 (used before) pushes each batch once and drops it on any failure (see logger.ts).
 import { Buffer } from 'node:buffer';
+import { PROBE_HEADER } from '../../core/headers.ts';
 import type { LogDropCounts, LogDropReason } from './drops.ts';
 import { lokiPushUrl, retryAfterMs } from './push.ts';
 
@@ -121,7 +122,7 @@ export class LokiQueue {
       ...opts,
     };
     this.#url = lokiPushUrl(opts.host);
-    this.#headers = { 'content-type': 'application/json' };
+    this.#headers = { 'content-type': 'application/json', [PROBE_HEADER]: 'loki' };
     // fetch refuses a URL with credentials in it (TypeError, which would be retried for ever):
     // `https://user:token@logs.example` (Grafana Cloud's form) becomes HTTP Basic auth.
     if (this.#url.username !== '' || this.#url.password !== '') {

@@ -1,6 +1,7 @@
 // The Loki queue (loki/queue.ts): retry rules, the byte bound, and createLogging's tee of every
 // line to stdout and the queue.
 import { afterEach, describe, expect, it } from 'vitest';
+import { PROBE_HEADER } from '../../../../src/core/headers.ts';
 import { LogDropCounts } from '../../../../src/telemetry/loki/drops.ts';
 import { createLogging } from '../../../../src/telemetry/logger.ts';
 import { lokiPushUrl } from '../../../../src/telemetry/loki/push.ts';
@@ -148,6 +149,8 @@ describe('Loki queue', () => {
       line: { event: 'shipped', msg: 'hello' },
     });
     expect(l.entries[0]!.ts).toBe(`${out.lines[0]!['time'] as number}000000`);
+    // Marked as the relay's own call: the undici instrumentation makes no span or metric of it.
+    expect(l.headers?.[PROBE_HEADER]).toBe('loki');
     logging.logger.warn({ event: 'at_close' });
     const t0 = Date.now();
     await logging.close();
