@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { root } from '../support/relay-process.ts';
 import { goModuleBinary, jaegerBinary, otelcolBinary, victoriaLogsBinary } from '../stack/services.ts';
 import { kubeBinaries } from '../kube/cluster.ts';
-import { goVerdict, npmVerdict, type ScannedModule } from './policy.ts';
+import { goVerdict, type NpmLock, npmLockVerdicts, type ScannedModule } from '../support/licence-policy.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', multiple: true, default: [] } } });
 const failures: string[] = [];
@@ -25,18 +25,9 @@ const show = (counts: Map<string, number>) =>
     .join(', ');
 
 // npm
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { license?: string; version?: string }>;
-};
-const npmCounts = new Map<string, number>();
-const npmPackages = Object.entries(lock.packages).filter(([key]) => key !== '');
-for (const [key, pkg] of npmPackages) {
-  const name = key.replace(/^.*node_modules\//, '');
-  const verdict = npmVerdict(pkg.license);
-  tally(npmCounts, pkg.license ?? '(none)');
-  if (!verdict.ok) failures.push(`npm ${name}@${pkg.version ?? '?'} (${key}): ${verdict.reason}`);
-}
-console.log(`licences: npm, ${npmPackages.length} packages in package-lock.json: ${show(npmCounts)}`);
+const npm = npmLockVerdicts(JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as NpmLock);
+failures.push(...npm.failures);
+console.log(`licences: npm, ${npm.packages} packages in package-lock.json: ${show(npm.licences)}`);
 
 // Go
 const scanner = goModuleBinary('../licences/licence-scan', 'licence-scan', '.');
@@ -70,7 +61,7 @@ for (const bin of binaries) {
 }
 
 if (failures.length > 0) {
-  console.error(`licences: FAIL, ${failures.length} not allowed (allow-list in test/licences/policy.ts):`);
+  console.error(`licences: FAIL, ${failures.length} not allowed (allow-list in test/support/licence-policy.ts):`);
   for (const f of failures) console.error(`  ${f}`);
   process.exit(1);
 }

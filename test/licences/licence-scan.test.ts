@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goModuleBinary } from '../stack/services.ts';
-import { goVerdict, type ScannedModule } from './policy.ts';
+import { goVerdict, type ScannedModule } from '../support/licence-policy.ts';
 
 /** Builds `main` linking `example.com/dep` (a local module whose LICENSE is `licenceFile`). */
 function demoBinary(licenceFile: string): string {

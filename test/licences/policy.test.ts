@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { root } from '../support/relay-process.ts';
-import { goVerdict, NOT_TO_USE, npmVerdict, type ScannedModule } from './policy.ts';
+import { goVerdict, NOT_TO_USE, npmVerdict, type ScannedModule } from '../support/licence-policy.ts';
 
 const mod = (ids: string[][], extra: Partial<ScannedModule> = {}): ScannedModule => ({
   binary: '/cache/bin/jaeger-abc',

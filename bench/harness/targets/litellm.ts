@@ -4,7 +4,6 @@
 // provisioned by bench/litellm/setup.sh (cached under ~/.cache/embedding-relay; the first run
 // builds it, about 2 minutes). LiteLLM forwards the client's x-* headers to the upstream
 // (general_settings.forward_client_headers_to_llm_api), so x-bench-scenario reaches it.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChild } from '../../../test/support/child.ts';
@@ -12,21 +11,12 @@ import { freePort, waitForPort } from '../../../test/support/port.ts';
 import { MODEL } from '../scenario.ts';
 import type { Target } from './target.ts';
 import { cleanEnv } from '../clean-env.ts';
+import { provisioned } from '../provisioned.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CONFIG = `${ROOT}bench/litellm/config.yaml`;
 /** Python start-up plus the proxy's imports and config load: 10–30 s on a loaded 2-core machine. */
 const START_TIMEOUT_MS = 120_000;
-
-/** Builds the venv when missing (its progress on our stderr) and returns its path (setup.sh's last line). */
-function litellmVenv(): string {
-  const setup = spawnSync('bash', [`${ROOT}bench/litellm/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const venv = setup.stdout?.trim().split('\n').at(-1);
-  if (setup.status !== 0 || !venv) {
-    throw new Error(`bench/litellm/setup.sh failed (${setup.error?.message ?? `exit ${setup.status ?? setup.signal}`})`);
-  }
-  return venv;
-}
 
 /** GET url until it answers 200 (the port alone opens before the app has started). */
 async function waitFor200(url: string, alive: () => boolean, timeoutMs: number): Promise<void> {
@@ -51,7 +41,7 @@ export async function startLitellm(upstreamOrigin: string, otlpSinkOrigin: strin
   if (!readFileSync(CONFIG, 'utf8').includes(`model_name: ${MODEL}\n`)) {
     throw new Error(`${CONFIG}: its model_name is not the bench's model ${MODEL}`);
   }
-  const venv = litellmVenv();
+  const venv = provisioned(`${ROOT}bench/litellm/setup.sh`);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {

@@ -1,21 +1,31 @@
 // The Portkey gateway (@portkey-ai/gateway, MIT; Hono on Node.js) as a bench target: the TypeScript
 // gateway users would pick on the same runtime, run as its README says (`start-server.js --headless`),
-// installed by bench/portkey/setup.sh into ~/.cache/embedding-relay. Each request names the
-// upstream in Portkey's headers (provider openai, custom host the bench's upstream) and asks it to
-// forward x-bench-scenario. It records no metrics and exports no spans.
-import { spawnSync } from 'node:child_process';
+// installed by bench/portkey/setup.sh into ~/.cache/embedding-relay, never into the repo's
+// lockfile, and held to the project's npm licence policy (test/support/licence-policy.ts) before it
+// runs. Each request names the upstream in Portkey's headers (provider openai, custom host the
+// bench's upstream) and asks it to forward x-bench-scenario. It records no metrics and exports no spans.
+import { readFileSync } from 'node:fs';
 import { startChild } from '../../../test/support/child.ts';
+import { type NpmLock, npmLockVerdicts } from '../../../test/support/licence-policy.ts';
 import { freePort, waitForPort } from '../../../test/support/port.ts';
 import { cleanEnv } from '../clean-env.ts';
+import { provisioned } from '../provisioned.ts';
 import { SCENARIO_HEADER } from '../scenario.ts';
 import { ROOT, type Target } from './target.ts';
 
-/** Installs the gateway when missing (its progress on our stderr) and returns its directory. */
+/** Packages of the install whose lockfile `license` is no SPDX expression, each checked by hand:
+ *  name@version, and what its licence is. */
+const NOT_SPDX: Record<string, string> = {
+  // Douglas Crockford's JSON code (via json-stable-stringify); no LICENSE file.
+  'jsonify@0.0.1': 'public domain',
+};
+
+/** The gateway's install (made when missing), every package of it on the allow-list or in NOT_SPDX. */
 function portkeyDir(): string {
-  const setup = spawnSync('bash', [`${ROOT}bench/portkey/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const dir = setup.stdout?.trim().split('\n').at(-1);
-  if (setup.status !== 0 || !dir)
-    throw new Error(`bench/portkey/setup.sh failed (${setup.error?.message ?? `exit ${setup.status ?? setup.signal}`})`);
+  const dir = provisioned(`${ROOT}bench/portkey/setup.sh`);
+  const { failures } = npmLockVerdicts(JSON.parse(readFileSync(`${dir}/package-lock.json`, 'utf8')) as NpmLock);
+  const refused = failures.filter((f) => !Object.keys(NOT_SPDX).some((pkg) => f.startsWith(`npm ${pkg} `)));
+  if (refused.length > 0) throw new Error(`portkey: licences not allowed in ${dir}:\n  ${refused.join('\n  ')}`);
   return dir;
 }
 

@@ -130,3 +130,24 @@ export function goVerdict(m: ScannedModule): Verdict {
   if (unknown.length > 0) return { ok: false, reason: `${unknown.join(', ')} is not on the allow-list` };
   return { ok: true };
 }
+
+/** An npm lockfile (package-lock.json v2+): every installed package by its path. */
+export interface NpmLock {
+  packages: Record<string, { license?: string; version?: string }>;
+}
+
+/** Every package a lockfile installs, judged by npmVerdict: one line per package not allowed
+ *  (name@version, its path, why), and how many packages carry each licence. */
+export function npmLockVerdicts(lock: NpmLock): { packages: number; licences: Map<string, number>; failures: string[] } {
+  const licences = new Map<string, number>();
+  const failures: string[] = [];
+  const installed = Object.entries(lock.packages).filter(([key]) => key !== '');
+  for (const [key, pkg] of installed) {
+    const name = key.replace(/^.*node_modules\//, '');
+    const licence = pkg.license ?? '(none)';
+    licences.set(licence, (licences.get(licence) ?? 0) + 1);
+    const verdict = npmVerdict(pkg.license);
+    if (!verdict.ok) failures.push(`npm ${name}@${pkg.version ?? '?'} (${key}): ${verdict.reason}`);
+  }
+  return { packages: installed.length, licences, failures };
+}
