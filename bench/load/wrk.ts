@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Usage } from '../harness/process-stats.ts';
+import { Usage } from '../../test/support/process-stats.ts';
 import type { LoadRequest, LoadResult } from './load.ts';
 import { Progress } from './progress.ts';
 

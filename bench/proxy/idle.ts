@@ -8,7 +8,7 @@
 //   npm run bench:idle [-- --requests N] [--before DIR]   (DIR: another checkout with its dist/ built, as bench:tail)
 import { parseArgs } from 'node:util';
 import { startChild } from '../../test/support/child.ts';
-import { statusBytes } from '../harness/process-stats.ts';
+import { statusBytes } from '../../test/support/process-stats.ts';
 import { requestBody, SCENARIO_HEADER } from '../harness/scenario.ts';
 import { scenarioNamed } from '../harness/scenarios/index.ts';
 import { relayNodeFlags, startTarget, type Target, type TargetSetup } from '../harness/targets/index.ts';

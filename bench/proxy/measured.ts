@@ -3,7 +3,7 @@
 // `npm run bench` (run.ts) and `npm run bench:tail` (tail.ts).
 import type { Child } from '../../test/support/child.ts';
 import type { LoadResult } from '../load/load.ts';
-import { cpuSeconds, Usage } from '../harness/process-stats.ts';
+import { cpuSeconds, Usage } from '../../test/support/process-stats.ts';
 import type { PhaseResult } from './result.ts';
 import type { Target } from '../harness/targets/index.ts';
 

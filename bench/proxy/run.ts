@@ -18,7 +18,7 @@ import { findNginx, nginxVersion } from '../harness/targets/nginx.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
 import { fixedRate } from '../load/pacer.ts';
 import { measured } from './measured.ts';
-import { statusBytes } from '../harness/process-stats.ts';
+import { statusBytes } from '../../test/support/process-stats.ts';
 import { report } from './report.ts';
 import { saturated, type BenchResult, type FixedPhase, type ScenarioResult, type TargetResult, type Telemetry } from './result.ts';
 import { requestBody, SCENARIO_HEADER, type Scenario } from '../harness/scenario.ts';
@@ -28,7 +28,7 @@ import { startTarget, type Target, type TargetSetup } from '../harness/targets/i
 import { startServices } from '../harness/services.ts';
 import { timeToFirstByte } from './ttfb.ts';
 import { wrkThroughput } from '../load/wrk.ts';
-import { LOADGEN_CPU, pinTree, PROXY_CPU } from '../harness/pin.ts';
+import { LOADGEN_CPU, pinTree, PROXY_CPU } from '../../test/support/pin.ts';
 
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -4,7 +4,7 @@
 // is judged in soak-verdict.ts.
 import { cpus, loadavg } from 'node:os';
 import { sumBy, sumValues } from '../../test/support/prometheus-text.ts';
-import { cpuSeconds, openFds, statusBytes } from '../harness/process-stats.ts';
+import { cpuSeconds, openFds, statusBytes } from '../../test/support/process-stats.ts';
 import { type ScrapeStats, Scraper, scrapeText } from '../harness/scraper.ts';
 import { type BenchServices, startServices } from '../harness/services.ts';
 import { startTarget, type Target } from '../harness/targets/index.ts';

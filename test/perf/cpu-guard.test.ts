@@ -8,13 +8,14 @@
 // rounds) must stay within GUARD × node-floor's: bench/RESULTS.md has the ratio measured with and
 // without the relay's fast paths, and why the margin is what it is.
 // CPU_GUARD_RELAY_ROOT=/other/checkout/ runs another checkout's built relay against the same guard.
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Child, killAllAndWait, startChild } from '../support/child.ts';
+import { nodeFlags } from '../support/node-flags.ts';
+import { LOADGEN_CPU, pinTree, PROXY_CPU } from '../support/pin.ts';
 import { freePort, waitForPort } from '../support/port.ts';
+import { cpuSeconds } from '../support/process-stats.ts';
 import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 
 /** The most the relay may cost per request, in node-floor's. */
@@ -27,19 +28,7 @@ const WARMUP_SECONDS = 6;
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
 const relayRoot = process.env['CPU_GUARD_RELAY_ROOT'] ?? root;
-const nodeFlags = (dir: string) =>
-  ((JSON.parse(readFileSync(`${dir}package.json`, 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? '')
-    .split(' ')
-    .filter(Boolean);
 const pinned = cpus().length >= 2;
-const pin = (pid: number, cpu: string) => execFileSync('taskset', ['-a', '-cp', cpu, String(pid)], { stdio: 'ignore' });
-
-/** utime + stime of a process (all its threads), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const BODY = JSON.stringify({ model: 'Qwen/Qwen3-Embedding-4B', input: 'passage 0: what is the capital of the river station' });
 
@@ -86,15 +75,15 @@ async function startProxy(name: string, args: string[], env: NodeJS.ProcessEnv, 
     { cwd: name === 'relay' ? relayRoot : root },
   );
   await waitForPort(port, child.running, 30_000);
-  if (pinned) pin(child.pid, '0');
+  if (pinned) pinTree(child.pid, PROXY_CPU);
   return { name, child, origin: `http://127.0.0.1:${port}` };
 }
 
 beforeAll(async () => {
-  if (pinned) pin(process.pid, '1');
+  if (pinned) pinTree(process.pid, LOADGEN_CPU);
   upstream = startChild('canned-upstream', process.execPath, [`${root}test/support/canned-upstream.ts`]);
   const up = `http://127.0.0.1:${(JSON.parse(await upstream.firstLine) as { port: number }).port}`;
-  if (pinned) pin(upstream.pid, '1');
+  if (pinned) pinTree(upstream.pid, LOADGEN_CPU);
   sink = await startTelemetrySink({ keepBodies: false });
   const floorPort = await freePort();
   proxies.push(

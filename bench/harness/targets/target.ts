@@ -1,8 +1,8 @@
 // What every bench target is: a name, an origin to send load to, its process, and how to stop it;
 // and what the runner hands each one to start (TargetSetup).
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Child } from '../../../test/support/child.ts';
+import { nodeFlags } from '../../../test/support/node-flags.ts';
 import type { LoopProbe } from '../loop-delay.ts';
 
 export const TARGET_NAMES = ['direct', 'nginx', 'node-floor', 'relay', 'relay-before', 'relay-otel-off', 'portkey', 'litellm'] as const;
@@ -42,9 +42,5 @@ export interface TargetSetup {
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** The V8 flags the relay ships with (package.json config.nodeFlags: the Dockerfile, bin/ and
- *  `npm start` carry the same; test/deploy/node-flags.test.ts keeps them equal). */
-export const relayNodeFlags = (root = ROOT): string[] =>
-  ((JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? '')
-    .split(' ')
-    .filter(Boolean);
+/** The V8 flags the relay ships with, of this checkout or another one's. */
+export const relayNodeFlags = (root = ROOT): string[] => nodeFlags(root);

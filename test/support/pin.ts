@@ -1,6 +1,7 @@
-// The bench's pinned mode (npm run bench -- --pin, bench:tail --pin): on 2 CPUs the proxy under
-// test, the upstream and the load generator otherwise compete for both, and the tail partly
-// measures the scheduler. Pinned, the proxy has CPU 0 to itself and everything else shares CPU 1.
+// Pinning, for the bench's pinned mode (npm run bench -- --pin) and the CPU guard (test/perf/):
+// on 2 CPUs the proxy under test, the upstream and the load generator otherwise compete for both,
+// and the tail partly measures the scheduler. Pinned, the proxy has CPU 0 to itself and everything
+// else shares CPU 1.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
