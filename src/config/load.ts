@@ -160,7 +160,7 @@ export function helpText(): string {
   for (const key of Object.keys(OPTIONS) as Key[]) {
     const opt = OPTIONS[key] as Option<unknown>;
     const def = DEFAULTS[key];
-    lines.push(`  --${opt.flag}  (${opt.env})  [${def === undefined ? 'unset' : String(def)}]`);
+    lines.push(`  --${opt.flag}  (${opt.env})  [${shownDefault(opt, def)}]`);
     lines.push(`      ${opt.help}`);
   }
   lines.push(
@@ -180,6 +180,8 @@ export function optionRows(): { env: string; flag: string; default: string; help
   return (Object.keys(OPTIONS) as Key[]).map((key) => {
     const opt = OPTIONS[key] as Option<unknown>;
     const def = DEFAULTS[key];
-    return { env: opt.env, flag: `--${opt.flag}`, default: def === undefined ? 'unset' : String(def), help: opt.help };
+    return { env: opt.env, flag: `--${opt.flag}`, default: shownDefault(opt, def), help: opt.help };
   });
 }
+
+const shownDefault = (opt: Option<unknown>, def: unknown): string => opt.shownDefault ?? (def === undefined ? 'unset' : String(def));

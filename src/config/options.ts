@@ -10,17 +10,10 @@ import {
   keyList,
   nonEmptyText,
   oneOf,
-  type Parser,
+  type Option,
 } from './parsers.ts';
-
-export interface Option<T> {
-  readonly env: string;
-  readonly flag: string;
-  readonly parse: Parser<T>;
-  readonly help: string;
-  /** Shown in --help and README; secrets are never echoed. */
-  readonly secret?: boolean;
-}
+import { SIMULATOR_DEFAULTS, SIMULATOR_OPTIONS } from './simulator-options.ts';
+import { DEFAULT_PASS_THROUGH_ROUTES, passThroughRoutes } from './pass-through-routes.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,6 +30,7 @@ export const DEFAULTS = {
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatch: 2048,
   maxInputChars: 1_000_000,
+  passThroughRoutes: DEFAULT_PASS_THROUGH_ROUTES,
   memoryLimitBytes: undefined as number | undefined,
   memoryBudgetBytes: undefined as number | undefined,
   queueMax: 128,
@@ -74,18 +68,12 @@ export const DEFAULTS = {
   serviceName: 'embedding-relay',
   metricsHost: '0.0.0.0',
   metricsPort: 9464,
-  simulatorHost: '127.0.0.1',
-  simulatorPort: 0,
-  simulatorModel: 'Qwen/Qwen3-Embedding-4B',
-  simulatorDimensions: 2560,
-  simulatorSeed: 1,
-  simulatorLatencyMs: 5,
-  simulatorLatencyPerTokenMs: 0.02,
-  simulatorFailRate: 0,
+  ...SIMULATOR_DEFAULTS,
 };
 
 export type Config = typeof DEFAULTS;
 export type Key = keyof Config;
+export type { Option };
 
 export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
   host: { env: 'RELAY_HOST', flag: 'host', parse: nonEmptyText, help: 'Address the relay listens on.' },
@@ -128,12 +116,24 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     parse: integer(1, 1024 ** 3),
     help: 'Largest request body accepted (413 above).',
   },
-  maxBatch: { env: 'RELAY_MAX_BATCH', flag: 'max-batch', parse: integer(1, 1_000_000), help: 'Most inputs per request (400 above).' },
+  maxBatch: {
+    env: 'RELAY_MAX_BATCH',
+    flag: 'max-batch',
+    parse: integer(1, 1_000_000),
+    help: 'Most inputs, documents or pairs per request (400 above).',
+  },
   maxInputChars: {
     env: 'RELAY_MAX_INPUT_CHARS',
     flag: 'max-input-chars',
     parse: integer(1, 1024 ** 3),
     help: 'Longest string input, in characters (400 input_too_long above).',
+  },
+  passThroughRoutes: {
+    env: 'RELAY_PASSTHROUGH_ROUTES',
+    flag: 'passthrough-routes',
+    parse: passThroughRoutes,
+    shownDefault: 'default',
+    help: "The model server's other routes relayed unchanged, HTTP telemetry only: default (tokenize, pooling, classify, TEI's and Ollama's native routes; docs/servers.md), none, or paths, comma-separated (default,/v1/foo widens the list). Admin routes are never relayed.",
   },
   memoryLimitBytes: {
     env: 'RELAY_MEMORY_LIMIT_BYTES',
@@ -347,47 +347,5 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     parse: integer(0, 65535),
     help: 'Port of the admin listener: Prometheus /metrics and the /healthz and /readyz probes.',
   },
-  simulatorHost: { env: 'RELAY_SIMULATOR_HOST', flag: 'simulator-host', parse: nonEmptyText, help: 'SIMULATOR: listen address.' },
-  simulatorPort: {
-    env: 'RELAY_SIMULATOR_PORT',
-    flag: 'simulator-port',
-    parse: integer(0, 65535),
-    help: 'SIMULATOR: port (0 = any free port).',
-  },
-  simulatorModel: {
-    env: 'RELAY_SIMULATOR_MODEL',
-    flag: 'simulator-model',
-    parse: nonEmptyText,
-    help: 'SIMULATOR: model id listed by /v1/models.',
-  },
-  simulatorDimensions: {
-    env: 'RELAY_SIMULATOR_DIMENSIONS',
-    flag: 'simulator-dimensions',
-    parse: integer(1, 65536),
-    help: 'SIMULATOR: full vector dimension (requests may truncate with `dimensions`).',
-  },
-  simulatorSeed: {
-    env: 'RELAY_SIMULATOR_SEED',
-    flag: 'simulator-seed',
-    parse: integer(0, 2 ** 31 - 1),
-    help: 'SIMULATOR: seed; another seed behaves like another model.',
-  },
-  simulatorLatencyMs: {
-    env: 'RELAY_SIMULATOR_LATENCY_MS',
-    flag: 'simulator-latency-ms',
-    parse: decimal(0, 600_000),
-    help: 'SIMULATOR: fixed latency per request.',
-  },
-  simulatorLatencyPerTokenMs: {
-    env: 'RELAY_SIMULATOR_LATENCY_PER_TOKEN_MS',
-    flag: 'simulator-latency-per-token-ms',
-    parse: decimal(0, 1000),
-    help: 'SIMULATOR: added latency per input token.',
-  },
-  simulatorFailRate: {
-    env: 'RELAY_SIMULATOR_FAIL_RATE',
-    flag: 'simulator-fail-rate',
-    parse: decimal(0, 1),
-    help: 'SIMULATOR: share of requests answered 500 (fault injection).',
-  },
+  ...SIMULATOR_OPTIONS,
 };

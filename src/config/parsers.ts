@@ -3,6 +3,18 @@
 // the product here (zod's generic issue text is worse for that); zod validates request bodies.
 export type Parser<T> = (raw: string) => T;
 
+/** One row of the options table (options.ts). */
+export interface Option<T> {
+  readonly env: string;
+  readonly flag: string;
+  readonly parse: Parser<T>;
+  readonly help: string;
+  /** Shown in --help and README; secrets are never echoed. */
+  readonly secret?: boolean;
+  /** How --help and the README show the default, where printing the value would not say it. */
+  readonly shownDefault?: string;
+}
+
 export class ParseError extends Error {}
 
 export const integer =

@@ -2,7 +2,12 @@
 // once; spans, metrics and the log line are projections of it and can never disagree.
 import type { EmbeddingRequest } from './embedding-request.ts';
 import type { ShedReason } from './errors.ts';
+import type { RankingAnomalyKind, RankingFacts, RankingOperation, RankingRequest } from './ranking.ts';
 import type { AnomalyKind, ResponseFacts } from './response-facts.ts';
+
+/** The GenAI operation a request is (gen_ai.operation.name); undefined for the model server's other
+ *  routes the relay passes on, which are HTTP requests only (relay/routes.ts). */
+export type Operation = 'embeddings' | RankingOperation;
 
 export interface RequestRecord {
   /** process.hrtime.bigint() at arrival. */
@@ -12,6 +17,7 @@ export interface RequestRecord {
   readonly method: string;
   /** Route template, or undefined when no route matched. */
   readonly route: string | undefined;
+  readonly operation: Operation | undefined;
   readonly providerName: string;
   readonly serverAddress: string;
   readonly serverPort: number;
@@ -20,11 +26,16 @@ export interface RequestRecord {
    *  far enough to name it (also on a 400 or 413), else undefined. */
   model: string | undefined;
   request: EmbeddingRequest | undefined;
+  /** A rerank or score call, once parsed (the embeddings request is `request`). */
+  ranking: RankingRequest | undefined;
   /** The model's metric label (its name, or _OTHER past the label limit), set as the record is projected. */
   modelLabel: string;
   response: ResponseFacts | undefined;
-  /** Vectors per quality anomaly kind (empty when healthy or not inspected). */
-  anomalies: Map<AnomalyKind, number>;
+  /** What a rerank or score answer said (inspect/ranking.ts). */
+  ranked: RankingFacts | undefined;
+  /** Vectors (embeddings) or results (rerank, score) per quality anomaly kind (empty when healthy
+   *  or not inspected). */
+  anomalies: Map<AnomalyKind | RankingAnomalyKind, number>;
   /** The dimension the response should have had, when known. */
   expectedDimension: number | undefined;
   /** Input tokens reported by the upstream (usage or x-compute-tokens), or estimated. */
@@ -68,6 +79,7 @@ export interface RequestRecord {
 export function newRecord(init: {
   method: string;
   route: string | undefined;
+  operation: Operation | undefined;
   providerName: string;
   serverAddress: string;
   serverPort: number;
@@ -78,8 +90,10 @@ export function newRecord(init: {
     ...init,
     model: undefined,
     request: undefined,
+    ranking: undefined,
     modelLabel: '',
     response: undefined,
+    ranked: undefined,
     anomalies: new Map(),
     expectedDimension: undefined,
     inputTokens: undefined,

@@ -1,12 +1,14 @@
-// The relay's request handler: a route table in front of the embeddings flow, the /v1/models
-// pass-through and the probes. A plain (req, res) function with no socket of its own (server/app.ts
-// owns that); it never throws. Embeddings calls, and calls to unknown paths, are recorded: each
-// begins a recording (telemetry/request-telemetry.ts) here and ends it here, once answered.
+// The relay's request handler: the route table (routes.ts: the GenAI operations and the passed-on
+// routes, all through one flow, flow.ts) in front of /v1/models and the probes. A plain (req, res)
+// function with no socket of its own (server/app.ts owns that); it never throws. Routed calls, and
+// calls to unknown paths, are recorded: each begins a recording (telemetry/request-telemetry.ts)
+// here and ends it here, once answered. Only the operations' records carry a GenAI operation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { RelayError, writeError } from '../core/errors.ts';
 import { sendJson } from '../core/send-json.ts';
 import { DimensionExpectations, type NormBand } from '../inspect/vector-health.ts';
+import { ADMIN_ROUTES } from '../config/pass-through-routes.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
 import { ModelLabels } from '../telemetry/model-labels.ts';
 import { RequestTelemetry } from '../telemetry/request-telemetry.ts';
@@ -15,9 +17,13 @@ import type { UpstreamProfile } from '../upstream/profile.ts';
 import type { Admission } from './admission.ts';
 import { answerError } from './answer-error.ts';
 import type { InboundAuth } from './auth.ts';
-import { EmbeddingsFlow } from './embeddings.ts';
+import { EmbeddingsStages } from './embeddings.ts';
+import { type OperationStages, RelayFlow } from './flow.ts';
 import { modelsPassThrough } from './models.ts';
+import { passThroughStages } from './pass-through.ts';
+import { RankingStages } from './ranking.ts';
 import { readinessProbe } from './ready.ts';
+import { routeTable } from './routes.ts';
 
 export interface RelayOptions {
   upstream: Upstream;
@@ -33,6 +39,8 @@ export interface RelayOptions {
   maxBatch: number;
   /** Longest string input, in characters (400 input_too_long above). */
   maxInputChars?: number;
+  /** The model server's other routes relayed unchanged (RELAY_PASSTHROUGH_ROUTES); none when unset. */
+  passThroughRoutes?: readonly string[];
   maxModelLabels: number;
   inspectMaxBytes: number;
   estimateTokens: boolean;
@@ -63,14 +71,25 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     profile: opts.profile,
     server: { address: upstream.address, port: upstream.port },
   });
-  const embeddings = new EmbeddingsFlow({
-    ...opts,
-    auth: opts.auth,
-    dimensions: new DimensionExpectations(opts.expectedDimensions, LEARNED_DIMENSIONS_MAX),
-    maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY,
-    random: opts.random ?? Math.random,
-    modelMismatchCheck: opts.modelMismatchCheck ?? true,
-  });
+  const flow = new RelayFlow({ ...opts, auth: opts.auth });
+  const limits = { maxBatch: opts.maxBatch, maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY };
+  const ranking = { ...opts, ...limits };
+  const stages = new Map<string | undefined, OperationStages>([
+    [
+      'embeddings',
+      new EmbeddingsStages({
+        ...opts,
+        ...limits,
+        dimensions: new DimensionExpectations(opts.expectedDimensions, LEARNED_DIMENSIONS_MAX),
+        random: opts.random ?? Math.random,
+        modelMismatchCheck: opts.modelMismatchCheck ?? true,
+      }),
+    ],
+    ['rerank', new RankingStages('rerank', ranking)],
+    ['score', new RankingStages('score', ranking)],
+    [undefined, passThroughStages],
+  ]);
+  const routes = routeTable(opts.passThroughRoutes ?? []);
 
   /** GET/HEAD routes (models and probes): any other method gets 405, unrecorded. */
   const models = modelsPassThrough(upstream, opts.auth);
@@ -84,20 +103,20 @@ export function createRelayHandler(opts: RelayOptions): Handler {
 
   return function route(req, res) {
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path === '/v1/embeddings' || path === '/embeddings') {
-      const recording = telemetry.begin(req, path);
-      embeddings
-        .handle(req, res, recording)
+    const routed = routes.get(path);
+    if (routed !== undefined) {
+      const recording = telemetry.begin(req, routed.path, routed.operation);
+      flow
+        .handle(req, res, recording, routed, stages.get(routed.operation)!)
         .catch(() => metrics.telemetryError('handler'))
         .finally(() => recording.end());
       return;
     }
     const read = reads.get(path);
     if (read === undefined) {
-      // Unknown paths are recorded like any other refused request.
-      const recording = telemetry.begin(req, undefined);
-      const message = `Unknown path ${path}: this relay serves POST /v1/embeddings and GET /v1/models.`;
-      answerError(recording, new RelayError('not_found', message), res);
+      // Unknown paths are recorded as HTTP requests: a probe of / is no GenAI operation.
+      const recording = telemetry.begin(req, undefined, undefined);
+      answerError(recording, new RelayError('not_found', notFoundMessage(path)), res);
       recording.end();
       return;
     }
@@ -108,4 +127,11 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     }
     read(req, res);
   };
+}
+
+function notFoundMessage(path: string): string {
+  if (ADMIN_ROUTES.includes(path)) {
+    return `${path} is an admin route of the model server, which the relay never relays (RELAY_PASSTHROUGH_ROUTES lists the routes it does).`;
+  }
+  return `Unknown path ${path}: this relay serves POST /v1/embeddings, /v1/rerank and /v1/score, GET /v1/models, and the model server routes RELAY_PASSTHROUGH_ROUTES lists.`;
 }

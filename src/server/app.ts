@@ -96,6 +96,7 @@ function relayHandler(
     admission,
     maxBatch: config.maxBatch,
     maxInputChars: config.maxInputChars,
+    passThroughRoutes: config.passThroughRoutes,
     maxModelLabels: config.maxModelLabels,
     inspectMaxBytes: config.inspectMaxBytes,
     estimateTokens: config.estimateTokens,

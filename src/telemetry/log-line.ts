@@ -1,8 +1,15 @@
-// Log projection of the request record: the one JSON line per request (schema in README).
+// Log projection of the request record: the one JSON line per request (schema in README). Its event
+// names what the request was: an operation's (embedding_request, rerank_request, score_request), or
+// http_request for the routes that are none (passed on, unknown).
 import type { RequestRecord } from '../core/record.ts';
 
+const EVENTS = { embeddings: 'embedding_request', rerank: 'rerank_request', score: 'score_request' } as const;
+
 export interface LogLine {
-  event: 'embedding_request';
+  event: (typeof EVENTS)[keyof typeof EVENTS] | 'http_request';
+  /** http_request lines: what was asked, and of which route. */
+  method?: string;
+  route?: string;
   model: string | undefined;
   status: 'ok' | 'error';
   http_status: number;
@@ -22,6 +29,11 @@ export interface LogLine {
   expected_dim?: number;
   vector_count: number | undefined;
   encoding_format: string | undefined;
+  /** Rerank: documents asked about, top_n; score: pairs. Then results and the best score. */
+  documents?: number;
+  top_n?: number;
+  results?: number;
+  top_score?: number;
   duration_ms: number;
   upstream_ms: number | undefined;
   /** How long it waited for room in the memory budget, when it had to. */
@@ -37,7 +49,7 @@ const ms = (s: number): number => Math.round(s * 1e6) / 1e3;
 
 export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
   const line: LogLine = {
-    event: 'embedding_request',
+    event: rec.operation === undefined ? 'http_request' : EVENTS[rec.operation],
     model: rec.model,
     status: rec.errorType === undefined ? 'ok' : 'error',
     http_status: rec.httpStatus,
@@ -55,12 +67,26 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     trace_id: rec.traceId,
     span_id: rec.spanId,
   };
+  if (rec.operation === undefined) {
+    line.method = rec.method;
+    if (rec.route !== undefined) line.route = rec.route;
+  }
+  if (rec.ranking) {
+    line.documents = rec.ranking.documentCount;
+    if (rec.ranking.topN !== undefined) line.top_n = rec.ranking.topN;
+  }
+  if (rec.ranked) {
+    line.results = rec.ranked.resultCount;
+    if (rec.ranked.topScore !== undefined) line.top_score = rec.ranked.topScore;
+    line.response_model = rec.ranked.responseModel;
+  }
   if (rec.inputCharacters !== undefined) line.input_characters = rec.inputCharacters;
   if (rec.queuedS !== undefined) line.queue_ms = ms(rec.queuedS);
   if (rec.shedReason !== undefined) line.shed_reason = rec.shedReason;
   if (rec.anomalies.size > 0) line.anomalies = Object.fromEntries(rec.anomalies);
   if (rec.anomalies.has('dimension_mismatch')) line.expected_dim = rec.expectedDimension;
   if (includeInputs && rec.request) line.inputs = rec.request.texts;
+  if (includeInputs && rec.ranking) line.inputs = rec.ranking.texts;
   return line;
 }
 

@@ -3,6 +3,7 @@
 import { metrics, type Attributes, type Counter, type Histogram, type ObservableResult } from '@opentelemetry/api';
 import type { RequestRecord } from '../core/record.ts';
 import { SHED_REASONS } from '../core/errors.ts';
+import { RANKING_ANOMALY_KINDS } from '../core/ranking.ts';
 import { ANOMALY_KINDS } from '../core/response-facts.ts';
 import * as semconv from './semconv.ts';
 
@@ -51,10 +52,13 @@ export class RelayMetrics {
   readonly #inFlight = new Map<string, number>();
   readonly #telemetryErrors: Counter;
   readonly #anomalies: Counter;
+  readonly #retrievalAnomalies: Counter;
+  readonly #documents: Histogram;
+  readonly #httpDuration: Histogram;
   readonly #shed: Counter;
   readonly #queueWait: Histogram;
-  /** The label sets (provider, model label, server) whose anomaly series exist; bounded as the
-   *  model labels are (model-labels.ts). */
+  /** The label sets (operation, provider, model label, server) whose anomaly series exist; bounded
+   *  as the model labels are (model-labels.ts). */
   readonly #seen = new Set<string>();
 
   constructor() {
@@ -69,6 +73,9 @@ export class RelayMetrics {
     this.#vectors = counter(semconv.METRIC_VECTORS);
     this.#telemetryErrors = counter(semconv.METRIC_TELEMETRY_ERRORS);
     this.#anomalies = counter(semconv.METRIC_VECTOR_ANOMALIES);
+    this.#retrievalAnomalies = counter(semconv.METRIC_RETRIEVAL_ANOMALIES);
+    this.#documents = histogram(semconv.METRIC_RETRIEVAL_DOCUMENTS, semconv.RETRIEVAL_DOCUMENT_BUCKETS);
+    this.#httpDuration = histogram(semconv.METRIC_HTTP_SERVER_DURATION, semconv.HTTP_DURATION_BUCKETS_S);
     this.#shed = counter(semconv.METRIC_SHED);
     this.#queueWait = histogram(semconv.METRIC_QUEUE_WAIT, semconv.QUEUE_WAIT_BUCKETS_S);
     const active = semconv.METRIC_ACTIVE_REQUESTS;
@@ -94,8 +101,28 @@ export class RelayMetrics {
   }
 
   record(rec: RequestRecord): void {
+    // By reason only: shedding is the relay's state, not a model's.
+    if (rec.shedReason !== undefined) this.#shed.add(1, { [semconv.ATTR_EMBEDDING_RELAY_SHED_REASON]: rec.shedReason });
+    if (rec.queuedS !== undefined) this.#queueWait.record(rec.queuedS);
+    if (rec.operation === undefined) this.#http(rec);
+    else this.#operation(rec, rec.operation);
+  }
+
+  /** A request that is no GenAI operation: the HTTP server duration, nothing in gen_ai_*. */
+  #http(rec: RequestRecord): void {
+    const attrs: Attributes = {
+      [semconv.ATTR_HTTP_REQUEST_METHOD]: rec.method,
+      [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus,
+    };
+    // Unknown paths have no route: a client cannot mint a series by probing paths.
+    if (rec.route !== undefined) attrs[semconv.ATTR_HTTP_ROUTE] = rec.route;
+    if (rec.errorType !== undefined) attrs[semconv.ATTR_ERROR_TYPE] = rec.errorType;
+    this.#httpDuration.record(rec.durationS, attrs);
+  }
+
+  #operation(rec: RequestRecord, operation: string): void {
     const common: Attributes = {
-      [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: operation,
       [semconv.ATTR_GEN_AI_PROVIDER_NAME]: rec.providerName,
       [semconv.ATTR_GEN_AI_REQUEST_MODEL]: rec.modelLabel,
       [semconv.ATTR_SERVER_ADDRESS]: rec.serverAddress,
@@ -104,12 +131,8 @@ export class RelayMetrics {
     const outcome: Attributes = { ...common, [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
     if (rec.errorType !== undefined) outcome[semconv.ATTR_ERROR_TYPE] = rec.errorType;
     this.#duration.record(rec.durationS, outcome);
-    // By reason only: shedding is the relay's state, not a model's.
-    if (rec.shedReason !== undefined) this.#shed.add(1, { [semconv.ATTR_EMBEDDING_RELAY_SHED_REASON]: rec.shedReason });
-    if (rec.queuedS !== undefined) this.#queueWait.record(rec.queuedS);
 
     if (rec.overheadS !== undefined) this.#overhead.record(rec.overheadS, common);
-    if (rec.request) this.#batch.record(rec.request.inputCount, common);
     if (rec.inputTokens !== undefined) {
       this.#tokens.record(rec.inputTokens, {
         ...common,
@@ -117,7 +140,13 @@ export class RelayMetrics {
         [semconv.ATTR_EMBEDDING_USAGE_ESTIMATED]: rec.tokensEstimated,
       });
     }
-    this.#anomalySeries(common);
+    if (operation === semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS) this.#vectorFacts(rec, common);
+    else this.#rankingFacts(rec, common);
+  }
+
+  #vectorFacts(rec: RequestRecord, common: Attributes): void {
+    if (rec.request) this.#batch.record(rec.request.inputCount, common);
+    this.#anomalySeries(this.#anomalies, ANOMALY_KINDS, common);
     for (const [kind, count] of rec.anomalies) this.#anomalies.add(count, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
     if (rec.response) {
       for (const [dimension, count] of rec.response.vectorsByDimension) {
@@ -126,11 +155,19 @@ export class RelayMetrics {
     }
   }
 
+  #rankingFacts(rec: RequestRecord, common: Attributes): void {
+    if (rec.ranking) this.#documents.record(rec.ranking.documentCount, common);
+    this.#anomalySeries(this.#retrievalAnomalies, RANKING_ANOMALY_KINDS, common);
+    for (const [kind, count] of rec.anomalies) {
+      this.#retrievalAnomalies.add(count, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
+    }
+  }
+
   /** The first request of a label set starts its anomaly series of every kind at 0. */
-  #anomalySeries(common: Attributes): void {
-    const key = `${common[semconv.ATTR_GEN_AI_PROVIDER_NAME]}\0${common[semconv.ATTR_GEN_AI_REQUEST_MODEL]}\0${common[semconv.ATTR_SERVER_ADDRESS]}\0${common[semconv.ATTR_SERVER_PORT]}`;
+  #anomalySeries(counter: Counter, kinds: readonly string[], common: Attributes): void {
+    const key = `${common[semconv.ATTR_GEN_AI_OPERATION_NAME]}\0${common[semconv.ATTR_GEN_AI_PROVIDER_NAME]}\0${common[semconv.ATTR_GEN_AI_REQUEST_MODEL]}\0${common[semconv.ATTR_SERVER_ADDRESS]}\0${common[semconv.ATTR_SERVER_PORT]}`;
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
-    for (const kind of ANOMALY_KINDS) this.#anomalies.add(0, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
+    for (const kind of kinds) counter.add(0, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });
   }
 }

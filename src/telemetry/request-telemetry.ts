@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { type Context, context, isSpanContextValid, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { REQUEST_ID_HEADER } from '../core/headers.ts';
-import { newRecord, type RequestRecord, secondsSince } from '../core/record.ts';
+import { newRecord, type Operation, type RequestRecord, secondsSince } from '../core/record.ts';
 import type { UpstreamProfile } from '../upstream/profile.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -42,13 +42,14 @@ export class RequestTelemetry {
   }
 
   /** A request has arrived: its record, in flight until `end`. `route`: the route template it
-   *  matched, undefined when none did. */
-  begin(req: IncomingMessage, route: string | undefined): Recording {
+   *  matched, undefined when none did; `operation`: the GenAI operation it is, if any. */
+  begin(req: IncomingMessage, route: string | undefined, operation: Operation | undefined): Recording {
     const method = req.method ?? 'GET';
     this.#opts.metrics.requestStarted(method);
     const rec = newRecord({
       method,
       route,
+      operation,
       providerName: this.#opts.profile.providerName,
       serverAddress: this.#opts.server.address,
       serverPort: this.#opts.server.port,
@@ -136,7 +137,7 @@ function endSpan(rec: RequestRecord, span: Span): void {
     rec.spanId = spanContext.spanId;
   }
   // A 413's model is known only once the upload it discards names one, after its span started.
-  if (rec.model !== undefined) {
+  if (rec.model !== undefined && rec.operation !== undefined) {
     span.updateName(spanName(rec));
     span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, rec.model);
   }

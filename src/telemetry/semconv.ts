@@ -13,6 +13,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
 
 export {
@@ -34,6 +35,12 @@ export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimensi
 export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats';
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 export const GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS = 'embeddings';
+/** gen_ai.operation.name has no registered value for the retrieval tier's calls (the registry's are
+ *  chat, embeddings, text_completion, generate_content, agent and tool operations), and the spec asks
+ *  for a custom value where none applies: these are the servers' own route names, which is what
+ *  their users search for. */
+export const GEN_AI_OPERATION_NAME_VALUE_RERANK = 'rerank';
+export const GEN_AI_OPERATION_NAME_VALUE_SCORE = 'score';
 export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input';
 
 // Relay attributes: one namespace, `embedding.*`.
@@ -63,6 +70,14 @@ export type TelemetryStage = (typeof TELEMETRY_STAGES)[number];
 export const ATTR_EMBEDDING_VECTOR_ANOMALY = 'embedding.vector.anomaly';
 /** Span: the dimension the response should have had. */
 export const ATTR_EMBEDDING_DIMENSION_EXPECTED = 'embedding.dimension.expected';
+// The retrieval tier (rerank, score): documents asked about (score: pairs), top_n, results, the
+// best score, and what was wrong with the answer.
+export const ATTR_EMBEDDING_RETRIEVAL_DOCUMENTS = 'embedding.retrieval.documents';
+export const ATTR_EMBEDDING_RETRIEVAL_TOP_N = 'embedding.retrieval.top_n';
+export const ATTR_EMBEDDING_RETRIEVAL_RESULTS = 'embedding.retrieval.results';
+export const ATTR_EMBEDDING_RETRIEVAL_TOP_SCORE = 'embedding.retrieval.top_score';
+/** Span: the anomaly kinds seen in a rerank or score answer (string[]). */
+export const ATTR_EMBEDDING_RETRIEVAL_ANOMALY = 'embedding.retrieval.anomaly';
 /** Span: canary probe spans carry embedding.canary=true. */
 export const ATTR_EMBEDDING_CANARY = 'embedding.canary';
 export const ATTR_EMBEDDING_CANARY_SIMILARITY = 'embedding.canary.similarity';
@@ -98,13 +113,14 @@ export interface MetricSpec {
 export const METRIC_OPERATION_DURATION: MetricSpec = {
   name: 'gen_ai.client.operation.duration',
   unit: 's',
-  description: 'Duration of /v1/embeddings operations as seen by the relay (client side of the model server).',
+  description: 'Duration of embeddings, rerank and score operations as seen by the relay (client side of the model server).',
   prometheusName: 'gen_ai.client.operation.duration_seconds',
 };
 export const METRIC_TOKEN_USAGE: MetricSpec = {
   name: 'gen_ai.client.token.usage',
   unit: '{token}',
-  description: 'Input tokens per embeddings request, as reported by the upstream (or estimated when enabled and marked so).',
+  description:
+    'Input tokens per embeddings, rerank or score request, as reported by the upstream (or estimated when enabled and marked so).',
 };
 export const METRIC_BATCH_SIZE: MetricSpec = {
   name: 'embedding.batch.size',
@@ -180,6 +196,31 @@ export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
   description:
     'Vectors with a quality anomaly, by kind (dimension_mismatch, null/nan/inf component, zero_vector, norm_out_of_range, duplicate_vector, model_mismatch).',
 };
+
+export const METRIC_RETRIEVAL_ANOMALIES: MetricSpec = {
+  name: 'embedding.retrieval.anomalies',
+  unit: '{result}',
+  description:
+    'Rerank and score results with a quality anomaly, by kind (nan_score, inf_score, index_out_of_range, duplicate_index, missing_results: fewer than asked for).',
+};
+export const METRIC_RETRIEVAL_DOCUMENTS: MetricSpec = {
+  name: 'embedding.retrieval.documents',
+  unit: '{document}',
+  description: 'Documents per rerank request, pairs per score request.',
+};
+export const RETRIEVAL_DOCUMENT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+
+/** http.server.request.duration (stable): the model server's other routes the relay passes on, and
+ *  unknown paths. The GenAI operations are gen_ai.client.operation.duration instead: one duration
+ *  per request. */
+export const METRIC_HTTP_SERVER_DURATION: MetricSpec = {
+  name: METRIC_HTTP_SERVER_REQUEST_DURATION,
+  unit: 's',
+  description: "Duration of the requests that are no GenAI operation: the model server's routes the relay passes on, and unknown paths.",
+  prometheusName: `${METRIC_HTTP_SERVER_REQUEST_DURATION}_seconds`,
+};
+/** The HTTP semantic conventions' advice for http.server.request.duration. */
+export const HTTP_DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 export const METRIC_CANARY_SIMILARITY: MetricSpec = {
   name: 'embedding.canary.similarity',
@@ -296,6 +337,9 @@ export const METRIC_HTTP_CLIENT_DURATION: MetricSpec = {
 
 export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_HTTP_CLIENT_DURATION,
+  METRIC_HTTP_SERVER_DURATION,
+  METRIC_RETRIEVAL_ANOMALIES,
+  METRIC_RETRIEVAL_DOCUMENTS,
   METRIC_HW_GPU_MEMORY_USAGE,
   METRIC_HW_GPU_MEMORY_LIMIT,
   METRIC_HW_GPU_UTILIZATION,

@@ -1,23 +1,26 @@
-// Span projection of the request record: GenAI semantic conventions plus `embedding.*`.
+// Span projection of the request record: GenAI semantic conventions plus `embedding.*` for the
+// operations; the HTTP semantic conventions alone for the routes that are none (passed on, unknown).
 import type { Attributes } from '@opentelemetry/api';
 import type { RequestRecord } from '../core/record.ts';
 import * as semconv from './semconv.ts';
 
-export const spanName = (rec: RequestRecord): string =>
-  rec.model !== undefined
-    ? `${semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS} ${rec.model}`
-    : semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS;
+/** `{operation} {model}` (GenAI); `{method} {route}` or `{method}` (HTTP) for the rest. */
+export function spanName(rec: RequestRecord): string {
+  if (rec.operation === undefined) return rec.route !== undefined ? `${rec.method} ${rec.route}` : rec.method;
+  return rec.model !== undefined ? `${rec.operation} ${rec.model}` : rec.operation;
+}
 
 /** Attributes known when the span starts (what a sampler may look at). */
 export function startAttributes(rec: RequestRecord): Attributes {
   const attrs: Attributes = {
-    [semconv.ATTR_GEN_AI_OPERATION_NAME]: semconv.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
-    [semconv.ATTR_GEN_AI_PROVIDER_NAME]: rec.providerName,
+    [semconv.ATTR_HTTP_REQUEST_METHOD]: rec.method,
     [semconv.ATTR_SERVER_ADDRESS]: rec.serverAddress,
     [semconv.ATTR_SERVER_PORT]: rec.serverPort,
-    [semconv.ATTR_HTTP_REQUEST_METHOD]: rec.method,
   };
   if (rec.route !== undefined) attrs[semconv.ATTR_HTTP_ROUTE] = rec.route;
+  if (rec.operation === undefined) return attrs;
+  attrs[semconv.ATTR_GEN_AI_OPERATION_NAME] = rec.operation;
+  attrs[semconv.ATTR_GEN_AI_PROVIDER_NAME] = rec.providerName;
   if (rec.model !== undefined) attrs[semconv.ATTR_GEN_AI_REQUEST_MODEL] = rec.model;
   const req = rec.request;
   if (req) {
@@ -26,6 +29,12 @@ export function startAttributes(rec: RequestRecord): Attributes {
     attrs[semconv.ATTR_EMBEDDING_INPUT_TYPE] = req.inputType;
     attrs[semconv.ATTR_EMBEDDING_INPUT_CHARS] = req.inputChars;
     if (req.dimensions !== undefined) attrs[semconv.ATTR_EMBEDDING_REQUEST_DIMENSIONS] = req.dimensions;
+  }
+  const ranking = rec.ranking;
+  if (ranking) {
+    attrs[semconv.ATTR_EMBEDDING_RETRIEVAL_DOCUMENTS] = ranking.documentCount;
+    attrs[semconv.ATTR_EMBEDDING_INPUT_CHARS] = ranking.inputChars;
+    if (ranking.topN !== undefined) attrs[semconv.ATTR_EMBEDDING_RETRIEVAL_TOP_N] = ranking.topN;
   }
   return attrs;
 }
@@ -43,7 +52,16 @@ export function endAttributes(rec: RequestRecord): Attributes {
     if (res.dimension !== undefined) attrs[semconv.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = res.dimension;
     attrs[semconv.ATTR_EMBEDDING_VECTOR_COUNT] = res.vectorCount;
   }
-  if (rec.anomalies.size > 0) attrs[semconv.ATTR_EMBEDDING_VECTOR_ANOMALY] = [...rec.anomalies.keys()].sort();
+  const ranked = rec.ranked;
+  if (ranked) {
+    if (ranked.responseModel !== undefined) attrs[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = ranked.responseModel;
+    attrs[semconv.ATTR_EMBEDDING_RETRIEVAL_RESULTS] = ranked.resultCount;
+    if (ranked.topScore !== undefined) attrs[semconv.ATTR_EMBEDDING_RETRIEVAL_TOP_SCORE] = ranked.topScore;
+  }
+  if (rec.anomalies.size > 0) {
+    const kinds = ranked ? semconv.ATTR_EMBEDDING_RETRIEVAL_ANOMALY : semconv.ATTR_EMBEDDING_VECTOR_ANOMALY;
+    attrs[kinds] = [...rec.anomalies.keys()].sort();
+  }
   if (rec.expectedDimension !== undefined && rec.anomalies.has('dimension_mismatch'))
     attrs[semconv.ATTR_EMBEDDING_DIMENSION_EXPECTED] = rec.expectedDimension;
   if (rec.inputTokens !== undefined) {

@@ -95,6 +95,9 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 export class Upstream {
   readonly origin: string;
   readonly basePath: string;
+  /** The server's own root: the base path less a trailing /v1, where vLLM, TEI and Infinity serve
+   *  their routes besides the OpenAI ones (/rerank, /tokenize, /info). */
+  readonly rootPath: string;
   readonly address: string;
   readonly port: number;
   readonly #pool: Pool;
@@ -104,6 +107,7 @@ export class Upstream {
     const url = new URL(opts.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.rootPath = this.basePath.replace(/\/v1$/, '');
     this.address = url.hostname.replace(/^\[|\]$/g, '');
     this.port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     this.#opts = opts;
@@ -116,18 +120,20 @@ export class Upstream {
     });
   }
 
-  /** Sends a request to `{base}{path}`. Rejects with a RelayError (failure.ts) when no response headers arrive. */
+  /** Sends a request to `{base}{path}` (`from: 'root'`: `{root}{path}`). Rejects with a RelayError
+   *  (failure.ts) when no response headers arrive. */
   async request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'HEAD',
     path: string,
     headers: IncomingHttpHeaders,
     body: Buffer | undefined,
     signal: AbortSignal,
+    from: 'base' | 'root' = 'base',
   ): Promise<UpstreamResponse> {
     try {
       return await this.#pool.request({
         method,
-        path: this.basePath + path,
+        path: (from === 'base' ? this.basePath : this.rootPath) + path,
         headers: forwardRequestHeaders(headers, this.#opts.apiKey, this.#opts.dropClientCredentials, this.#opts.forwardTraceContext),
         body,
         signal,

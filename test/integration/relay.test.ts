@@ -619,17 +619,32 @@ describe('more of the contract', () => {
     expect(s405.map((s) => s.attributes)).toEqual([
       { ...base(simPort), 'http.request.method': 'GET', 'http.response.status_code': 405, 'error.type': 'method_not_allowed' },
     ]);
-    const s404 = spansNamed('embeddings').filter((s) => s.attributes['error.type'] === 'not_found');
-    const { 'http.route': _route, ...noRoute } = base(simPort);
-    expect(s404.map((s) => s.attributes)).toEqual([{ ...noRoute, 'http.response.status_code': 404, 'error.type': 'not_found' }]);
+    // An unknown path is an HTTP request, no GenAI operation: its span has the HTTP attributes only,
+    // and it counts in http.server.request.duration, not in any gen_ai_* series.
+    const s404 = spansNamed('POST').filter((s) => s.attributes['error.type'] === 'not_found');
+    expect(s404.map((s) => s.attributes)).toEqual([
+      {
+        'server.address': '127.0.0.1',
+        'server.port': simPort,
+        'http.request.method': 'POST',
+        'http.response.status_code': 404,
+        'error.type': 'not_found',
+      },
+    ]);
     const m = await scrape();
     expect(
       total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'method_not_allowed', http_response_status_code: '405' }),
     ).toBe(1);
-    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'not_found', http_response_status_code: '404' })).toBe(
-      1,
-    );
-    expect(mainLogs.requests().filter((l) => l['error_type'] === 'not_found' || l['error_type'] === 'method_not_allowed')).toHaveLength(2);
+    expect(total(m, 'gen_ai_client_operation_duration_seconds_count', { error_type: 'not_found' })).toBe(0);
+    expect(
+      total(m, 'http_server_request_duration_seconds_count', {
+        error_type: 'not_found',
+        http_response_status_code: '404',
+        http_request_method: 'POST',
+      }),
+    ).toBe(1);
+    expect(mainLogs.requests().filter((l) => l['error_type'] === 'method_not_allowed')).toHaveLength(1);
+    expect(mainLogs.httpRequests().filter((l) => l['error_type'] === 'not_found')).toMatchObject([{ method: 'POST', http_status: 404 }]);
   });
 
   it('RELAY_UPSTREAM_API_KEY replaces the client credentials upstream', async () => {

@@ -57,6 +57,10 @@ export class LogCapture extends Writable {
   requests(): Record<string, unknown>[] {
     return this.lines.filter((l) => l['event'] === 'embedding_request');
   }
+  /** The lines of requests that are no GenAI operation (passed-on routes, unknown paths). */
+  httpRequests(): Record<string, unknown>[] {
+    return this.lines.filter((l) => l['event'] === 'http_request');
+  }
 }
 
 export const SIM_DEFAULTS: SimulatorOptions = {

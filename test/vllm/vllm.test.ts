@@ -340,6 +340,91 @@ describe('one trace from the client to vLLM', () => {
   });
 });
 
+/** A POST to any route, as JSON text. */
+async function postTo(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const genAiSeries = async () =>
+  (await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`))
+    .filter((s) => s.name.startsWith('gen_ai_'))
+    .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
+    .sort();
+
+describe('the retrieval tier: rerank and score through the relay, vLLM’s other routes passed on', () => {
+  const documents = ['the llama is a camelid of the Andes', 'a panda is a bear', 'guanacos live in South America'];
+
+  it.each([
+    ['/v1/rerank', 'rerank', { query: 'animals of Peru', documents, top_n: 2 }],
+    ['/v2/rerank', 'rerank', { query: 'animals of Peru', documents }],
+    ['/score', 'score', { text_1: 'animals of Peru', text_2: documents }],
+  ])(
+    '%s: the same body as vLLM’s; tokens are vLLM’s usage and its own counter; one trace client → relay → vLLM',
+    async (path, operation, body) => {
+      const request = { model: SERVED_MODEL, ...body };
+      const before = total(await scrape(`${direct}/metrics`), 'vllm:prompt_tokens_total');
+      const { header, traceId } = traceparent();
+      const viaRelay = await postTo(relay.url, path, request, { traceparent: header });
+      const viaVllm = await postTo(direct, path, request);
+      expect([viaRelay.status, viaVllm.status]).toEqual([200, 200]);
+      expect(withoutIds(viaRelay.text)).toEqual(withoutIds(viaVllm.text));
+      const usage = (JSON.parse(viaRelay.text) as { usage: { prompt_tokens?: number; total_tokens: number } }).usage;
+      const tokens = usage.prompt_tokens ?? usage.total_tokens;
+      expect(tokens).toBeGreaterThan(3);
+      const after = total(await scrape(`${direct}/metrics`), 'vllm:prompt_tokens_total');
+      expect(after - before).toBe(2 * tokens);
+      const line = await eventually(
+        `the relay's ${operation} line for trace ${traceId}`,
+        async () => jsonLines(relay.out.stdout).find((l) => l['trace_id'] === traceId),
+        10_000,
+        50,
+      );
+      expect(line).toMatchObject({ event: `${operation}_request`, status: 'ok', input_tokens: tokens, documents: 3 });
+      expect(line['anomalies']).toBeUndefined();
+      const spans = await traceOf(traceId, 3);
+      const server = spans.find((s) => s.service === 'embedding-relay' && s.span.kind === 2)!.span;
+      expect(server.name).toBe(`${operation} ${SERVED_MODEL}`);
+      expect(attrValue(server.attributes, 'gen_ai.usage.input_tokens')).toBe(String(tokens));
+      const client = spans.find((s) => s.service === 'embedding-relay' && s.span.kind === 3)!.span;
+      expect(client.parentSpanId).toBe(server.spanId);
+      expect(spans.filter((s) => s.service === 'vllm').every((s) => s.span.parentSpanId === client.spanId)).toBe(true);
+      const m = await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`);
+      expect(total(m, 'gen_ai_client_token_usage_count', { gen_ai_operation_name: operation })).toBeGreaterThan(0);
+    },
+  );
+
+  it('/tokenize and /pooling are relayed unchanged; an admin route is refused naming the setting; GET / leaves gen_ai_* alone', async () => {
+    const before = await genAiSeries();
+    for (const [path, body] of [
+      ['/tokenize', { model: SERVED_MODEL, prompt: 'hello world' }],
+      ['/pooling', { model: SERVED_MODEL, input: 'hello world' }],
+    ] as const) {
+      const viaRelay = await postTo(relay.url, path, body);
+      const viaVllm = await postTo(direct, path, body);
+      expect([path, viaRelay.status]).toEqual([path, viaVllm.status]);
+      expect([path, viaRelay.status]).toEqual([path, 200]);
+      expect(withoutIds(viaRelay.text)).toEqual(withoutIds(viaVllm.text));
+    }
+    const admin = await postTo(relay.url, '/reset_prefix_cache', {});
+    expect(admin.status).toBe(404);
+    expect(admin.text).toContain('RELAY_PASSTHROUGH_ROUTES');
+    expect((await fetch(`${relay.url}/`)).status).toBe(404);
+    expect(await genAiSeries()).toEqual(before);
+    const m = await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`);
+    expect(total(m, 'http_server_request_duration_seconds_count', { http_route: '/tokenize' })).toBeGreaterThan(0);
+  });
+});
+
 describe('Prometheus scrapes vLLM; the dashboard’s vLLM row has data', () => {
   interface Panel {
     title: string;

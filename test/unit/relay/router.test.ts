@@ -99,7 +99,7 @@ describe('relay/router.ts', () => {
       const r = await call('GET', path);
       expect(r.status).toBe(404);
       expect(JSON.parse(r.text)).toMatchObject({ error: { code: 'not_found' } });
-      expect(r.logged).toMatchObject([{ event: 'embedding_request', http_status: 404, error_type: 'not_found' }]);
+      expect(r.logged).toMatchObject([{ event: 'http_request', method: 'GET', http_status: 404, error_type: 'not_found' }]);
     },
   );
 });

@@ -12,7 +12,14 @@ import { RequestTelemetry } from '../../../src/telemetry/request-telemetry.ts';
 import { endAttributes, spanName, startAttributes } from '../../../src/telemetry/span.ts';
 
 function fixture(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  const rec = newRecord({ method: 'POST', route: '/v1/embeddings', providerName: 'vllm', serverAddress: 'vllm', serverPort: 8000 });
+  const rec = newRecord({
+    method: 'POST',
+    route: '/v1/embeddings',
+    operation: 'embeddings',
+    providerName: 'vllm',
+    serverAddress: 'vllm',
+    serverPort: 8000,
+  });
   rec.model = 'Qwen/Qwen3-Embedding-4B';
   rec.modelLabel = rec.model;
   rec.request = validateEmbeddingRequest({ model: rec.model, input: ['a', 'bb'], dimensions: 64 }, 8);
