@@ -3,6 +3,7 @@
 // tests. It is NOT a model: vectors are deterministic bag-of-words hashes, seeded by the text and
 // `seed` (another seed behaves like another model), L2-normalised, truncated MRL-style when a
 // request asks for fewer `dimensions`. Every response says so in `x-embedding-simulator: true`.
+// Rerank and score (ranking.ts) score documents by the cosine of those vectors.
 import { FAULT_HEADER, SIMULATOR_HEADER } from '../core/headers.ts';
 import { sendJson } from '../core/send-json.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +12,11 @@ import type { EmbeddingRequest } from '../core/embedding-request.ts';
 import { parseEmbeddingRequest } from '../protocol/request.ts';
 import type { Config } from '../config/load.ts';
 import { RelayError, toRelayError, writeError } from '../core/errors.ts';
+import type { RankingOperation } from '../core/ranking.ts';
+import { ranking } from './ranking.ts';
+import { simulatedTokens, simulatedVector, toBase64 } from './vectors.ts';
+
+export { simulatedTokens, simulatedVector, toBase64 };
 
 export interface SimulatorOptions {
   model: string;
@@ -33,56 +39,6 @@ export function simulatorOptions(config: Config): SimulatorOptions {
     failRate: config.simulatorFailRate,
   };
 }
-
-const TOKEN_RE = /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}]/gu;
-const MAX_HASHED_TOKENS = 512;
-
-/** The simulator's tokenizer: words, single CJK characters, single punctuation marks. */
-export function simulatedTokens(text: string): string[] {
-  return text.toLowerCase().match(TOKEN_RE) ?? [];
-}
-
-function fnv1a(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-/** mulberry32: a tiny, fast, well-distributed PRNG; deterministic per token and seed. */
-function addTokenVector(out: Float64Array, token: string, seed: number, weight: number): void {
-  let a = fnv1a(token, seed);
-  for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i]! += weight * (((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5);
-  }
-}
-
-/** Deterministic, L2-normalised vector for one input (text or token ids). */
-export function simulatedVector(input: string | readonly number[], dims: number, seed: number): Float32Array {
-  const tokens = typeof input === 'string' ? simulatedTokens(input) : input.map(String);
-  const acc = new Float64Array(dims);
-  const counts = new Map<string, number>();
-  for (const tok of tokens) counts.set(tok, (counts.get(tok) ?? 0) + 1);
-  let used = 0;
-  for (const [tok, n] of counts) {
-    if (used++ >= MAX_HASHED_TOKENS) break;
-    addTokenVector(acc, tok, seed, Math.sqrt(n));
-  }
-  if (counts.size === 0) addTokenVector(acc, '\u0000empty', seed, 1);
-  let norm = 0;
-  for (let i = 0; i < dims; i++) norm += acc[i]! * acc[i]!;
-  norm = Math.sqrt(norm) || 1;
-  const out = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) out[i] = acc[i]! / norm;
-  return out;
-}
-
-export const toBase64 = (v: Float32Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 
 function inputsOf(body: Buffer): (string | number[])[] {
   const input = (JSON.parse(body.toString('utf8')) as { input: unknown }).input;
@@ -133,6 +89,15 @@ function responseText(
   const text = JSON.stringify(out);
   return fault === 'nan' && request.encodingFormat !== 'base64' ? text.replace(`[${NAN_MARK},`, '[NaN,') : text;
 }
+
+/** Rerank and score under the paths vLLM serves them (ranking.ts). */
+const RANKING_ROUTES = new Map<string, RankingOperation>([
+  ['/v1/rerank', 'rerank'],
+  ['/rerank', 'rerank'],
+  ['/v2/rerank', 'rerank'],
+  ['/v1/score', 'score'],
+  ['/score', 'score'],
+]);
 
 export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const random = opts.random ?? Math.random;
@@ -189,9 +154,13 @@ export function createSimulatorHandler(opts: SimulatorOptions): (req: IncomingMe
   }
 
   return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0]!;
     if ((path === '/v1/embeddings' || path === '/embeddings') && req.method === 'POST') {
       embeddings(req, res).catch((err: unknown) => writeError(res, toRelayError(err), { [SIMULATOR_HEADER]: 'true' }));
+    } else if (RANKING_ROUTES.has(path) && req.method === 'POST') {
+      ranking(RANKING_ROUTES.get(path)!, opts, req, res).catch((err: unknown) =>
+        writeError(res, toRelayError(err), { [SIMULATOR_HEADER]: 'true' }),
+      );
     } else if ((path === '/v1/models' || path === '/models') && req.method === 'GET') {
       send(res, 200, { object: 'list', data: [{ id: opts.model, object: 'model', created: 0, owned_by: 'embedding-relay-simulator' }] });
     } else if (path === '/health' && req.method === 'GET') {

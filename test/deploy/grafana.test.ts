@@ -44,6 +44,13 @@ describe('Grafana provisioning', () => {
     ]) {
       expect(types.has(title), title).toBe(true);
     }
+    for (const title of [
+      'Rerank and score requests by outcome',
+      'Rerank and score latency P50 / P95 / P99',
+      'Documents per rerank (P50 / P99)',
+      'Rerank and score anomalies by kind',
+    ])
+      expect(types.get(title), title).toBe('timeseries');
     for (const title of ['GPU memory used', 'GPU utilization', 'GPU temperature and power'])
       expect(types.get(title), title).toBe('timeseries');
     for (const title of ['Relay memory', 'Event loop delay and utilization', 'GC pause time'])

@@ -60,6 +60,8 @@ describe('Prometheus configuration', () => {
       'EmbeddingNoTraffic',
       'EmbeddingRelayDown',
       'EmbeddingRelayShedding',
+      'EmbeddingRerankBrokenResults',
+      'EmbeddingRerankMissingResults',
       'EmbeddingSemanticDrift',
       'EmbeddingSuspiciousVectors',
       'EmbeddingUpstreamUnreachable',
@@ -118,6 +120,10 @@ describe('Prometheus configuration', () => {
           headers: { [FAULT_HEADER]: 'garbage' },
           body: JSON.stringify({ model: 'm', input: 'x' }),
         })
+      ).arrayBuffer();
+      // A rerank (the simulator answers it), so the retrieval metrics exist too.
+      await (
+        await fetch(`${r.url}/v1/rerank`, { method: 'POST', body: JSON.stringify({ model: 'm', query: 'q', documents: ['a', 'b'] }) })
       ).arrayBuffer();
       const two = () => fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) });
       await Promise.all([two(), two()].map(async (p) => (await p).arrayBuffer()));

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import type { RunningRelay } from '../../src/server/app.ts';
 import { type LogCapture, relay, scrape, spansNamed } from '../support/harness.ts';
 import { find, total } from '../support/prometheus-text.ts';
@@ -292,6 +293,35 @@ describe("the model server's other routes", () => {
     } finally {
       await guarded.close(0);
       await closed.close(0);
+    }
+  });
+});
+
+describe('the built-in SIMULATOR answers rerank and score as vLLM does', () => {
+  it('a relay with no upstream scores documents by their fake vectors, best first, and counts a NaN fault', async () => {
+    const { relay: sim } = await relay({ upstreamUrl: undefined });
+    try {
+      const res = await post(sim.url, '/v1/rerank', {
+        model: 'sim-rerank',
+        query: 'llama',
+        documents: ['a llama', 'a panda', 'the llama herd'],
+        top_n: 2,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-embedding-simulator')).toBe('true');
+      const body = (await res.json()) as { results: { index: number; relevance_score: number }[]; usage: { prompt_tokens: number } };
+      expect(body.results).toHaveLength(2);
+      expect(body.results[0]!.relevance_score).toBeGreaterThanOrEqual(body.results[1]!.relevance_score);
+      expect(body.results.map((r) => r.index)).not.toContain(1); // the panda shares no word with the query
+      const score = await post(sim.url, '/score', { model: 'sim-score', text_1: 'llama', text_2: ['a llama', 'a panda'] });
+      expect(((await score.json()) as { data: unknown[] }).data).toHaveLength(2);
+      const broken = await post(sim.url, '/rerank', { model: 'sim-nan', query: 'q', documents: ['x', 'y'] }, { [FAULT_HEADER]: 'nan' });
+      expect(await broken.text()).toContain('NaN');
+      const [span] = spansNamed('rerank sim-nan');
+      expect(span?.attributes['embedding.retrieval.anomaly']).toEqual(['nan_score']);
+      expect(spansNamed('rerank sim-rerank')[0]?.attributes['gen_ai.usage.input_tokens']).toBe(body.usage.prompt_tokens);
+    } finally {
+      await sim.close(0);
     }
   });
 });

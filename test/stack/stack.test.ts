@@ -263,6 +263,37 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
     }
   });
 
+  it('the rerank row has data once rerank and score calls went through (the SIMULATOR answers them)', async () => {
+    const call = (path: string, body: unknown) =>
+      fetch(`${relay.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => {
+          expect(r.status).toBe(200);
+          return r.arrayBuffer();
+        },
+      );
+    for (let i = 0; i < 3; i++) {
+      await call('/v1/rerank', { model: 'm-rerank', query: 'llamas', documents: ['a llama', 'a panda', 'llama wool'], top_n: 2 });
+      await call('/v1/score', { model: 'm-rerank', text_1: 'llamas', text_2: ['a llama', 'a panda'] });
+    }
+    for (const title of [
+      'Rerank and score requests by outcome',
+      'Rerank and score latency P50 / P95 / P99',
+      'Documents per rerank (P50 / P99)',
+      'Rerank and score anomalies by kind',
+    ]) {
+      const panel = dashboard.panels.find((p) => p.title === title)!;
+      await eventually(
+        `panel "${title}" has data`,
+        async () => {
+          const r = await query(withGrafanaVariables(panel.targets![0]!.expr!));
+          expect(r.status, `${title}: ${r.error}`).toBe('success');
+          return r.data.result.length > 0 ? r : undefined;
+        },
+        60_000,
+      );
+    }
+  });
+
   it('template variables resolve to the relay instance and the model', async () => {
     const values: Record<string, string[]> = {};
     for (const v of dashboard.templating.list) {
