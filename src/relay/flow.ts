@@ -85,6 +85,11 @@ interface Readers<R extends BodyReader> {
 
 const clientAborted = (cause: unknown) => new RelayError('client_aborted', 'The client closed the connection.', { cause });
 
+const methodNotAllowed = (method: string | undefined, route: Route, methods: readonly string[]) =>
+  new RelayError('method_not_allowed', `Method ${method} is not allowed on ${route.path}; use ${methods.join(' or ')}.`, {
+    headers: { allow: methods.join(', ') },
+  });
+
 export class RelayFlow {
   readonly #opts: FlowOptions;
 
@@ -118,14 +123,7 @@ export class RelayFlow {
     };
     try {
       authorize(this.#opts.auth, req);
-      if (!op.methods.includes(req.method ?? ''))
-        throw new RelayError(
-          'method_not_allowed',
-          `Method ${req.method} is not allowed on ${route.path}; use ${op.methods.join(' or ')}.`,
-          {
-            headers: { allow: op.methods.join(', ') },
-          },
-        );
+      if (!op.methods.includes(req.method ?? '')) throw methodNotAllowed(req.method, route, op.methods);
       x.ticket = await this.#admit(x);
       const body = await this.#read(x, x.ticket);
       op.parse(x.rec, body);

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { RelayError, writeError } from '../core/errors.ts';
+import type { Operation } from '../core/record.ts';
 import { sendJson } from '../core/send-json.ts';
 import { DimensionExpectations, type NormBand } from '../inspect/vector-health.ts';
 import { ADMIN_ROUTES } from '../config/pass-through-routes.ts';
@@ -74,7 +75,7 @@ export function createRelayHandler(opts: RelayOptions): Handler {
   const flow = new RelayFlow({ ...opts, auth: opts.auth });
   const limits = { maxBatch: opts.maxBatch, maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY };
   const ranking = { ...opts, ...limits };
-  const stages = new Map<string | undefined, OperationStages>([
+  const stages = new Map<Operation | undefined, OperationStages>([
     [
       'embeddings',
       new EmbeddingsStages({

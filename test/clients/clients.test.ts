@@ -3,7 +3,8 @@
 // relay logs each call; oversized uploads reach openai's sync and async clients as a 413, never as
 // a connection error; the relay's own errors (a wrong key, an input too long) reach each SDK's caller
 // as the typed error that SDK raises for OpenAI's, with the relay's message; openai's clients retry a
-// 503 overloaded (the memory budget's bound) on their own and end with the vectors.
+// 503 overloaded (the memory budget's bound) on their own and end with the vectors. The Cohere SDK
+// (the rerank client vLLM's docs use) reranks through /v1/rerank and /v2/rerank.
 // `npm run test:clients` builds the venv (test/clients/setup.sh) first.
 import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,38 @@ describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
   ])('%s, %i MB over a 1 MiB limit, 20 tries: 413 every time, no connection error', (client, mb) => {
     const out = drive('oversized', client, `${relay.url}/v1`, String(mb), '20') as { outcomes: Record<string, number> };
     expect(out.outcomes).toEqual({ '413': 20 });
+  });
+});
+
+describe('rerank clients through the relay (the Cohere SDK, as vLLM documents it)', { timeout: 300_000 }, () => {
+  const documents = ['a llama of the Andes', 'a panda in a forest', 'llama wool from the Andes'];
+
+  it.each([
+    ['cohere-v1', '/v1/rerank'],
+    ['cohere-v2', '/v2/rerank'],
+  ])('%s gets the simulator’s ranking from %s, and the relay logs a rerank_request', async (client, route) => {
+    const before = jsonLines(relay.out.stdout).length;
+    const out = drive('rerank', client, relay.url, MODEL, '2', 'the Andes', ...documents) as { results: [number, number][] };
+    expect(out.results).toHaveLength(2);
+    expect(out.results[0]![1]).toBeGreaterThanOrEqual(out.results[1]![1]);
+    // The panda shares no word with the query: it is not among the best two.
+    expect(out.results.map(([i]) => i)).not.toContain(1);
+    const logged = () =>
+      jsonLines(relay.out.stdout)
+        .slice(before)
+        .filter((l) => l['event'] === 'rerank_request');
+    await until(() => logged().length > 0, 5_000, 'the relay’s log line');
+    expect(logged().at(-1)).toMatchObject({ model: MODEL, status: 'ok', http_status: 200, documents: 3, top_n: 2, results: 2 });
+  });
+
+  it('a document over RELAY_MAX_INPUT_CHARS is the SDK’s 400 error, with the relay’s message', () => {
+    const out = drive('rerank', 'cohere-v2', relay.url, MODEL, '1', 'q', 'ok', 'x'.repeat(MAX_INPUT_CHARS + 1)) as {
+      error?: { class: string; status: number; message: string };
+    };
+    expect(out.error, JSON.stringify(out)).toMatchObject({ status: 400 });
+    expect(out.error!.message).toContain(
+      `'documents[1]' has ${MAX_INPUT_CHARS + 1} characters; this relay accepts at most ${MAX_INPUT_CHARS}`,
+    );
   });
 });
 

@@ -11,6 +11,9 @@
   python drive.py oversized CLIENT BASE_URL MB TRIES
       CLIENT: openai-sync | openai-async
       -> {"outcomes": {"413": n, "connection error": m, ...}}
+  python drive.py rerank CLIENT BASE_URL MODEL TOP_N QUERY DOC...
+      CLIENT: cohere-v1 | cohere-v2 (the Cohere SDK, as vLLM's docs use it for /v1/rerank and /v2/rerank)
+      -> {"results": [[index, relevance_score], ...]}; on an error: {"error": {"class", "status", "message"}}
 
 Used by test/clients/clients.test.ts; nothing here decides pass or fail.
 """
@@ -142,6 +145,19 @@ def retried(client, base_url, model, inputs):
     return {"count": len(r.data), "dims": sorted({len(d.embedding) for d in r.data})}
 
 
+def rerank(client, base_url, model, top_n, query, documents):
+    import cohere
+
+    # base_url is the server's root: the SDK appends /v1/rerank (Client) or /v2/rerank (ClientV2).
+    cls = {"cohere-v1": cohere.Client, "cohere-v2": cohere.ClientV2}[client]
+    co = cls(api_key=API_KEY, base_url=base_url)
+    try:
+        r = co.rerank(model=model, query=query, documents=documents, top_n=top_n)
+    except cohere.core.api_error.ApiError as e:
+        return {"error": {"class": f"{type(e).__module__}.{type(e).__name__}", "status": e.status_code, "message": str(e.body)}}
+    return {"results": [[x.index, x.relevance_score] for x in r.results]}
+
+
 def main():
     mode, client, base_url = sys.argv[1:4]
     if mode == "embed":
@@ -152,6 +168,8 @@ def main():
         out = retried(client, base_url, sys.argv[4], int(sys.argv[5]))
     elif mode == "oversized":
         out = oversized(client, base_url, int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "rerank":
+        out = rerank(client, base_url, sys.argv[4], int(sys.argv[5]), sys.argv[6], sys.argv[7:])
     else:
         raise SystemExit(f"unknown mode {mode}")
     print(json.dumps(out))
