@@ -1,8 +1,10 @@
-"""Builds the tiny embedding model test:infinity serves: nothing is downloaded.
+"""Builds the tiny models test:infinity serves: nothing is downloaded.
 
 A BERT with hidden size 128, 2 layers, float32 and random weights from a fixed seed, a WordPiece
 tokenizer trained with `tokenizers` on generated lines, wrapped as a sentence-transformers model
-(mean pooling, then L2 normalisation), the layout Infinity loads. Usage: python build_model.py OUT_DIR.
+(mean pooling, then L2 normalisation), the layout Infinity loads; and in OUT_DIR/reranker the same
+BERT as a cross-encoder (BertForSequenceClassification with one label: one relevance score per
+query-document pair), which Infinity serves on /rerank. Usage: python build_model.py OUT_DIR.
 """
 
 import os
@@ -18,7 +20,7 @@ from tiny_corpus import corpus  # noqa: E402
 from sentence_transformers import SentenceTransformer, models  # noqa: E402
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors, trainers  # noqa: E402
 from tokenizers.models import WordPiece  # noqa: E402
-from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
+from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast  # noqa: E402
 
 HIDDEN = 128
 
@@ -51,6 +53,11 @@ def build(out: str) -> None:
         transformer = models.Transformer(bert_dir, max_seq_length=512)
         pooling = models.Pooling(HIDDEN, pooling_mode="mean")
         SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu").save(out)
+
+        reranker = os.path.join(out, "reranker")
+        fast.save_pretrained(reranker)
+        torch.manual_seed(1)
+        BertForSequenceClassification(BertConfig(**config.to_dict(), num_labels=1)).save_pretrained(reranker, safe_serialization=True)
 
 
 if __name__ == "__main__":

@@ -11,23 +11,31 @@ import { copyleftPackages } from '../support/python-licences.ts';
 import { freePort, type RelayProcess, startRelayProcess, logLineFor, logMark, postEmbeddings } from '../support/relay-process.ts';
 import type { Service } from '../stack/services.ts';
 import type { Provisioned } from '../support/setup-script.ts';
-import { MODEL_DIMENSION, provisionInfinity, SERVED_MODEL, startInfinity } from './infinity-server.ts';
+import { MODEL_DIMENSION, provisionInfinity, RERANK_MODEL, SERVED_MODEL, startInfinity } from './infinity-server.ts';
 
 let provisioned: Provisioned;
 let infinity: Service;
 let direct: string;
 let relay: RelayProcess;
+/** The cross-encoder's Infinity, and a relay in front of it. */
+let reranker: Service;
+let rerankDirect: string;
+let rerankRelay: RelayProcess;
 
 beforeAll(async () => {
   provisioned = provisionInfinity();
-  const port = await freePort();
-  infinity = await startInfinity(provisioned, port);
+  const [port, rerankPort] = [await freePort(), await freePort()];
+  [infinity, reranker] = await Promise.all([startInfinity(provisioned, port), startInfinity(provisioned, rerankPort, true)]);
   direct = `http://127.0.0.1:${port}/v1`;
+  rerankDirect = `http://127.0.0.1:${rerankPort}/v1`;
   relay = await startRelayProcess({ RELAY_UPSTREAM_URL: direct, OTEL_TRACES_EXPORTER: 'none', RELAY_VECTOR_CHECK_RATE: '1' });
+  rerankRelay = await startRelayProcess({ RELAY_UPSTREAM_URL: rerankDirect, OTEL_TRACES_EXPORTER: 'none' });
 });
 
 afterAll(async () => {
+  await rerankRelay?.stop();
   await relay?.stop();
+  await reranker?.stop();
   await infinity?.stop();
 });
 
@@ -114,5 +122,40 @@ describe('what Infinity does differently', () => {
     expect(v).toHaveLength(16);
     expect(Math.hypot(...v)).toBeLessThan(0.98);
     expect(await lineFor(SERVED_MODEL, since)).toMatchObject({ output_dim: 16, anomalies: { norm_out_of_range: 1 } });
+  });
+});
+
+describe('rerank: Infinity’s cross-encoder path through the relay', () => {
+  const documents = ['a llama of the Andes', 'a panda in a forest', 'llama wool from the Andes'];
+  const rerank = async (base: string, body: unknown) => {
+    const res = await fetch(`${base}/rerank`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('the same answer as Infinity’s own; the relay logs a rerank_request with its usage as characters', async () => {
+    const body = { model: RERANK_MODEL, query: 'animals of the Andes', documents, top_n: 2 };
+    const since = logMark(rerankRelay);
+    const through = await rerank(`${rerankRelay.url}/v1`, body);
+    const straight = await rerank(rerankDirect, body);
+    expect([through.status, straight.status]).toEqual([200, 200]);
+    expect(stable(through.json)).toEqual(stable(straight.json));
+    const results = through.json['results'] as { index: number; relevance_score: number }[];
+    expect(results).toHaveLength(2);
+    const usage = through.json['usage'] as { prompt_tokens: number };
+    const line = await logLineFor(rerankRelay, RERANK_MODEL, since);
+    expect(line).toMatchObject({
+      event: 'rerank_request',
+      status: 'ok',
+      documents: 3,
+      top_n: 2,
+      results: 2,
+      input_characters: usage.prompt_tokens,
+    });
+    expect(line['input_tokens']).toBeUndefined();
+    expect(line['anomalies']).toBeUndefined();
   });
 });
