@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_HEADER } from '../../src/core/headers.ts';
 import type { RunningRelay } from '../../src/server/app.ts';
 import { type LogCapture, relay, scrape, spansNamed } from '../support/harness.ts';
-import { find, total } from '../support/prometheus-text.ts';
+import { find, seriesLines, total } from '../support/prometheus-text.ts';
 
 interface Call {
   method: string;
@@ -87,13 +87,7 @@ afterAll(async () => {
 const post = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-/** Every gen_ai_* sample, as `name{labels} value` lines, for before/after comparisons. */
-async function genAiSeries(): Promise<string[]> {
-  return (await scrape())
-    .filter((s) => s.name.startsWith('gen_ai_'))
-    .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
-    .sort();
-}
+const genAiSeries = async () => seriesLines(await scrape(), 'gen_ai_');
 
 describe('rerank and score are GenAI operations', () => {
   const docs = ['a panda is a bear', 'the llama is a camelid', 'guanacos live in the Andes'];

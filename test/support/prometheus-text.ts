@@ -28,6 +28,15 @@ export function find(samples: Sample[], name: string, match: Record<string, stri
 }
 
 /** Sum of the values of `name` over the samples matching `match` (0 when none). */
+/** Every sample whose name starts with `prefix`, as sorted `name{labels} value` lines: what a
+ *  before/after comparison needs to say that nothing in a family of series changed. */
+export function seriesLines(samples: Sample[], prefix: string): string[] {
+  return samples
+    .filter((s) => s.name.startsWith(prefix))
+    .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
+    .sort();
+}
+
 export function total(samples: Sample[], name: string, match: Record<string, string> = {}): number {
   return find(samples, name, match).reduce((a, s) => a + s.value, 0);
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyleftPackages } from '../support/python-licences.ts';
-import { find, parsePrometheusText, total } from '../support/prometheus-text.ts';
+import { find, parsePrometheusText, seriesLines, total } from '../support/prometheus-text.ts';
 import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { attrValue, type OtlpSpan, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
 import { eventually, type Service } from '../stack/services.ts';
@@ -355,11 +355,7 @@ async function postTo(
   return { status: res.status, text: await res.text() };
 }
 
-const genAiSeries = async () =>
-  (await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`))
-    .filter((s) => s.name.startsWith('gen_ai_'))
-    .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
-    .sort();
+const genAiSeries = async () => seriesLines(await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`), 'gen_ai_');
 
 describe('the retrieval tier: rerank and score through the relay, vLLM’s other routes passed on', () => {
   const documents = ['the llama is a camelid of the Andes', 'a panda is a bear', 'guanacos live in South America'];
