@@ -1,8 +1,10 @@
-"""Builds the tiny embedding model test:vllm serves: nothing is downloaded.
+"""Builds the tiny models test:vllm serves: nothing is downloaded.
 
 A Qwen3 (the architecture of Qwen3-Embedding) with hidden size 128, 2 layers, float32 and random
 weights from a fixed seed, and a byte-level BPE tokenizer trained with `tokenizers` on generated
-lines. Usage: python build_model.py OUT_DIR. Same inputs, same bytes: rebuilds are identical.
+lines; and in OUT_DIR/reranker the same Qwen3 as a cross-encoder (Qwen3ForSequenceClassification
+with one label, which vLLM serves on /rerank and /score). Usage: python build_model.py OUT_DIR.
+Same inputs, same bytes: rebuilds are identical.
 """
 
 import json
@@ -16,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch  # noqa: E402
 from tiny_corpus import corpus  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM  # noqa: E402
+from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM, Qwen3ForSequenceClassification  # noqa: E402
 
 
 def build(out: str) -> None:
@@ -48,6 +50,13 @@ def build(out: str) -> None:
     )
     model = Qwen3ForCausalLM(config).to(torch.float32)
     model.save_pretrained(out, safe_serialization=True)
+
+    reranker = os.path.join(out, "reranker")
+    fast.save_pretrained(reranker)
+    torch.manual_seed(1)
+    config.num_labels = 1
+    config.architectures = ["Qwen3ForSequenceClassification"]
+    Qwen3ForSequenceClassification(config).to(torch.float32).save_pretrained(reranker, safe_serialization=True)
     with open(os.path.join(out, "build.json"), "w") as f:
         json.dump({"built_by": "test/vllm/build_model.py", "vocab_size": tok.get_vocab_size(), "hidden_size": 128}, f)
 

@@ -7,6 +7,8 @@ import { startService, type Service } from '../stack/services.ts';
 const here = new URL('.', import.meta.url).pathname;
 
 export const SERVED_MODEL = 'tiny-embed';
+/** The tiny cross-encoder (build_model.py's reranker/), served by a vLLM of its own. */
+export const RERANK_MODEL = 'tiny-rerank';
 /** The tiny model's hidden size: every vector has this many components. */
 export const MODEL_DIMENSION = 128;
 
@@ -25,27 +27,34 @@ export interface VllmOptions {
   port: number;
   /** OTLP/HTTP traces endpoint (…/v1/traces) for vLLM's own spans. */
   otlpTracesEndpoint?: string;
+  /** Serve the cross-encoder (classify runner: /rerank and /score) instead of the embedding model. */
+  crossEncoder?: boolean;
 }
 
 /** Starts `vllm serve` (through launcher.py) and waits until /v1/models answers (about 20 s). */
 export function startVllm({ python, modelDir }: Provisioned, opts: VllmOptions): Promise<Service> {
+  const model = opts.crossEncoder
+    ? [join(modelDir, 'reranker'), '--runner', 'pooling', '--convert', 'classify', '--served-model-name', RERANK_MODEL]
+    : // Matryoshka on: `dimensions` is accepted (Qwen3-Embedding is trained that way).
+      [
+        modelDir,
+        '--runner',
+        'pooling',
+        '--convert',
+        'embed',
+        '--served-model-name',
+        SERVED_MODEL,
+        '--hf-overrides',
+        '{"is_matryoshka":true}',
+      ];
   const args = [
     join(here, 'launcher.py'),
     'serve',
-    modelDir,
-    '--runner',
-    'pooling',
-    '--convert',
-    'embed',
-    '--served-model-name',
-    SERVED_MODEL,
+    ...model,
     '--max-model-len',
     '512',
     '--dtype',
     'float32',
-    // Matryoshka on: `dimensions` is accepted (Qwen3-Embedding is trained that way).
-    '--hf-overrides',
-    '{"is_matryoshka":true}',
     // Eager and a small KV cache: ready in about 20 s instead of 35 s, 1.9 GiB.
     '--enforce-eager',
     '--kv-cache-memory-bytes',

@@ -15,7 +15,7 @@ import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from 
 import { attrValue, type OtlpSpan, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
 import { eventually, type Service } from '../stack/services.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
-import { MODEL_DIMENSION, provisionVllm, SERVED_MODEL, startVllm } from './vllm-server.ts';
+import { MODEL_DIMENSION, provisionVllm, RERANK_MODEL, SERVED_MODEL, startVllm } from './vllm-server.ts';
 
 let stack: Stack;
 let vllm: Service;
@@ -24,6 +24,10 @@ let relay: RelayProcess;
 /** A second relay, with the norm check off (RELAY_VECTOR_NORM_CHECK=false), for what it learns. */
 let relayNoNorm: RelayProcess;
 let venv: string;
+/** The cross-encoder's vLLM (classify runner), and a relay in front of it. */
+let reranker: Service;
+let rerankDirect: string;
+let rerankRelay: RelayProcess;
 
 beforeAll(async () => {
   const provisioned = provisionVllm();
@@ -35,7 +39,17 @@ beforeAll(async () => {
     { vllmMetrics: `127.0.0.1:${vllmPort}` },
   );
   relay = stack.relay;
-  vllm = await startVllm(provisioned, { port: vllmPort, otlpTracesEndpoint: `http://127.0.0.1:${stack.port['otlpHttp']}/v1/traces` });
+  const rerankPort = await freePort();
+  rerankDirect = `http://127.0.0.1:${rerankPort}`;
+  [vllm, reranker] = await Promise.all([
+    startVllm(provisioned, { port: vllmPort, otlpTracesEndpoint: `http://127.0.0.1:${stack.port['otlpHttp']}/v1/traces` }),
+    startVllm(provisioned, { port: rerankPort, crossEncoder: true }),
+  ]);
+  rerankRelay = await startRelayProcess({
+    RELAY_UPSTREAM_URL: `${rerankDirect}/v1`,
+    RELAY_PROVIDER_NAME: 'vllm',
+    OTEL_TRACES_EXPORTER: 'none',
+  });
   relayNoNorm = await startRelayProcess({
     RELAY_UPSTREAM_URL: `${direct}/v1`,
     RELAY_PROVIDER_NAME: 'vllm',
@@ -45,6 +59,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await rerankRelay?.stop();
+  await reranker?.stop();
   await relayNoNorm?.stop();
   await vllm?.stop();
   await stack?.stop();
@@ -396,6 +412,37 @@ describe('the retrieval tier: rerank and score through the relay, vLLM’s other
       expect(spans.filter((s) => s.service === 'vllm').every((s) => s.span.parentSpanId === client.spanId)).toBe(true);
       const m = await scrape(`http://127.0.0.1:${relay.metricsPort}/metrics`);
       expect(total(m, 'gen_ai_client_token_usage_count', { gen_ai_operation_name: operation })).toBeGreaterThan(0);
+    },
+  );
+
+  it.each([
+    ['/v1/rerank', 'rerank', { query: 'animals of Peru', documents, top_n: 2 }],
+    ['/rerank', 'rerank', { query: 'animals of Peru', documents }],
+    ['/v2/rerank', 'rerank', { query: 'animals of Peru', documents }],
+    ['/v1/score', 'score', { text_1: 'animals of Peru', text_2: documents }],
+  ])(
+    'a cross-encoder (Qwen3ForSequenceClassification, classify runner), %s: the same body; tokens are vLLM’s',
+    async (path, operation, body) => {
+      const request = { model: RERANK_MODEL, ...body };
+      const before = total(await scrape(`${rerankDirect}/metrics`), 'vllm:prompt_tokens_total');
+      const since = jsonLines(rerankRelay.out.stdout).length;
+      const viaRelay = await postTo(rerankRelay.url, path, request);
+      const viaVllm = await postTo(rerankDirect, path, request);
+      expect([viaRelay.status, viaVllm.status]).toEqual([200, 200]);
+      expect(withoutIds(viaRelay.text)).toEqual(withoutIds(viaVllm.text));
+      const tokens = (JSON.parse(viaRelay.text) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+      expect(total(await scrape(`${rerankDirect}/metrics`), 'vllm:prompt_tokens_total') - before).toBe(2 * tokens);
+      const line = await eventually(
+        `the relay's ${operation} line`,
+        async () =>
+          jsonLines(rerankRelay.out.stdout)
+            .slice(since)
+            .find((l) => l['event'] === `${operation}_request`),
+        10_000,
+        50,
+      );
+      expect(line).toMatchObject({ status: 'ok', input_tokens: tokens, documents: 3, response_model: RERANK_MODEL });
+      expect(line['anomalies']).toBeUndefined();
     },
   );
 
