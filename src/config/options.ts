@@ -10,6 +10,7 @@ import {
   keyList,
   nonEmptyText,
   oneOf,
+  type CallerKey,
   type Option,
 } from './parsers.ts';
 import { SIMULATOR_DEFAULTS, SIMULATOR_OPTIONS } from './simulator-options.ts';
@@ -24,7 +25,7 @@ export const DEFAULTS = {
   port: 8080,
   upstreamUrl: undefined as string | undefined,
   upstreamApiKey: undefined as string | undefined,
-  apiKeys: undefined as readonly string[] | undefined,
+  apiKeys: undefined as readonly CallerKey[] | undefined,
   providerName: undefined as string | undefined,
   upstreamUsage: 'auto' as 'auto' | 'tokens' | 'characters',
   maxBodyBytes: 16 * 1024 * 1024,
@@ -96,7 +97,7 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     flag: 'api-keys',
     parse: keyList,
     secret: true,
-    help: 'Inbound auth: keys clients must send (Authorization: Bearer <key> or api-key: <key>), comma-separated; 401 otherwise. Unset: no inbound auth.',
+    help: 'Inbound auth: keys clients must send (Authorization: Bearer <key> or api-key: <key>), comma-separated, each optionally named (search:sk-1,ingest:sk-2: the caller label of metrics, spans and logs; never the key); 401 otherwise. Unset: no inbound auth.',
   },
   providerName: {
     env: 'RELAY_PROVIDER_NAME',

@@ -99,9 +99,26 @@ export const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
 };
 
 /** `key1,key2`: a comma-separated list of non-empty keys without whitespace. */
-export const keyList: Parser<readonly string[]> = (raw) => {
-  const keys = raw.split(',').map((k) => k.trim());
-  if (keys.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected comma-separated keys without spaces, e.g. key-1,key-2');
+/** One inbound key and the caller it names (RELAY_API_KEYS `name:key`; a bare key names no caller). */
+export interface CallerKey {
+  readonly caller: string | undefined;
+  readonly key: string;
+}
+
+/** What a caller's name may be: it becomes a metric label value and a log field. */
+export const CALLER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `name:key` or `key`, comma-separated: the text before the first `:` is the caller's name when it
+ *  is one (CALLER_NAME); a key that itself contains `:` must therefore be named. */
+export const keyList: Parser<readonly CallerKey[]> = (raw) => {
+  const entries = raw.split(',').map((k) => k.trim());
+  if (entries.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected comma-separated keys without spaces, e.g. key-1,key-2');
+  const keys = entries.map((entry): CallerKey => {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon) : undefined;
+    return name !== undefined && CALLER_NAME.test(name) ? { caller: name, key: entry.slice(colon + 1) } : { caller: undefined, key: entry };
+  });
+  if (keys.some((k) => k.key === '')) throw new ParseError('expected a key after each caller name, e.g. search:sk-1,ingest:sk-2');
   return keys;
 };
 

@@ -21,6 +21,9 @@ export interface RequestRecord {
   readonly providerName: string;
   readonly serverAddress: string;
   readonly serverPort: number;
+  /** Who sent it: the name of the inbound key it presented (RELAY_API_KEYS `name:key`); undefined
+   *  without inbound auth or for a bare key. Never the key itself. */
+  caller: string | undefined;
 
   /** The model the client asked for (bounded: protocol/request.ts), as soon as the body was read
    *  far enough to name it (also on a 400 or 413), else undefined. */
@@ -88,6 +91,7 @@ export function newRecord(init: {
     startNs: process.hrtime.bigint(),
     startEpochMs: Date.now(),
     ...init,
+    caller: undefined,
     model: undefined,
     request: undefined,
     ranking: undefined,

@@ -3,7 +3,7 @@
 // Each stage fills its fields of the record or throws a RelayError (its code in brackets); the
 // operation's own stages (its parse, what reads its answer, its outcome) are an `OperationStages`
 // (embeddings.ts, ranking.ts, pass-through.ts):
-//   1. authorize   inbound key                                   [invalid_api_key]
+//   1. authorize   inbound key, and the caller it names          [invalid_api_key]
 //   2. method      the route's methods                           [method_not_allowed]
 //   3. admit       room in the memory budget for its body (admission.ts)   [overloaded, client_aborted]
 //   4. read        the body, bounded (protocol/body.ts)          [body_too_large, overloaded, client_aborted]
@@ -122,7 +122,7 @@ export class RelayFlow {
       ticket: undefined,
     };
     try {
-      authorize(this.#opts.auth, req);
+      x.rec.caller = authorize(this.#opts.auth, req);
       if (!op.methods.includes(req.method ?? '')) throw methodNotAllowed(req.method, route, op.methods);
       x.ticket = await this.#admit(x);
       const body = await this.#read(x, x.ticket);

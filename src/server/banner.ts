@@ -33,7 +33,10 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
   if (config.apiKeys === undefined && !LOOPBACK.test(host)) {
     lines.push('  Inbound auth: none. Anyone who reaches this port can call the upstream; set RELAY_API_KEYS to require a key.');
   } else if (config.apiKeys !== undefined) {
-    lines.push(`  Inbound auth: ${config.apiKeys.length} key(s) from RELAY_API_KEYS (Authorization: Bearer <key>).`);
+    const named = config.apiKeys.filter((k) => k.caller !== undefined).length;
+    lines.push(
+      `  Inbound auth: ${config.apiKeys.length} key(s) from RELAY_API_KEYS (Authorization: Bearer <key>), ${named} of them naming a caller.`,
+    );
   }
   if (relay.simulator) {
     lines.push(

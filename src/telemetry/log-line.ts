@@ -7,6 +7,8 @@ const EVENTS = { embeddings: 'embedding_request', rerank: 'rerank_request', scor
 
 export interface LogLine {
   event: (typeof EVENTS)[keyof typeof EVENTS] | 'http_request';
+  /** The name of the inbound key the request presented, when it names one. */
+  caller?: string;
   /** http_request lines: what was asked, and of which route. */
   method?: string;
   route?: string;
@@ -67,6 +69,7 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     trace_id: rec.traceId,
     span_id: rec.spanId,
   };
+  if (rec.caller !== undefined) line.caller = rec.caller;
   if (rec.operation === undefined) {
     line.method = rec.method;
     if (rec.route !== undefined) line.route = rec.route;

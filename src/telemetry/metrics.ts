@@ -128,6 +128,8 @@ export class RelayMetrics {
       [semconv.ATTR_SERVER_ADDRESS]: rec.serverAddress,
       [semconv.ATTR_SERVER_PORT]: rec.serverPort,
     };
+    // Bounded: the names are the operator's own (RELAY_API_KEYS).
+    if (rec.caller !== undefined) common[semconv.ATTR_EMBEDDING_CALLER] = rec.caller;
     const outcome: Attributes = { ...common, [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
     if (rec.errorType !== undefined) outcome[semconv.ATTR_ERROR_TYPE] = rec.errorType;
     this.#duration.record(rec.durationS, outcome);

@@ -70,6 +70,10 @@ export type TelemetryStage = (typeof TELEMETRY_STAGES)[number];
 export const ATTR_EMBEDDING_VECTOR_ANOMALY = 'embedding.vector.anomaly';
 /** Span: the dimension the response should have had. */
 export const ATTR_EMBEDDING_DIMENSION_EXPECTED = 'embedding.dimension.expected';
+/** Who sent the request: the name of its inbound key (RELAY_API_KEYS `name:key`), on the span, the
+ *  request metrics and the log line; never the key. No semantic convention names an authenticated
+ *  calling service (`user.*` is an end user, `client.*` the network peer), hence the relay's own. */
+export const ATTR_EMBEDDING_CALLER = 'embedding.caller';
 // The retrieval tier (rerank, score): documents asked about (score: pairs), top_n, results, the
 // best score, and what was wrong with the answer.
 export const ATTR_EMBEDDING_RETRIEVAL_DOCUMENTS = 'embedding.retrieval.documents';

@@ -18,6 +18,7 @@ export function startAttributes(rec: RequestRecord): Attributes {
     [semconv.ATTR_SERVER_PORT]: rec.serverPort,
   };
   if (rec.route !== undefined) attrs[semconv.ATTR_HTTP_ROUTE] = rec.route;
+  if (rec.caller !== undefined) attrs[semconv.ATTR_EMBEDDING_CALLER] = rec.caller;
   if (rec.operation === undefined) return attrs;
   attrs[semconv.ATTR_GEN_AI_OPERATION_NAME] = rec.operation;
   attrs[semconv.ATTR_GEN_AI_PROVIDER_NAME] = rec.providerName;

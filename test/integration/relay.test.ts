@@ -667,7 +667,13 @@ describe('more of the contract', () => {
   });
 
   it('RELAY_API_KEYS: 401 with an OpenAI-style error without a valid key; the key never goes upstream', async () => {
-    const { relay: r, logs } = await relay({ upstreamUrl: `${sim.url}/v1`, apiKeys: ['relay-key-1', 'relay-key-2'] });
+    const { relay: r, logs } = await relay({
+      upstreamUrl: `${sim.url}/v1`,
+      apiKeys: [
+        { caller: undefined, key: 'relay-key-1' },
+        { caller: undefined, key: 'relay-key-2' },
+      ],
+    });
     try {
       upstreamHeaders.length = 0;
       const cases: [Record<string, string>, number, string | undefined][] = [

@@ -274,7 +274,7 @@ describe("the model server's other routes", () => {
   });
 
   it('inbound auth covers the passed-on routes; RELAY_PASSTHROUGH_ROUTES=none closes them', async () => {
-    const { relay: guarded } = await relay({ upstreamUrl: `${upstreamUrl}/v1`, apiKeys: ['sk-relay-1'] });
+    const { relay: guarded } = await relay({ upstreamUrl: `${upstreamUrl}/v1`, apiKeys: [{ caller: 'team-a', key: 'sk-relay-1' }] });
     const { relay: closed } = await relay({ upstreamUrl: `${upstreamUrl}/v1`, passThroughRoutes: [] });
     try {
       calls.length = 0;

@@ -23,7 +23,7 @@ beforeAll(async () => {
   sim = await listen(createServer(createSimulatorHandler(SIM_DEFAULTS)), '127.0.0.1', 0);
   ({ relay: guarded, logs: guardedLogs } = await relay({
     upstreamUrl: `${sim.url}/v1`,
-    apiKeys: [KEY],
+    apiKeys: [{ caller: undefined, key: KEY }],
     maxInputChars: 100,
     maxBodyBytes: 64 * 1024,
   }));

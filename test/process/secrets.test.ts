@@ -2,7 +2,8 @@
 // `api-key`, and canary input text, go through the real relay process (embedded simulator) on
 // success and on every kind of failure. Then everything the relay exported is scanned: OTLP span
 // batches (protobuf carries strings verbatim), Loki pushes, stdout log lines, stderr, /metrics and
-// every response body the relay wrote itself. None may contain the key, the input or a vector.
+// every response body the relay wrote itself. None may contain the key, the input or a vector. The
+// relay requires the key (RELAY_API_KEYS), named: the caller's name is exported, the key never.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
@@ -23,6 +24,7 @@ beforeAll(async () => {
     RELAY_LOG_LEVEL: 'debug',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     RELAY_MAX_BODY_BYTES: '4096',
+    RELAY_API_KEYS: `team-canary:${KEY},${AZURE_KEY}`,
   });
 });
 
@@ -73,6 +75,7 @@ it('never exports a client key, the input text or a vector: spans, Loki, stdout,
   const everything = [...sent, p.out.stdout, p.out.stderr, metrics, ...relayBodies];
   const text = everything.join('\n');
   expect(text).toContain('m-secrets'); // the scan sees the requests' telemetry
+  expect(p.out.stdout).toContain('"caller":"team-canary"');
   for (const secret of [KEY, AZURE_KEY, INPUT, 'canary input text', vectorText]) {
     expect(text.includes(secret), `exported telemetry contains ${JSON.stringify(secret)}`).toBe(false);
   }

@@ -108,7 +108,20 @@ describe('config', () => {
   });
 
   it('reads inbound API keys as a list', () => {
-    expect(load([], { RELAY_API_KEYS: 'k1, k2' }).config.apiKeys).toEqual(['k1', 'k2']);
+    expect(load([], { RELAY_API_KEYS: 'k1, k2' }).config.apiKeys).toEqual([
+      { caller: undefined, key: 'k1' },
+      { caller: undefined, key: 'k2' },
+    ]);
+    // name:key names the caller; text before a colon that is no name stays part of the key.
+    expect(load([], { RELAY_API_KEYS: 'search:sk-1,ingest.v2:sk:2,:k3,a b:k4'.replace(' ', '') }).config.apiKeys).toEqual([
+      { caller: 'search', key: 'sk-1' },
+      { caller: 'ingest.v2', key: 'sk:2' },
+      { caller: undefined, key: ':k3' },
+      { caller: 'ab', key: 'k4' },
+    ]);
+    expect(() => load([], { RELAY_API_KEYS: 'search:' })).toThrow(
+      'Invalid RELAY_API_KEYS=<redacted>: expected a key after each caller name, e.g. search:sk-1,ingest:sk-2.',
+    );
     expect(load([]).config.apiKeys).toBeUndefined();
   });
 
