@@ -11,7 +11,7 @@ import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyleftPackages } from '../support/python-licences.ts';
 import { find, parsePrometheusText, seriesLines, total } from '../support/prometheus-text.ts';
-import { freePort, jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
+import { freePort, jsonLines, logLineFor, logMark, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { attrValue, type OtlpSpan, type OtlpTraces, withGrafanaVariables } from '../support/otlp-json.ts';
 import { eventually, type Service } from '../stack/services.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
@@ -107,14 +107,17 @@ async function both(
   const { header, traceId } = traceparent();
   const viaRelay = await post(via.url, body, { traceparent: header });
   const viaVllm = await post(direct, body);
-  const line = await eventually(
+  return { viaRelay, viaVllm, line: await lineForTrace(via, traceId), traceId };
+}
+
+/** The relay's log line for the request of trace `traceId` (the client's traceparent), once written. */
+const lineForTrace = (via: RelayProcess, traceId: string) =>
+  eventually(
     `the relay's log line for trace ${traceId}`,
     async () => jsonLines(via.out.stdout).find((l) => l['trace_id'] === traceId),
     10_000,
     50,
   );
-  return { viaRelay, viaVllm, line, traceId };
-}
 
 /** JSON text without what differs on every call (id, created): a response body or vLLM's metadata header. */
 function withoutIds(text: string): unknown {
@@ -395,12 +398,7 @@ describe('the retrieval tier: rerank and score through the relay, vLLM’s other
       expect(tokens).toBeGreaterThan(3);
       const after = total(await scrape(`${direct}/metrics`), 'vllm:prompt_tokens_total');
       expect(after - before).toBe(2 * tokens);
-      const line = await eventually(
-        `the relay's ${operation} line for trace ${traceId}`,
-        async () => jsonLines(relay.out.stdout).find((l) => l['trace_id'] === traceId),
-        10_000,
-        50,
-      );
+      const line = await lineForTrace(relay, traceId);
       expect(line).toMatchObject({ event: `${operation}_request`, status: 'ok', input_tokens: tokens, documents: 3 });
       expect(line['anomalies']).toBeUndefined();
       const spans = await traceOf(traceId, 3);
@@ -425,23 +423,21 @@ describe('the retrieval tier: rerank and score through the relay, vLLM’s other
     async (path, operation, body) => {
       const request = { model: RERANK_MODEL, ...body };
       const before = total(await scrape(`${rerankDirect}/metrics`), 'vllm:prompt_tokens_total');
-      const since = jsonLines(rerankRelay.out.stdout).length;
+      const since = logMark(rerankRelay);
       const viaRelay = await postTo(rerankRelay.url, path, request);
       const viaVllm = await postTo(rerankDirect, path, request);
       expect([viaRelay.status, viaVllm.status]).toEqual([200, 200]);
       expect(withoutIds(viaRelay.text)).toEqual(withoutIds(viaVllm.text));
       const tokens = (JSON.parse(viaRelay.text) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
       expect(total(await scrape(`${rerankDirect}/metrics`), 'vllm:prompt_tokens_total') - before).toBe(2 * tokens);
-      const line = await eventually(
-        `the relay's ${operation} line`,
-        async () =>
-          jsonLines(rerankRelay.out.stdout)
-            .slice(since)
-            .find((l) => l['event'] === `${operation}_request`),
-        10_000,
-        50,
-      );
-      expect(line).toMatchObject({ status: 'ok', input_tokens: tokens, documents: 3, response_model: RERANK_MODEL });
+      const line = await logLineFor(rerankRelay, RERANK_MODEL, since);
+      expect(line).toMatchObject({
+        event: `${operation}_request`,
+        status: 'ok',
+        input_tokens: tokens,
+        documents: 3,
+        response_model: RERANK_MODEL,
+      });
       expect(line['anomalies']).toBeUndefined();
     },
   );
