@@ -73,25 +73,36 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       throw new ConfigError(`Invalid ${source}=${shown}: ${err.message}.`);
     }
   }
-  if ((config['canaryIntervalMs'] as number) > 0 && config['canaryModel'] === undefined) {
-    throw new ConfigError('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
-  }
-  if ((config['clientHeadersTimeoutMs'] as number) > (config['clientRequestTimeoutMs'] as number)) {
-    throw new ConfigError(
-      'RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).',
-    );
-  }
-  if ((config['queueTimeoutMs'] as number) >= (config['clientRequestTimeoutMs'] as number)) {
-    throw new ConfigError(
-      "RELAY_QUEUE_TIMEOUT_MS must be below RELAY_CLIENT_REQUEST_TIMEOUT_MS (a queued request's body is read only once it is admitted).",
-    );
-  }
+  checkCombinations(config as Config);
   // service.name precedence per the OTel spec: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
   if (typeof parsed.values[OPTIONS.serviceName.flag] !== 'string' && !env['OTEL_SERVICE_NAME']) {
     const fromResource = serviceNameFromResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']);
     if (fromResource !== undefined) config['serviceName'] = fromResource;
   }
   return { command, config: config as Config };
+}
+
+/** The settings that are each valid but not together: one exact line for each. */
+function checkCombinations(config: Config): void {
+  if (config.apiKeys !== undefined && config.apiKeysFile !== undefined) {
+    throw new ConfigError('RELAY_API_KEYS and RELAY_API_KEYS_FILE are both set: give the keys in one of them.');
+  }
+  if (config.callerHeader !== undefined && (config.apiKeys !== undefined || config.apiKeysFile !== undefined)) {
+    throw new ConfigError('RELAY_CALLER_HEADER is set with inbound auth: with keys, the key names the caller; unset one of them.');
+  }
+  if (config.canaryIntervalMs > 0 && config.canaryModel === undefined) {
+    throw new ConfigError('RELAY_CANARY_MODEL (--canary-model) is required when RELAY_CANARY_INTERVAL_MS is above 0.');
+  }
+  if (config.clientHeadersTimeoutMs > config.clientRequestTimeoutMs) {
+    throw new ConfigError(
+      'RELAY_CLIENT_HEADERS_TIMEOUT_MS must not be larger than RELAY_CLIENT_REQUEST_TIMEOUT_MS (the request timeout includes the headers).',
+    );
+  }
+  if (config.queueTimeoutMs >= config.clientRequestTimeoutMs) {
+    throw new ConfigError(
+      "RELAY_QUEUE_TIMEOUT_MS must be below RELAY_CLIENT_REQUEST_TIMEOUT_MS (a queued request's body is read only once it is admitted).",
+    );
+  }
 }
 
 /** node:util's parseArgs failure as one sentence of ours: its own text quotes the flag unbalanced

@@ -1,18 +1,7 @@
 // The one table of options: env name, flag, default, parser and help of each. config/load.ts reads it
 // (flags over env over defaults); --help, the README table and docs/configuration.md come from it.
-import {
-  boolean,
-  decimal,
-  dimensionMap,
-  httpUrl,
-  httpUrlWithCredentials,
-  integer,
-  keyList,
-  nonEmptyText,
-  oneOf,
-  type CallerKey,
-  type Option,
-} from './parsers.ts';
+import { boolean, decimal, dimensionMap, httpUrl, httpUrlWithCredentials, integer, nonEmptyText, oneOf, type Option } from './parsers.ts';
+import { CALLER_DEFAULTS, CALLER_OPTIONS } from './caller-options.ts';
 import { SIMULATOR_DEFAULTS, SIMULATOR_OPTIONS } from './simulator-options.ts';
 import { DEFAULT_PASS_THROUGH_ROUTES, passThroughRoutes } from './pass-through-routes.ts';
 
@@ -25,7 +14,7 @@ export const DEFAULTS = {
   port: 8080,
   upstreamUrl: undefined as string | undefined,
   upstreamApiKey: undefined as string | undefined,
-  apiKeys: undefined as readonly CallerKey[] | undefined,
+  ...CALLER_DEFAULTS,
   providerName: undefined as string | undefined,
   upstreamUsage: 'auto' as 'auto' | 'tokens' | 'characters',
   maxBodyBytes: 16 * 1024 * 1024,
@@ -92,13 +81,7 @@ export const OPTIONS: { [K in Key]: Option<NonNullable<Config[K]>> } = {
     secret: true,
     help: "Bearer key sent upstream instead of the client's Authorization header.",
   },
-  apiKeys: {
-    env: 'RELAY_API_KEYS',
-    flag: 'api-keys',
-    parse: keyList,
-    secret: true,
-    help: 'Inbound auth: keys clients must send (Authorization: Bearer <key> or api-key: <key>), comma-separated, each optionally named (search:sk-1,ingest:sk-2: the caller label of metrics, spans and logs; never the key); 401 otherwise. Unset: no inbound auth.',
-  },
+  ...CALLER_OPTIONS,
   providerName: {
     env: 'RELAY_PROVIDER_NAME',
     flag: 'provider-name',

@@ -1,6 +1,8 @@
 // The strict parsers of the options table: each owns the "expected ..." phrase printed to the
 // operator when a value is wrong. Hand-written rather than zod schemas because the message *is*
 // the product here (zod's generic issue text is worse for that); zod validates request bodies.
+import { readFileSync, statSync } from 'node:fs';
+
 export type Parser<T> = (raw: string) => T;
 
 /** One row of the options table (options.ts). */
@@ -98,7 +100,6 @@ export const dimensionMap: Parser<ReadonlyMap<string, number>> = (raw) => {
   return map;
 };
 
-/** `key1,key2`: a comma-separated list of non-empty keys without whitespace. */
 /** One inbound key and the caller it names (RELAY_API_KEYS `name:key`; a bare key names no caller). */
 export interface CallerKey {
   readonly caller: string | undefined;
@@ -109,17 +110,81 @@ export interface CallerKey {
 export const CALLER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** `name:key` or `key`, comma-separated: the text before the first `:` is the caller's name when it
- *  is one (CALLER_NAME); a key that itself contains `:` must therefore be named. */
+ *  is one (CALLER_NAME); a key that itself contains `:` must therefore be named. A key listed twice
+ *  is refused (which name would it carry?); one name may hold several keys (a rotation's overlap). */
 export const keyList: Parser<readonly CallerKey[]> = (raw) => {
   const entries = raw.split(',').map((k) => k.trim());
   if (entries.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected comma-separated keys without spaces, e.g. key-1,key-2');
+  return callerKeys(entries);
+};
+
+function callerKeys(entries: readonly string[]): readonly CallerKey[] {
   const keys = entries.map((entry): CallerKey => {
     const colon = entry.indexOf(':');
     const name = colon > 0 ? entry.slice(0, colon) : undefined;
     return name !== undefined && CALLER_NAME.test(name) ? { caller: name, key: entry.slice(colon + 1) } : { caller: undefined, key: entry };
   });
   if (keys.some((k) => k.key === '')) throw new ParseError('expected a key after each caller name, e.g. search:sk-1,ingest:sk-2');
+  if (new Set(keys.map((k) => k.key)).size < keys.length) throw new ParseError('a key is listed twice (each key names one caller)');
   return keys;
+}
+
+/** The keys of a key file (RELAY_API_KEYS_FILE) as read at one moment. */
+export interface KeyFile {
+  readonly path: string;
+  readonly keys: readonly CallerKey[];
+}
+
+/** A key file larger than this is refused: it is read whole at each change. */
+export const KEY_FILE_MAX_BYTES = 1024 * 1024;
+
+/** A key file's text: one `name:key` or `key` per line (or several, comma-separated, as in
+ *  RELAY_API_KEYS); blank lines and lines starting with `#` are skipped. No message quotes the text. */
+export function keyFileEntries(text: string): readonly CallerKey[] {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  if (lines.length === 0) throw new ParseError('it holds no key (one name:key or key per line)');
+  const entries = lines.flatMap((l) => l.split(',').map((k) => k.trim()));
+  if (entries.some((k) => k === '' || /\s/.test(k))) throw new ParseError('expected one name:key or key per line, without spaces');
+  return callerKeys(entries);
+}
+
+/** A path → its keys, read now (start-up fails with one line when it cannot be read or holds none). */
+export const keyFile: Parser<KeyFile> = (path) => ({ path, keys: readKeyFile(path) });
+
+/** Why a key file was refused: it could not be read (or is too large), or what it holds is no key list. */
+export class KeyFileError extends ParseError {
+  readonly kind: 'unreadable' | 'invalid';
+
+  constructor(kind: 'unreadable' | 'invalid', message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** Reads and parses a key file; throws KeyFileError saying why (never quoting its text). */
+export function readKeyFile(path: string): readonly CallerKey[] {
+  let text: string;
+  try {
+    if (statSync(path).size > KEY_FILE_MAX_BYTES) throw new KeyFileError('unreadable', `it is larger than ${KEY_FILE_MAX_BYTES} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof KeyFileError) throw err;
+    throw new KeyFileError('unreadable', `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return keyFileEntries(text);
+  } catch (err) {
+    throw new KeyFileError('invalid', (err as Error).message);
+  }
+}
+
+/** An HTTP header name (a token, RFC 9110), lower-cased as Node presents request headers. */
+export const headerName: Parser<string> = (raw) => {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(raw)) throw new ParseError('expected an HTTP header name, e.g. x-caller');
+  return raw.toLowerCase();
 };
 
 export const nonEmptyText: Parser<string> = (raw) => {

@@ -9,6 +9,12 @@ import type { AnomalyKind, ResponseFacts } from './response-facts.ts';
  *  routes the relay passes on, which are HTTP requests only (relay/routes.ts). */
 export type Operation = 'embeddings' | RankingOperation;
 
+/** An end user as reported: `hashed` says whether `id` is the value's hash (user.hash) or the value (user.id). */
+export interface EndUser {
+  readonly id: string;
+  readonly hashed: boolean;
+}
+
 export interface RequestRecord {
   /** process.hrtime.bigint() at arrival. */
   readonly startNs: bigint;
@@ -24,6 +30,12 @@ export interface RequestRecord {
   /** Who sent it: the name of the inbound key it presented (RELAY_API_KEYS `name:key`); undefined
    *  without inbound auth or for a bare key. Never the key itself. */
   caller: string | undefined;
+  /** The caller's metric label (its name, or _OTHER past the label limit), set as the record is
+   *  projected; undefined when no caller is named. */
+  callerLabel: string | undefined;
+  /** The request's own `user` field (OpenAI's end-user id) as telemetry reports it
+   *  (RELAY_END_USER): hashed, as sent, or undefined (dropped, or none sent). Never a metric label. */
+  endUser: EndUser | undefined;
 
   /** The model the client asked for (bounded: protocol/request.ts), as soon as the body was read
    *  far enough to name it (also on a 400 or 413), else undefined. */
@@ -92,6 +104,8 @@ export function newRecord(init: {
     startEpochMs: Date.now(),
     ...init,
     caller: undefined,
+    callerLabel: undefined,
+    endUser: undefined,
     model: undefined,
     request: undefined,
     ranking: undefined,

@@ -3,10 +3,14 @@
 // kept only as SHA-256 digests and compared in constant time, so neither a timing difference nor
 // a heap dump gives a key away. The relay's keys are its own: they are never forwarded upstream.
 // A key may name its caller (`search:sk-1`): that name, never the key, is what telemetry reports.
+// The keys can be replaced while the relay runs (a key file re-read, server/key-file-reload.ts):
+// one assignment swaps them, so a request is checked against the old set or the new, never a mix.
+// Without inbound auth, a header set by a trusted proxy in front may name the caller instead.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { CallerKey } from '../config/parsers.ts';
+import { CALLER_NAME, type CallerKey } from '../config/parsers.ts';
 import { RelayError } from '../core/errors.ts';
+import { OTHER_VALUE } from '../telemetry/semconv.ts';
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
@@ -27,24 +31,54 @@ export type AuthResult = { ok: true; caller: string | undefined } | { ok: false;
 
 const ANONYMOUS: AuthResult = { ok: true, caller: undefined };
 
+interface KeyTable {
+  readonly digests: readonly Buffer[];
+  readonly callers: readonly (string | undefined)[];
+}
+
+const tableOf = (keys: readonly CallerKey[]): KeyTable => ({ digests: keys.map((k) => digest(k.key)), callers: keys.map((k) => k.caller) });
+
 export class InboundAuth {
-  readonly #digests: Buffer[];
-  readonly #callers: (string | undefined)[];
+  #table: KeyTable;
 
   constructor(keys: readonly CallerKey[]) {
-    this.#digests = keys.map((k) => digest(k.key));
-    this.#callers = keys.map((k) => k.caller);
+    this.#table = tableOf(keys);
+  }
+
+  /** From now on these keys, and only these, are let in (requests already let in go on). */
+  replace(keys: readonly CallerKey[]): void {
+    this.#table = tableOf(keys);
   }
 
   check(headers: IncomingHttpHeaders): AuthResult {
     const key = presentedKey(headers);
     if (key === undefined) return { ok: false, why: 'missing' };
     const d = digest(key);
+    const { digests, callers } = this.#table;
     let matched = -1;
     // Every configured key is compared (no early exit), so timing does not tell which one matched.
-    for (let i = 0; i < this.#digests.length; i++) if (timingSafeEqual(d, this.#digests[i]!) && matched < 0) matched = i;
-    return matched < 0 ? { ok: false, why: 'invalid' } : { ok: true, caller: this.#callers[matched] };
+    for (let i = 0; i < digests.length; i++) if (timingSafeEqual(d, digests[i]!) && matched < 0) matched = i;
+    return matched < 0 ? { ok: false, why: 'invalid' } : { ok: true, caller: callers[matched] };
   }
+}
+
+/** How stage 1 tells who a request is: inbound keys, or else the trusted caller header, if set. */
+export interface CallerSource {
+  auth: InboundAuth | undefined;
+  /** RELAY_CALLER_HEADER, lower-cased; only used without inbound auth (config/load.ts refuses both). */
+  callerHeader: string | undefined;
+}
+
+/** Stage 1: the caller a request is from, or undefined when nothing names one. Throws
+ *  invalid_api_key (401) when inbound auth is on and the request has no configured key. A header
+ *  value that is no caller name (CALLER_NAME) is reported as _OTHER: the header is there, but it
+ *  names nobody the relay can label. */
+export function identify(source: CallerSource, req: IncomingMessage): string | undefined {
+  if (source.auth !== undefined || source.callerHeader === undefined) return authorize(source.auth, req);
+  // Node joins a repeated header with ", ": no caller name, so _OTHER.
+  const named = req.headers[source.callerHeader];
+  if (typeof named !== 'string') return undefined;
+  return CALLER_NAME.test(named.trim()) ? named.trim() : OTHER_VALUE;
 }
 
 /** The caller (a named key's name) when inbound auth is off or the client sent a configured key;

@@ -1,5 +1,5 @@
 // POST /v1/embeddings: the embeddings operation's own stages of the flow (flow.ts).
-//   5. parse    JSON → model (record.model), request          [invalid_json, invalid_request, batch_too_large, input_too_long]
+//   5. parse    JSON → model (record.model), end user, request   [invalid_json, invalid_request, batch_too_large, input_too_long]
 //   8. reader   the vectors as they pass: JSON (ResponseScanner) or vLLM's binary body (BytesInspector)
 //   9. outcome  response facts, quality (docs/quality.md), tokens
 import type { EmbeddingRequest } from '../core/embedding-request.ts';
@@ -8,6 +8,8 @@ import { BytesInspector } from '../inspect/bytes-body.ts';
 import { assessQuality } from '../inspect/quality.ts';
 import { ResponseScanner } from '../inspect/scanner.ts';
 import type { DimensionExpectations, NormBand } from '../inspect/vector-health.ts';
+import type { EndUserPolicy } from '../config/caller-options.ts';
+import { endUserOf } from '../protocol/end-user.ts';
 import { parseJsonBody, requestedModel, validateEmbeddingRequest } from '../protocol/request.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
@@ -16,6 +18,8 @@ import type { BodyReader, OperationStages } from './flow.ts';
 import { inputTokens } from './usage.ts';
 
 export interface EmbeddingsOptions {
+  /** What telemetry keeps of the request's `user` field (RELAY_END_USER). */
+  endUser: EndUserPolicy;
   metrics: RelayMetrics;
   dimensions: DimensionExpectations;
   maxBatch: number;
@@ -63,6 +67,7 @@ export class EmbeddingsStages implements OperationStages<VectorReader> {
   parse(rec: RequestRecord, body: Buffer): void {
     const json = parseJsonBody(body);
     rec.model = requestedModel(json);
+    rec.endUser = endUserOf(json, this.#opts.endUser);
     rec.request = validateEmbeddingRequest(json, this.#opts.maxBatch, this.#opts.maxInputChars);
   }
 

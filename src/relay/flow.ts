@@ -3,7 +3,7 @@
 // Each stage fills its fields of the record or throws a RelayError (its code in brackets); the
 // operation's own stages (its parse, what reads its answer, its outcome) are an `OperationStages`
 // (embeddings.ts, ranking.ts, pass-through.ts):
-//   1. authorize   inbound key, and the caller it names          [invalid_api_key]
+//   1. identify    inbound key and the caller it names, or the trusted caller header   [invalid_api_key]
 //   2. method      the route's methods                           [method_not_allowed]
 //   3. admit       room in the memory budget for its body (admission.ts)   [overloaded, client_aborted]
 //   4. read        the body, bounded (protocol/body.ts)          [body_too_large, overloaded, client_aborted]
@@ -28,7 +28,7 @@ import { ErrorBodyCapture } from '../upstream/error-message.ts';
 import { upstreamFailure } from '../upstream/failure.ts';
 import { type Admission, OverloadedError, type Ticket } from './admission.ts';
 import { answerError } from './answer-error.ts';
-import { authorize, type InboundAuth } from './auth.ts';
+import { type CallerSource, identify } from './auth.ts';
 import { forward } from './forward.ts';
 import type { Route } from './routes.ts';
 
@@ -51,10 +51,9 @@ export interface OperationStages<R extends BodyReader = BodyReader> {
   outcome(rec: RequestRecord, up: UpstreamResponse, reader: R | undefined): void;
 }
 
-export interface FlowOptions {
+export interface FlowOptions extends CallerSource {
   upstream: Upstream;
   admission: Admission;
-  auth: InboundAuth | undefined;
   maxBodyBytes: number;
 }
 
@@ -122,7 +121,7 @@ export class RelayFlow {
       ticket: undefined,
     };
     try {
-      x.rec.caller = authorize(this.#opts.auth, req);
+      x.rec.caller = identify(this.#opts, req);
       if (!op.methods.includes(req.method ?? '')) throw methodNotAllowed(req.method, route, op.methods);
       x.ticket = await this.#admit(x);
       const body = await this.#read(x, x.ticket);

@@ -1,12 +1,14 @@
 // POST /v1/rerank, /rerank, /v2/rerank and /v1/score, /score: the retrieval tier's operations' own
 // stages of the flow (flow.ts).
-//   5. parse    JSON → model, request (protocol/ranking-request.ts)   [invalid_json, invalid_request, batch_too_large, input_too_long]
+//   5. parse    JSON → model, end user, request (protocol/ranking-request.ts)   [invalid_json, invalid_request, batch_too_large, input_too_long]
 //   8. reader   the answer, captured whole up to RELAY_INSPECT_MAX_BYTES (it is one score per document)
 //   9. outcome  results, scores, quality (inspect/ranking.ts), tokens
 import type { RankingOperation } from '../core/ranking.ts';
 import type { RequestRecord } from '../core/record.ts';
 import { RankingCapture, rankingAnomalies } from '../inspect/ranking.ts';
 import { validateRankingRequest, type RankingLimits } from '../protocol/ranking-request.ts';
+import type { EndUserPolicy } from '../config/caller-options.ts';
+import { endUserOf } from '../protocol/end-user.ts';
 import { parseJsonBody, requestedModel } from '../protocol/request.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
@@ -15,6 +17,8 @@ import type { BodyReader, OperationStages } from './flow.ts';
 import { inputTokens } from './usage.ts';
 
 export interface RankingOptions extends RankingLimits {
+  /** What telemetry keeps of the request's `user` field (RELAY_END_USER). */
+  endUser: EndUserPolicy;
   metrics: RelayMetrics;
   inspectMaxBytes: number;
   estimateTokens: boolean;
@@ -40,6 +44,7 @@ export class RankingStages implements OperationStages<AnswerReader> {
   parse(rec: RequestRecord, body: Buffer): void {
     const json = parseJsonBody(body);
     rec.model = requestedModel(json);
+    rec.endUser = endUserOf(json, this.#opts.endUser);
     rec.ranking = validateRankingRequest(this.#operation, json, this.#opts);
   }
 

@@ -9,9 +9,10 @@ import { RelayError, writeError } from '../core/errors.ts';
 import type { Operation } from '../core/record.ts';
 import { sendJson } from '../core/send-json.ts';
 import { DimensionExpectations, type NormBand } from '../inspect/vector-health.ts';
+import { CALLER_DEFAULTS, type EndUserPolicy } from '../config/caller-options.ts';
 import { ADMIN_ROUTES } from '../config/pass-through-routes.ts';
 import type { RelayMetrics } from '../telemetry/metrics.ts';
-import { ModelLabels } from '../telemetry/model-labels.ts';
+import { BoundedLabels } from '../telemetry/bounded-labels.ts';
 import { RequestTelemetry } from '../telemetry/request-telemetry.ts';
 import type { Upstream } from '../upstream/client.ts';
 import type { UpstreamProfile } from '../upstream/profile.ts';
@@ -30,8 +31,14 @@ export interface RelayOptions {
   upstream: Upstream;
   logger: Logger;
   metrics: RelayMetrics;
-  /** Inbound auth (RELAY_API_KEYS); undefined: every client is let through. */
+  /** Inbound auth (RELAY_API_KEYS or RELAY_API_KEYS_FILE); undefined: every client is let through. */
   auth?: InboundAuth;
+  /** Without inbound auth: the header a trusted proxy names the caller in (RELAY_CALLER_HEADER). */
+  callerHeader?: string;
+  /** Distinct caller names kept as metric labels (RELAY_MAX_CALLER_LABELS). */
+  maxCallerLabels?: number;
+  /** What telemetry keeps of a request's `user` field (RELAY_END_USER); default hash. */
+  endUser?: EndUserPolicy;
   /** The provider name and usage unit, read per request (the start-up check may fill them in). */
   profile: UpstreamProfile;
   maxBodyBytes: number;
@@ -64,23 +71,18 @@ const LEARNED_DIMENSIONS_MAX = 10_000;
 
 export function createRelayHandler(opts: RelayOptions): Handler {
   const { upstream, metrics } = opts;
-  const telemetry = new RequestTelemetry({
-    metrics,
-    logger: opts.logger,
-    logInputs: opts.logInputs,
-    labels: new ModelLabels(opts.maxModelLabels),
-    profile: opts.profile,
-    server: { address: upstream.address, port: upstream.port },
-  });
-  const flow = new RelayFlow({ ...opts, auth: opts.auth });
+  const telemetry = requestTelemetry(opts);
+  const flow = new RelayFlow({ ...opts, auth: opts.auth, callerHeader: opts.callerHeader });
   const limits = { maxBatch: opts.maxBatch, maxInputChars: opts.maxInputChars ?? Number.POSITIVE_INFINITY };
-  const ranking = { ...opts, ...limits };
+  const endUser = opts.endUser ?? CALLER_DEFAULTS.endUser;
+  const ranking = { ...opts, ...limits, endUser };
   const stages = new Map<Operation | undefined, OperationStages>([
     [
       'embeddings',
       new EmbeddingsStages({
         ...opts,
         ...limits,
+        endUser,
         dimensions: new DimensionExpectations(opts.expectedDimensions, LEARNED_DIMENSIONS_MAX),
         random: opts.random ?? Math.random,
         modelMismatchCheck: opts.modelMismatchCheck ?? true,
@@ -128,6 +130,21 @@ export function createRelayHandler(opts: RelayOptions): Handler {
     }
     read(req, res);
   };
+}
+
+/** Each request's telemetry, its model and caller labels bounded. */
+function requestTelemetry(opts: RelayOptions): RequestTelemetry {
+  return new RequestTelemetry({
+    metrics: opts.metrics,
+    logger: opts.logger,
+    logInputs: opts.logInputs,
+    labels: {
+      model: new BoundedLabels(opts.maxModelLabels),
+      caller: new BoundedLabels(opts.maxCallerLabels ?? CALLER_DEFAULTS.maxCallerLabels),
+    },
+    profile: opts.profile,
+    server: { address: opts.upstream.address, port: opts.upstream.port },
+  });
 }
 
 function notFoundMessage(path: string): string {

@@ -10,6 +10,7 @@ import { clientErrorToRelayError, rawErrorResponse } from '../core/errors.ts';
 import { createLogging, type Logging, loggingOf } from '../telemetry/logger.ts';
 import { GpuMonitor } from '../monitors/gpu.ts';
 import { InboundAuth } from '../relay/auth.ts';
+import { KeyFileReload } from './key-file-reload.ts';
 import { observeAdmission, RelayMetrics } from '../telemetry/metrics.ts';
 import { Admission } from '../relay/admission.ts';
 import { memoryBudget, type MemoryBudget } from './memory-limit.ts';
@@ -66,7 +67,7 @@ async function upstreamFor(config: Config): Promise<{ upstream: Upstream; upstre
   const upstream = new Upstream({
     url: upstreamUrl,
     apiKey: config.upstreamApiKey,
-    dropClientCredentials: config.apiKeys !== undefined,
+    dropClientCredentials: config.apiKeys !== undefined || config.apiKeysFile !== undefined,
     // No SDK in this process (OTEL_SDK_DISABLED=true, or started without instrument.ts): nothing
     // injects a trace context, so the client's is passed on.
     forwardTraceContext: !(activeTelemetry()?.enabled ?? false),
@@ -78,8 +79,20 @@ async function upstreamFor(config: Config): Promise<{ upstream: Upstream; upstre
   return { upstream, upstreamUrl, simulator };
 }
 
+/** Inbound auth from RELAY_API_KEYS or RELAY_API_KEYS_FILE (the file re-read while the relay runs,
+ *  key-file-reload.ts); none when neither is set. */
+function inboundAuth(config: Config, logger: Logger): { auth: InboundAuth | undefined; reload: KeyFileReload | undefined } {
+  const file = config.apiKeysFile;
+  const keys = config.apiKeys ?? file?.keys;
+  if (keys === undefined) return { auth: undefined, reload: undefined };
+  const auth = new InboundAuth(keys);
+  const reload = file && new KeyFileReload({ path: file.path, keys: file.keys, auth, pollMs: config.apiKeysFilePollMs, logger });
+  return { auth, reload };
+}
+
 function relayHandler(
   config: Config,
+  auth: InboundAuth | undefined,
   upstream: Upstream,
   logger: Logger,
   metrics: RelayMetrics,
@@ -90,7 +103,10 @@ function relayHandler(
     upstream,
     logger,
     metrics,
-    auth: config.apiKeys ? new InboundAuth(config.apiKeys) : undefined,
+    auth,
+    callerHeader: config.callerHeader,
+    maxCallerLabels: config.maxCallerLabels,
+    endUser: config.endUser,
     profile,
     maxBodyBytes: config.maxBodyBytes,
     admission,
@@ -196,12 +212,14 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
     retryAfterS: config.retryAfterS,
   });
   const stopObserving = observeAdmission(admission);
-  const handler = relayHandler(config, upstream, logger, metrics, profile, admission);
+  const { auth, reload } = inboundAuth(config, logger);
+  const handler = relayHandler(config, auth, upstream, logger, metrics, profile, admission);
   const server = apiServer(config, handler);
   // The probes also answer on the admin port (admin-server.ts).
   setHealthHandler(handler);
   const running = await listen(server, config.host, config.port, settingNames('host', 'port'));
   const { canary, gpu } = startMonitors(config, upstream, logger, metrics);
+  reload?.start();
   return {
     url: running.url,
     upstreamUrl,
@@ -224,6 +242,7 @@ export async function startRelay(config: Config, overrides: { logger?: Logger } 
         const closed = running.close();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         gpu?.stop();
+        reload?.stop();
         stopObserving();
         await canary?.stop();
         await closed;

@@ -30,13 +30,16 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
       ? `embedding-relay ${VERSION} listening on ${hostPort(host, port)} (all interfaces; from this machine: ${relay.url})`
       : `embedding-relay ${VERSION} listening on ${relay.url}`,
   ];
-  if (config.apiKeys === undefined && !LOOPBACK.test(host)) {
+  const keys = config.apiKeys ?? config.apiKeysFile?.keys;
+  if (keys === undefined && !LOOPBACK.test(host)) {
     lines.push('  Inbound auth: none. Anyone who reaches this port can call the upstream; set RELAY_API_KEYS to require a key.');
-  } else if (config.apiKeys !== undefined) {
-    const named = config.apiKeys.filter((k) => k.caller !== undefined).length;
-    lines.push(
-      `  Inbound auth: ${config.apiKeys.length} key(s) from RELAY_API_KEYS (Authorization: Bearer <key>), ${named} of them naming a caller.`,
-    );
+  } else if (keys !== undefined) {
+    const named = keys.filter((k) => k.caller !== undefined).length;
+    const from = config.apiKeysFile ? `RELAY_API_KEYS_FILE (${config.apiKeysFile.path}, re-read on change and SIGHUP)` : 'RELAY_API_KEYS';
+    lines.push(`  Inbound auth: ${keys.length} key(s) from ${from} (Authorization: Bearer <key>), ${named} of them naming a caller.`);
+  }
+  if (keys === undefined && config.callerHeader !== undefined) {
+    lines.push(`  Callers: named by the ${config.callerHeader} header (trusted: set it only behind a proxy that sets it).`);
   }
   if (relay.simulator) {
     lines.push(
@@ -70,7 +73,7 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
       ? { model: shownModel, input: ['hello world', '你好，世界'], dimensions: 8 }
       : { model: shownModel, input: ['hello world'] },
   );
-  const key = config.apiKeys !== undefined ? ` -H 'authorization: Bearer <key>'` : '';
+  const key = keys !== undefined ? ` -H 'authorization: Bearer <key>'` : '';
   lines.push(
     '',
     'Try it:',
@@ -78,7 +81,7 @@ export function banner({ config, relay, metrics, upstream }: BannerFacts): strin
     `    -d '${body.replaceAll("'", "'\\''")}'`,
     '',
     '  // openai npm client (Node):',
-    `  const client = new OpenAI({ baseURL: '${relay.url}/v1', apiKey: '${config.apiKeys !== undefined ? '<key>' : relay.simulator ? 'unused-by-the-simulator' : 'your upstream key, or any string'}' });`,
+    `  const client = new OpenAI({ baseURL: '${relay.url}/v1', apiKey: '${keys !== undefined ? '<key>' : relay.simulator ? 'unused-by-the-simulator' : 'your upstream key, or any string'}' });`,
     `  const r = await client.embeddings.create({ model: ${JSON.stringify(shownModel)}, input: 'hello world' });`,
     '',
   );

@@ -9,6 +9,9 @@ export interface LogLine {
   event: (typeof EVENTS)[keyof typeof EVENTS] | 'http_request';
   /** The name of the inbound key the request presented, when it names one. */
   caller?: string;
+  /** The request's `user` field as RELAY_END_USER keeps it: its hash, or the value. */
+  user_hash?: string;
+  user?: string;
   /** http_request lines: what was asked, and of which route. */
   method?: string;
   route?: string;
@@ -70,6 +73,7 @@ export function logLine(rec: RequestRecord, includeInputs: boolean): LogLine {
     span_id: rec.spanId,
   };
   if (rec.caller !== undefined) line.caller = rec.caller;
+  if (rec.endUser !== undefined) line[rec.endUser.hashed ? 'user_hash' : 'user'] = rec.endUser.id;
   if (rec.operation === undefined) {
     line.method = rec.method;
     if (rec.route !== undefined) line.route = rec.route;

@@ -20,6 +20,17 @@ export function observeLogDrops(read: () => Record<string, number>): void {
     });
 }
 
+/** embedding.relay.key_file.reloads: a function counting one re-read of the key file (undefined: its
+ *  keys were taken; else why it was refused). Every outcome starts at 0, so an alert on refusals has a
+ *  series before the first one. */
+export function keyFileReloads(): (refused: 'unreadable' | 'invalid' | undefined) => void {
+  const spec = semconv.METRIC_KEY_FILE_RELOADS;
+  const counter = metrics.getMeter(semconv.METER_NAME).createCounter(spec.name, { unit: spec.unit, description: spec.description });
+  const attrs = (refused: string | undefined): Attributes => (refused === undefined ? {} : { [semconv.ATTR_ERROR_TYPE]: refused });
+  for (const refused of [undefined, 'unreadable', 'invalid']) counter.add(0, attrs(refused));
+  return (refused) => counter.add(1, attrs(refused));
+}
+
 /** The memory budget and its queue, read at collection time (relay/admission.ts); the returned
  *  function stops reading them (the relay closed). */
 export function observeAdmission(admission: { budgetBytes: number; heldBytes: number; queued: number }): () => void {
@@ -57,8 +68,8 @@ export class RelayMetrics {
   readonly #httpDuration: Histogram;
   readonly #shed: Counter;
   readonly #queueWait: Histogram;
-  /** The label sets (operation, provider, model label, server) whose anomaly series exist; bounded
-   *  as the model labels are (model-labels.ts). */
+  /** The label sets (operation, provider, model label, server, caller label) whose anomaly series
+   *  exist; bounded as the model and caller labels are (bounded-labels.ts). */
   readonly #seen = new Set<string>();
 
   constructor() {
@@ -128,8 +139,8 @@ export class RelayMetrics {
       [semconv.ATTR_SERVER_ADDRESS]: rec.serverAddress,
       [semconv.ATTR_SERVER_PORT]: rec.serverPort,
     };
-    // Bounded: the names are the operator's own (RELAY_API_KEYS).
-    if (rec.caller !== undefined) common[semconv.ATTR_EMBEDDING_CALLER] = rec.caller;
+    // Bounded as the model label is (bounded-labels.ts): a trusted header may name anyone.
+    if (rec.callerLabel !== undefined) common[semconv.ATTR_EMBEDDING_CALLER] = rec.callerLabel;
     const outcome: Attributes = { ...common, [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: rec.httpStatus };
     if (rec.errorType !== undefined) outcome[semconv.ATTR_ERROR_TYPE] = rec.errorType;
     this.#duration.record(rec.durationS, outcome);
@@ -167,7 +178,7 @@ export class RelayMetrics {
 
   /** The first request of a label set starts its anomaly series of every kind at 0. */
   #anomalySeries(counter: Counter, kinds: readonly string[], common: Attributes): void {
-    const key = `${common[semconv.ATTR_GEN_AI_OPERATION_NAME]}\0${common[semconv.ATTR_GEN_AI_PROVIDER_NAME]}\0${common[semconv.ATTR_GEN_AI_REQUEST_MODEL]}\0${common[semconv.ATTR_SERVER_ADDRESS]}\0${common[semconv.ATTR_SERVER_PORT]}`;
+    const key = `${common[semconv.ATTR_GEN_AI_OPERATION_NAME]}\0${common[semconv.ATTR_GEN_AI_PROVIDER_NAME]}\0${common[semconv.ATTR_GEN_AI_REQUEST_MODEL]}\0${common[semconv.ATTR_SERVER_ADDRESS]}\0${common[semconv.ATTR_SERVER_PORT]}\0${common[semconv.ATTR_EMBEDDING_CALLER]}`;
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     for (const kind of kinds) counter.add(0, { ...common, [semconv.ATTR_EMBEDDING_ANOMALY_KIND]: kind });

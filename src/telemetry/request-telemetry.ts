@@ -13,7 +13,7 @@ import { newRecord, type Operation, type RequestRecord, secondsSince } from '../
 import type { UpstreamProfile } from '../upstream/profile.ts';
 import { logLevel, logLine } from './log-line.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { ModelLabels } from './model-labels.ts';
+import type { BoundedLabels } from './bounded-labels.ts';
 import { ATTR_GEN_AI_REQUEST_MODEL, TRACER_NAME } from './semconv.ts';
 import { endAttributes, spanName, startAttributes } from './span.ts';
 
@@ -21,7 +21,8 @@ export interface RequestTelemetryOptions {
   metrics: RelayMetrics;
   logger: Logger;
   logInputs: boolean;
-  labels: ModelLabels;
+  /** The model and caller names' metric labels, each bounded. */
+  labels: { model: BoundedLabels; caller: BoundedLabels };
   /** The provider name, read per request (the start-up check may fill it in). */
   profile: UpstreamProfile;
   /** The upstream's host and port (server.address, server.port). */
@@ -70,7 +71,8 @@ export class RequestTelemetry {
   project(rec: RequestRecord, span: () => Span): void {
     const { metrics, labels, logInputs } = this.#opts;
     rec.durationS = secondsSince(rec.startNs, rec.endNs);
-    rec.modelLabel = labels.label(rec.model);
+    rec.modelLabel = labels.model.label(rec.model);
+    if (rec.caller !== undefined) rec.callerLabel = labels.caller.label(rec.caller);
     try {
       endSpan(rec, span());
     } catch {

@@ -74,6 +74,12 @@ export const ATTR_EMBEDDING_DIMENSION_EXPECTED = 'embedding.dimension.expected';
  *  request metrics and the log line; never the key. No semantic convention names an authenticated
  *  calling service (`user.*` is an end user, `client.*` the network peer), hence the relay's own. */
 export const ATTR_EMBEDDING_CALLER = 'embedding.caller';
+/** The request's `user` field (OpenAI's end-user id), span only: user.hash when RELAY_END_USER
+ *  hashes it ("a user's hash, to correlate in anonymized form"), user.id when it keeps it. Both are
+ *  development status in the semconv package's `incubating` entry (no semver), hence copied. Not
+ *  enduser.id / enduser.pseudo.id: the package marks those deprecated (moved to the client-side conventions). */
+export const ATTR_USER_HASH = 'user.hash';
+export const ATTR_USER_ID = 'user.id';
 // The retrieval tier (rerank, score): documents asked about (score: pairs), top_n, results, the
 // best score, and what was wrong with the answer.
 export const ATTR_EMBEDDING_RETRIEVAL_DOCUMENTS = 'embedding.retrieval.documents';
@@ -192,6 +198,15 @@ export const METRIC_LOG_DROPPED: MetricSpec = {
   unit: '{line}',
   description:
     'Log lines that never reached Loki, by error.type: buffer_full (queue bound hit during an outage), rejected (Loki answered 4xx), shutdown (still queued at exit). stdout has every line.',
+};
+
+/** Re-reads of RELAY_API_KEYS_FILE (server/key-file-reload.ts), by outcome: error.type absent when
+ *  the new keys were taken, `unreadable` or `invalid` when the file was refused (the keys in use stay). */
+export const METRIC_KEY_FILE_RELOADS: MetricSpec = {
+  name: 'embedding.relay.key_file.reloads',
+  unit: '{reload}',
+  description:
+    'Re-reads of RELAY_API_KEYS_FILE (on a change or SIGHUP), by error.type: absent when its keys were taken, unreadable or invalid when it was refused and the keys in use were kept.',
 };
 
 export const METRIC_VECTOR_ANOMALIES: MetricSpec = {
@@ -361,6 +376,7 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   METRIC_ACTIVE_REQUESTS,
   METRIC_TELEMETRY_ERRORS,
   METRIC_LOG_DROPPED,
+  METRIC_KEY_FILE_RELOADS,
   METRIC_SHED,
   METRIC_QUEUE_WAIT,
   METRIC_QUEUE_LENGTH,

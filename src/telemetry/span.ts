@@ -23,6 +23,7 @@ export function startAttributes(rec: RequestRecord): Attributes {
   attrs[semconv.ATTR_GEN_AI_OPERATION_NAME] = rec.operation;
   attrs[semconv.ATTR_GEN_AI_PROVIDER_NAME] = rec.providerName;
   if (rec.model !== undefined) attrs[semconv.ATTR_GEN_AI_REQUEST_MODEL] = rec.model;
+  if (rec.endUser !== undefined) attrs[rec.endUser.hashed ? semconv.ATTR_USER_HASH : semconv.ATTR_USER_ID] = rec.endUser.id;
   const req = rec.request;
   if (req) {
     attrs[semconv.ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [req.encodingFormat];

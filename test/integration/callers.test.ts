@@ -1,6 +1,9 @@
 // Named callers: each inbound key may name who holds it (RELAY_API_KEYS `search:sk-…`). The name, never
 // the key, labels the request metrics and is on the span and the log line, for every operation.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+// Without inbound auth a trusted header may name the caller; the request's `user` field is per end
+// user, so span and log only.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../src/server/app.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
 import { type LogCapture, relay, scrape, scrapeText, simulator, spans } from '../support/harness.ts';
@@ -80,4 +83,97 @@ it('requests, tokens and errors are counted by caller; the span and the log line
     JSON.stringify(spans.getFinishedSpans().map((s) => [s.name, s.attributes])),
   ].join('\n');
   for (const key of [SEARCH, INGEST, 'sk-nobody']) expect(everything).not.toContain(key);
+});
+
+describe('without inbound auth: the trusted caller header, bounded like the model label', () => {
+  it('names the caller on the metrics, the span and the log line; past RELAY_MAX_CALLER_LABELS the metrics say _OTHER', async () => {
+    const { relay: open, logs: openLogs } = await relay({ upstreamUrl: `${sim.url}/v1`, callerHeader: 'x-caller', maxCallerLabels: 2 });
+    try {
+      const model = 'm-caller-header';
+      const post = (caller: string | undefined) =>
+        fetch(`${open.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(caller === undefined ? {} : { 'x-caller': caller }) },
+          body: JSON.stringify({ model, input: 'a b' }),
+        }).then((res) => res.status);
+      for (const caller of ['search', 'ingest', 'search', 'third', 'fourth', 'not a name', undefined]) expect(await post(caller)).toBe(200);
+
+      const m = await scrape();
+      const count = (caller: string) =>
+        total(m, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: model, embedding_caller: caller });
+      expect([count('search'), count('ingest'), count('_OTHER')]).toEqual([2, 1, 3]);
+      expect(m.some((s) => s.labels['embedding_caller'] === 'third' || s.labels['embedding_caller'] === 'fourth')).toBe(false);
+      // Spans and log lines keep the name (they are no series); a value that is no name is _OTHER there too.
+      const named = ['_OTHER', 'fourth', 'ingest', 'search', 'search', 'third'];
+      const mine = spans.getFinishedSpans().filter((s) => s.attributes['gen_ai.request.model'] === model);
+      expect(
+        mine.flatMap((s) => (s.attributes['embedding.caller'] === undefined ? [] : [s.attributes['embedding.caller']])).sort(),
+      ).toEqual(named);
+      expect(
+        openLogs.lines
+          .filter((l) => l['model'] === model)
+          .flatMap((l) => (l['caller'] === undefined ? [] : [l['caller']]))
+          .sort(),
+      ).toEqual(named);
+    } finally {
+      await open.close(0);
+    }
+  });
+});
+
+describe("the request's own `user` field: span and log only, never a metric label", () => {
+  const userCase = async (endUser: 'hash' | 'keep' | 'drop' | undefined) => {
+    const { relay: r2, logs: l2 } = await relay({ upstreamUrl: `${sim.url}/v1`, ...(endUser === undefined ? {} : { endUser }) });
+    try {
+      const model = `m-user-${endUser ?? 'default'}`;
+      const user = 'alice@example.com';
+      for (const path of ['/v1/embeddings', '/v1/rerank']) {
+        const body = path === '/v1/embeddings' ? { model, input: 'x', user } : { model, query: 'q', documents: ['a'], user };
+        const res = await fetch(`${r2.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      const mine = spans.getFinishedSpans().filter((s) => s.attributes['gen_ai.request.model'] === model);
+      const lines = l2.lines.filter((l) => l['model'] === model);
+      expect(mine).toHaveLength(2);
+      expect(lines).toHaveLength(2);
+      expect(await scrapeText()).not.toContain('alice');
+      expect((await scrapeText()).includes(createHash('sha256').update(user).digest('hex').slice(0, 32))).toBe(false);
+      return {
+        spans: mine.map((s) => [s.attributes['user.hash'], s.attributes['user.id']]),
+        lines: lines.map((l) => [l['user_hash'], l['user']]),
+      };
+    } finally {
+      await r2.close(0);
+    }
+  };
+
+  it('hash (the default): user.hash on the span, user_hash in the log line; the value nowhere', async () => {
+    const hash = createHash('sha256').update('alice@example.com').digest('hex').slice(0, 32);
+    const seen = await userCase(undefined);
+    expect(seen).toEqual({
+      spans: [
+        [hash, undefined],
+        [hash, undefined],
+      ],
+      lines: [
+        [hash, undefined],
+        [hash, undefined],
+      ],
+    });
+  });
+
+  it('keep: user.id and user as sent; drop: neither', async () => {
+    const kept = ['alice@example.com', 'alice@example.com'].map((u) => [undefined, u]);
+    expect(await userCase('keep')).toEqual({ spans: kept, lines: kept });
+    const none = [
+      [undefined, undefined],
+      [undefined, undefined],
+    ];
+    expect(await userCase('drop')).toEqual({ spans: none, lines: none });
+  });
 });

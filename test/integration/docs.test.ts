@@ -1,7 +1,7 @@
 // The documentation against the running relay, so it cannot drift: every link resolves, every metric
 // docs/telemetry.md lists is in a real scrape (with the canary and GPU gauges on), every span attribute
 // it lists is on a real span, the README's example calls work, and its banner is the real banner's shape.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,8 +93,12 @@ describe('docs/telemetry.md against a running relay', () => {
   beforeAll(async () => {
     Object.assign(process.env, gpuEnv);
     sim = await simulator();
+    // Named callers from a key file, so the caller's attribute and label and the file's reload counter are there too.
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'docs-keys-')), 'keys');
+    writeFileSync(keyFile, 'docs:sk-docs\n');
     ({ relay: r } = await relay({
       upstreamUrl: `${sim.url}/v1`,
+      apiKeysFile: { path: keyFile, keys: [{ caller: 'docs', key: 'sk-docs' }] },
       providerName: 'vllm',
       canaryIntervalMs: 200,
       canaryModel: 'm-canary',
@@ -106,8 +110,8 @@ describe('docs/telemetry.md against a running relay', () => {
     const post = (body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${r.url}/v1/embeddings`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-docs', ...headers },
+        body: JSON.stringify({ user: 'docs-user', ...(body as object) }),
       }).then((res) => res.arrayBuffer());
     await post({ model: 'm-docs', input: ['a', 'b'], dimensions: 64 });
     await post({ model: 'm-docs', input: ['a', 'b'] }, { [FAULT_HEADER]: 'nan' });

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, helpText, loadConfig, optionRows } from '../../../src/config/load.ts';
 
@@ -123,6 +125,53 @@ describe('config', () => {
       'Invalid RELAY_API_KEYS=<redacted>: expected a key after each caller name, e.g. search:sk-1,ingest:sk-2.',
     );
     expect(load([]).config.apiKeys).toBeUndefined();
+  });
+
+  it('refuses a key listed twice, whatever names it carries', () => {
+    expect(failure([], { RELAY_API_KEYS: 'search:sk-1,ingest:sk-1' })).toBe(
+      'Invalid RELAY_API_KEYS=<redacted>: a key is listed twice (each key names one caller).',
+    );
+    expect(load([], { RELAY_API_KEYS: 'search:sk-1,search:sk-2' }).config.apiKeys).toHaveLength(2);
+  });
+
+  it('reads a key file at start-up: one name:key or key per line, # comments; one exact line when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    const file = join(dir, 'keys');
+    writeFileSync(file, '# who may call\nsearch:sk-1\n\n  ingest:sk-2  \nsk-bare\n');
+    expect(load([], { RELAY_API_KEYS_FILE: file }).config.apiKeysFile).toEqual({
+      path: file,
+      keys: [
+        { caller: 'search', key: 'sk-1' },
+        { caller: 'ingest', key: 'sk-2' },
+        { caller: undefined, key: 'sk-bare' },
+      ],
+    });
+    expect(failure([], { RELAY_API_KEYS_FILE: join(dir, 'missing') })).toBe(
+      `Invalid RELAY_API_KEYS_FILE="${join(dir, 'missing')}": cannot read it (ENOENT).`,
+    );
+    writeFileSync(file, '# nothing yet\n');
+    expect(failure([], { RELAY_API_KEYS_FILE: file })).toBe(
+      `Invalid RELAY_API_KEYS_FILE="${file}": it holds no key (one name:key or key per line).`,
+    );
+    writeFileSync(file, 'search:sk-secret-1 trailing words\n');
+    const line = failure([], { RELAY_API_KEYS_FILE: file });
+    expect(line).toBe(`Invalid RELAY_API_KEYS_FILE="${file}": expected one name:key or key per line, without spaces.`);
+    expect(line).not.toContain('sk-secret-1');
+  });
+
+  it('refuses keys from both the list and a file, and the caller header with inbound auth', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys');
+    writeFileSync(file, 'search:sk-1\n');
+    expect(failure([], { RELAY_API_KEYS: 'k1', RELAY_API_KEYS_FILE: file })).toBe(
+      'RELAY_API_KEYS and RELAY_API_KEYS_FILE are both set: give the keys in one of them.',
+    );
+    expect(failure([], { RELAY_API_KEYS: 'k1', RELAY_CALLER_HEADER: 'x-caller' })).toBe(
+      'RELAY_CALLER_HEADER is set with inbound auth: with keys, the key names the caller; unset one of them.',
+    );
+    expect(load([], { RELAY_CALLER_HEADER: 'X-Caller' }).config.callerHeader).toBe('x-caller');
+    expect(failure([], { RELAY_CALLER_HEADER: 'x caller' })).toBe(
+      'Invalid RELAY_CALLER_HEADER="x caller": expected an HTTP header name, e.g. x-caller.',
+    );
   });
 
   it('rejects unknown flags and commands', () => {

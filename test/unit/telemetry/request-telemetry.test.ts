@@ -7,7 +7,7 @@ import { newRecord, type RequestRecord } from '../../../src/core/record.ts';
 import { validateEmbeddingRequest } from '../../../src/protocol/request.ts';
 import { logLevel, logLine } from '../../../src/telemetry/log-line.ts';
 import type { RelayMetrics } from '../../../src/telemetry/metrics.ts';
-import { ModelLabels } from '../../../src/telemetry/model-labels.ts';
+import { BoundedLabels } from '../../../src/telemetry/bounded-labels.ts';
 import { RequestTelemetry } from '../../../src/telemetry/request-telemetry.ts';
 import { endAttributes, spanName, startAttributes } from '../../../src/telemetry/span.ts';
 
@@ -98,7 +98,7 @@ describe('span and log line agree, fact by fact', () => {
 });
 
 describe('telemetry/request-telemetry.ts: the end of a request', () => {
-  const telemetry = (metrics: RelayMetrics, logger: unknown, labels = new ModelLabels(0)) =>
+  const telemetry = (metrics: RelayMetrics, logger: unknown, labels = { model: new BoundedLabels(0), caller: new BoundedLabels(0) }) =>
     new RequestTelemetry({
       metrics,
       logger: logger as never,
