@@ -11,12 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedVector } from '../../src/simulator/simulator.ts';
 import { until } from '../support/fake-loki.ts';
 import { type BusyRelay, startBusyRelay } from '../support/busy-relay.ts';
+import { parsePrometheusText, total } from '../support/prometheus-text.ts';
 import { jsonLines, root, startRelayProcess, type RelayProcess } from '../support/relay-process.ts';
 import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.ts';
 
 const python = execFileSync('bash', [`${root}test/clients/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const MODEL = 'Qwen/Qwen3-Embedding-4B';
 const API_KEY = 'sk-clients-test'; // drive.py's
+// Two named callers besides drive.py's own key (named `clients`).
+const CALLERS = { search: 'sk-py-search-0b7e52', ingest: 'sk-py-ingest-c93a41' };
 const MAX_INPUT_CHARS = 10_000;
 const CLIENTS = ['openai-sync', 'openai-async', 'langchain', 'llamaindex', 'litellm'];
 let relay: RelayProcess;
@@ -28,7 +31,7 @@ beforeAll(async () => {
   sink = await startTelemetrySink({ keepBodies: false });
   relay = await startRelayProcess({
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-    RELAY_API_KEYS: API_KEY,
+    RELAY_API_KEYS: [`clients:${API_KEY}`, ...Object.entries(CALLERS).map(([name, key]) => `${name}:${key}`)].join(','),
     RELAY_MAX_BODY_BYTES: String(1024 * 1024),
     RELAY_MAX_INPUT_CHARS: String(MAX_INPUT_CHARS),
   });
@@ -117,6 +120,51 @@ describe('Python client SDKs through the relay', { timeout: 300_000 }, () => {
   ])('%s, %i MB over a 1 MiB limit, 20 tries: 413 every time, no connection error', (client, mb) => {
     const out = drive('oversized', client, `${relay.url}/v1`, String(mb), '20') as { outcomes: Record<string, number> };
     expect(out.outcomes).toEqual({ '413': 20 });
+  });
+});
+
+describe('named callers: openai (sync and async) with two named keys', { timeout: 300_000 }, () => {
+  it('requests, tokens and errors appear under each caller’s name in /metrics and the log lines; no key appears', async () => {
+    const model = 'm-py-callers';
+    const before = jsonLines(relay.out.stdout).length;
+    for (let i = 0; i < 2; i++) drive('embed-as', 'openai-sync', `${relay.url}/v1`, model, CALLERS.search, 'one two', 'three');
+    drive('embed-as', 'openai-async', `${relay.url}/v1`, model, CALLERS.ingest, 'a b c d');
+    const refused = drive('error', 'openai-async', `${relay.url}/v1`, model, CALLERS.ingest, 'x'.repeat(MAX_INPUT_CHARS + 1)) as {
+      error?: { class: string; status: number; code: string };
+    };
+    expect(refused.error).toMatchObject({ class: 'openai.BadRequestError', status: 400, code: 'input_too_long' });
+
+    const text = await (await fetch(`http://127.0.0.1:${relay.metricsPort}/metrics`)).text();
+    const samples = parsePrometheusText(text);
+    const count = (caller: string, labels: Record<string, string> = {}) =>
+      total(samples, 'gen_ai_client_operation_duration_seconds_count', {
+        gen_ai_request_model: model,
+        embedding_caller: caller,
+        ...labels,
+      });
+    expect([count('search'), count('ingest')]).toEqual([2, 2]);
+    expect([count('search', { error_type: 'input_too_long' }), count('ingest', { error_type: 'input_too_long' })]).toEqual([0, 1]);
+    const tokens = (caller: string) =>
+      total(samples, 'gen_ai_client_token_usage_sum', {
+        gen_ai_request_model: model,
+        embedding_caller: caller,
+        gen_ai_token_type: 'input',
+      });
+    // The SIMULATOR counts a token per word: 2 × (2 + 1) for search, 4 for ingest.
+    expect([tokens('search'), tokens('ingest')]).toEqual([6, 4]);
+
+    const mine = () =>
+      jsonLines(relay.out.stdout)
+        .slice(before)
+        .filter((l) => l['model'] === model);
+    await until(() => mine().length === 4, 5_000, 'the callers’ log lines');
+    expect(mine().map((l) => [l['caller'], l['http_status']])).toEqual([
+      ['search', 200],
+      ['search', 200],
+      ['ingest', 200],
+      ['ingest', 400],
+    ]);
+    for (const key of [API_KEY, ...Object.values(CALLERS)]) expect(`${text}${relay.out.stdout}${relay.out.stderr}`).not.toContain(key);
   });
 });
 

@@ -3,6 +3,8 @@
   python drive.py embed CLIENT BASE_URL MODEL TEXT...
       CLIENT: openai-sync | openai-async | langchain | llamaindex | litellm
       -> {"vectors": [[first 8 components], ...], "dims": [...]}
+  python drive.py embed-as CLIENT BASE_URL MODEL API_KEY TEXT...
+      the same with another key (a named caller's)
   python drive.py error CLIENT BASE_URL MODEL API_KEY TEXT...
       -> {"error": {"class": "module.Name", "status": 401, "code": "...", "request_id": "...", "message": "..."}} (or {"vectors": ...} if none)
   python drive.py retried CLIENT BASE_URL MODEL INPUTS
@@ -162,6 +164,8 @@ def main():
     mode, client, base_url = sys.argv[1:4]
     if mode == "embed":
         out = embed(client, base_url, sys.argv[4], sys.argv[5:])
+    elif mode == "embed-as":
+        out = embed(client, base_url, sys.argv[4], sys.argv[6:], api_key=sys.argv[5])
     elif mode == "error":
         out = error(client, base_url, sys.argv[4], sys.argv[5], sys.argv[6:])
     elif mode == "retried":

@@ -169,9 +169,15 @@ describe('helm template: monitoring objects', () => {
     expect(sm.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
   });
 
-  it('the PrometheusRule is prometheus/embedding-relay.rules.yml', () => {
-    const rule = objs.find((o) => o.kind === 'PrometheusRule')!;
-    expect(rule.spec).toEqual(parse(readFileSync(`${root}prometheus/embedding-relay.rules.yml`, 'utf8')));
+  it('the PrometheusRules are prometheus/embedding-relay.rules.yml and the SLO rules Sloth generated', () => {
+    const rules = objs.filter((o) => o.kind === 'PrometheusRule');
+    expect(rules.map((r) => r.metadata.name.replace(/^.*?embedding-relay/, 'embedding-relay')).sort()).toEqual([
+      'embedding-relay',
+      'embedding-relay-slo',
+    ]);
+    const named = (suffix: string) => rules.find((r) => r.metadata.name.endsWith(suffix))!;
+    expect(named('embedding-relay').spec).toEqual(parse(readFileSync(`${root}prometheus/embedding-relay.rules.yml`, 'utf8')));
+    expect(named('-slo').spec).toEqual(parse(readFileSync(`${root}prometheus/embedding-relay.slo.rules.yml`, 'utf8')));
   });
 
   it('the dashboard ConfigMap carries grafana/dashboards/embedding-relay.json with the sidecar label', () => {
@@ -183,9 +189,12 @@ describe('helm template: monitoring objects', () => {
   });
 });
 
-it("the chart's files/ are the repository's rules and dashboard, byte for byte", () => {
+it("the chart's files/ are the repository's rules (the SLO rules too) and dashboard, byte for byte", () => {
   expect(readFileSync(`${chart}/files/embedding-relay.rules.yml`, 'utf8')).toBe(
     readFileSync(`${root}prometheus/embedding-relay.rules.yml`, 'utf8'),
+  );
+  expect(readFileSync(`${chart}/files/embedding-relay.slo.rules.yml`, 'utf8')).toBe(
+    readFileSync(`${root}prometheus/embedding-relay.slo.rules.yml`, 'utf8'),
   );
   expect(readFileSync(`${chart}/files/embedding-relay.json`, 'utf8')).toBe(
     readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8'),

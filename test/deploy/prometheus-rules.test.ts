@@ -2,7 +2,7 @@
 // tests, Alertmanager config; all checked with the real promtool/amtool (built from their Go
 // modules by test/tools/provision.sh; a tool that cannot be provisioned fails the run, never skips it).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,7 @@ describe('Prometheus configuration', () => {
       'EmbeddingGpuMemoryHigh',
       'EmbeddingGpuPollFailing',
       'EmbeddingGpuTemperatureHigh',
+      'EmbeddingKeyFileRefused',
       'EmbeddingLatencyP95High',
       'EmbeddingLatencyP99High',
       'EmbeddingNoTraffic',
@@ -90,7 +91,10 @@ describe('Prometheus configuration', () => {
 
   it('rules and dashboard use only metric names the relay really exposes', async () => {
     const sim = await simulator();
-    const baselineFile = join(mkdtempSync(join(tmpdir(), 'names-')), 'baseline.json');
+    const dir = mkdtempSync(join(tmpdir(), 'names-'));
+    const baselineFile = join(dir, 'baseline.json');
+    const keyFile = join(dir, 'keys');
+    writeFileSync(keyFile, 'names:sk-names\n');
     // A fake nvidia-smi (test/fixtures), so the GPU gauges exist too.
     process.env['NVIDIA_FAKE_SMI_OUTPUT'] = `${root}test/fixtures/nvidia-smi/single.csv`;
     const { relay: r } = await relay({
@@ -102,14 +106,19 @@ describe('Prometheus configuration', () => {
       gpuCommand: `${root}test/fixtures/fake-nvidia-smi.sh`,
       // Room for one request at a time, so that two at once make one wait (the queue-wait histogram).
       memoryBudgetBytes: 100_000,
+      // A key file, so its reload counter exists too.
+      apiKeysFile: { path: keyFile, keys: [{ caller: 'names', key: 'sk-names' }] },
     });
     try {
-      await (await fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) })).arrayBuffer();
+      const auth = { authorization: 'Bearer sk-names' };
+      await (
+        await fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'm', input: 'x' }) })
+      ).arrayBuffer();
       // A broken vector, so the anomaly counter exists too.
       await (
         await fetch(`${r.url}/v1/embeddings`, {
           method: 'POST',
-          headers: { [FAULT_HEADER]: 'zero' },
+          headers: { ...auth, [FAULT_HEADER]: 'zero' },
           body: JSON.stringify({ model: 'm', input: 'x' }),
         })
       ).arrayBuffer();
@@ -117,15 +126,20 @@ describe('Prometheus configuration', () => {
       await (
         await fetch(`${r.url}/v1/embeddings`, {
           method: 'POST',
-          headers: { [FAULT_HEADER]: 'garbage' },
+          headers: { ...auth, [FAULT_HEADER]: 'garbage' },
           body: JSON.stringify({ model: 'm', input: 'x' }),
         })
       ).arrayBuffer();
       // A rerank (the simulator answers it), so the retrieval metrics exist too.
       await (
-        await fetch(`${r.url}/v1/rerank`, { method: 'POST', body: JSON.stringify({ model: 'm', query: 'q', documents: ['a', 'b'] }) })
+        await fetch(`${r.url}/v1/rerank`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ model: 'm', query: 'q', documents: ['a', 'b'] }),
+        })
       ).arrayBuffer();
-      const two = () => fetch(`${r.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm', input: 'x' }) });
+      const two = () =>
+        fetch(`${r.url}/v1/embeddings`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'm', input: 'x' }) });
       await Promise.all([two(), two()].map(async (p) => (await p).arrayBuffer()));
       await makeGarbage(); // so v8js_gc_duration_seconds exists too
       await new Promise((res) => setTimeout(res, 400)); // a canary probe or two
@@ -136,13 +150,16 @@ describe('Prometheus configuration', () => {
         [
           ...expr
             .replace(/\{[^}]*\}/g, '')
+            .replace(/"[^"]*"/g, '')
             .replace(/\b(by|without)\s*\([^)]*\)/g, '')
             .matchAll(/\b((?:gen_ai|embedding|http_server|hw|process|v8js|nodejs)_[a-z0-9_]+)\b/g),
         ].map((m) => m[1]!);
-      const used = new Set(rules.groups.flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
+      const slo = parse(readFileSync(`${root}prometheus/embedding-relay.slo.rules.yml`, 'utf8')) as RuleFile;
+      const used = new Set([...rules.groups, ...slo.groups].flatMap((g) => g.rules).flatMap((rule) => metricNames(rule.expr)));
       expect(used).toContain('hw_gpu_memory_usage_bytes');
       expect(used).toContain('hw_temperature_celsius');
       expect(used).toContain('embedding_relay_shed_total');
+      expect(used).toContain('embedding_relay_key_file_reloads_total');
       for (const name of used) expect(exposed, `rules use ${name}, which the relay does not expose`).toContain(name);
       // The dashboard's Prometheus queries too.
       const dashboard = JSON.parse(readFileSync(`${root}grafana/dashboards/embedding-relay.json`, 'utf8')) as {

@@ -159,10 +159,11 @@ describe('docker-compose up (docker-compose.yml + docker-compose.apache.yml)', (
       data: { groups: { rules: { name: string }[] }[] };
     };
     const loaded = rules.data.groups.flatMap((g) => g.rules.map((r) => r.name)).sort();
-    const file = parse(readFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), 'utf8')) as {
-      groups: { rules: { record?: string; alert?: string }[] }[];
-    };
-    const expected = file.groups.flatMap((g) => g.rules.map((r) => (r.record ?? r.alert)!)).sort();
+    const expected = ['embedding-relay.rules.yml', 'embedding-relay.slo.rules.yml'].flatMap((name) =>
+      (
+        parse(readFileSync(join(root, 'prometheus', name), 'utf8')) as { groups: { rules: { record?: string; alert?: string }[] }[] }
+      ).groups.flatMap((g) => g.rules.map((r) => (r.record ?? r.alert)!)),
+    );
     expect(loaded).toEqual(expect.arrayContaining(expected));
     const ams = (await (await fetch('http://127.0.0.1:9090/api/v1/alertmanagers')).json()) as { data: { activeAlertmanagers: unknown[] } };
     expect(ams.data.activeAlertmanagers).toHaveLength(1);

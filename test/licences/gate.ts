@@ -1,7 +1,7 @@
 // `npm run licences`: the licence gate that .ci/run runs before anything is started.
 // - npm: every package in package-lock.json, by the SPDX `license` the lockfile records;
 // - Go: every module linked into each binary the tests build and run (the Collector, Jaeger,
-//   VictoriaLogs, promtool, amtool, helm, etcd, kube-apiserver, kubectl, and licence-scan itself), read from the binary (`go version -m`) and classified
+//   VictoriaLogs, promtool, amtool, helm, sloth, etcd, kube-apiserver, kubectl, and licence-scan itself), read from the binary (`go version -m`) and classified
 //   from the module's licence files by licence-scan (github.com/google/licensecheck).
 // Anything not on the allow-list in policy.ts (AGPL/GPL/LGPL/SSPL/BUSL, or unrecognised) fails the
 // run, naming the package or module and the binary it is in.
@@ -41,6 +41,7 @@ const binaries = [
   tools['promtool']!,
   tools['amtool']!,
   tools['helm']!,
+  tools['sloth']!,
   ...Object.values(kubeBinaries()),
   scanner,
   ...(values.binary ?? []),

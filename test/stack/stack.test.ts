@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { FAULT_HEADER } from '../../src/core/headers.ts';
 import { jsonLines, root, type RelayProcess } from '../support/relay-process.ts';
 import {
   datasources,
@@ -31,8 +32,19 @@ let jaegerUrl: string;
 let logsUrl: string;
 let client: OpenAI;
 
+// Inbound keys from a file, each naming its caller: the stack's own client is `stack`; `search` and
+// `ingest` are the two named callers of the last describe.
+const KEYS = { stack: 'sk-stack', search: 'sk-stack-search-2c81f0', ingest: 'sk-stack-ingest-7d4e19' };
+
 beforeAll(async () => {
-  stack = await startStack();
+  const keyFile = join(tempDir('keys'), 'keys');
+  writeFileSync(
+    keyFile,
+    Object.entries(KEYS)
+      .map(([caller, key]) => `${caller}:${key}\n`)
+      .join(''),
+  );
+  stack = await startStack({ RELAY_API_KEYS_FILE: keyFile });
   ({ relay, otelcol, port, promUrl, jaegerUrl, logsUrl } = stack);
   client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: 'sk-stack', maxRetries: 0 });
 });
@@ -166,6 +178,12 @@ describe('Prometheus', () => {
       'embedding-relay.gpu',
       'embedding-relay.quality',
       'embedding-relay.recording',
+      'sloth-slo-alerts-embedding-relay-availability',
+      'sloth-slo-alerts-embedding-relay-latency',
+      'sloth-slo-meta-recordings-embedding-relay-availability',
+      'sloth-slo-meta-recordings-embedding-relay-latency',
+      'sloth-slo-sli-recordings-embedding-relay-availability',
+      'sloth-slo-sli-recordings-embedding-relay-latency',
     ]);
     for (const rule of groups.flatMap((g) => g.rules)) expect(rule.health, `${rule.name}: ${rule.lastError}`).toBe('ok');
   });
@@ -265,12 +283,14 @@ describe('Grafana dashboard (its PromQL, against the real Prometheus)', () => {
 
   it('the rerank row has data once rerank and score calls went through (the SIMULATOR answers them)', async () => {
     const call = (path: string, body: unknown) =>
-      fetch(`${relay.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-        (r) => {
-          expect(r.status).toBe(200);
-          return r.arrayBuffer();
-        },
-      );
+      fetch(`${relay.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.stack}` },
+        body: JSON.stringify(body),
+      }).then((r) => {
+        expect(r.status).toBe(200);
+        return r.arrayBuffer();
+      });
     for (let i = 0; i < 3; i++) {
       await call('/v1/rerank', { model: 'm-rerank', query: 'llamas', documents: ['a llama', 'a panda', 'llama wool'], top_n: 2 });
       await call('/v1/score', { model: 'm-rerank', text_1: 'llamas', text_2: ['a llama', 'a panda'] });
@@ -462,5 +482,115 @@ describe('VictoriaLogs (Loki push API, in Loki’s place)', () => {
       for (const l of labels) expect(Object.keys(streamLabels), `${q.where}: stream label ${l}`).toContain(l);
       for (const f of fields) expect(Object.keys(logged), `${q.where}: | json field ${f}`).toContain(f);
     }
+  });
+});
+
+describe('Named callers (openai-node with two named keys) and the Callers and SLOs rows', () => {
+  const model = 'm-callers';
+  const as = (apiKey: string) => new OpenAI({ baseURL: `${relay.url}/v1`, apiKey, maxRetries: 0 });
+  const search = as(KEYS.search);
+  const ingest = as(KEYS.ingest);
+
+  it('requests, tokens and errors are labelled by caller; Jaeger’s spans and VictoriaLogs’ lines name it; no key anywhere; a wrong key is 401', async () => {
+    for (let i = 0; i < 3; i++) await search.embeddings.create({ model, input: 'one two' });
+    await ingest.embeddings.create({ model, input: ['a', 'b c'] });
+    await expect(ingest.embeddings.create({ model, input: 'x' }, { headers: { [FAULT_HEADER]: '503' } })).rejects.toMatchObject({
+      status: 503,
+    });
+    await expect(as('sk-stack-nobody').embeddings.create({ model, input: 'x' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+
+    // Prometheus, from its scrape of /metrics: requests, tokens (the SIMULATOR counts words) and errors by caller.
+    const byCaller = async (expr: string) =>
+      Object.fromEntries((await query(expr)).data.result.map((r) => [r.metric['embedding_caller'] ?? '', Number(r.value[1])]));
+    const sel = `job="embedding-relay", gen_ai_request_model="${model}"`;
+    await eventually(
+      'the callers’ requests in Prometheus',
+      async () => {
+        const n = await byCaller(`sum by (embedding_caller) (gen_ai_client_operation_duration_seconds_count{${sel}})`);
+        return n['search'] === 3 && n['ingest'] === 2 ? n : undefined;
+      },
+      60_000,
+    );
+    expect(await byCaller(`sum by (embedding_caller) (gen_ai_client_token_usage_sum{${sel}, gen_ai_token_type="input"})`)).toEqual({
+      search: 6,
+      ingest: 3,
+    });
+    expect(await byCaller(`sum by (embedding_caller) (gen_ai_client_operation_duration_seconds_count{${sel}, error_type!=""})`)).toEqual({
+      ingest: 1,
+    });
+
+    // Jaeger: the SERVER spans carry embedding.caller, found by an attribute search.
+    const traces = async (caller: string) => {
+      const tags = encodeURIComponent(JSON.stringify({ 'embedding.caller': caller, 'gen_ai.request.model': model }));
+      const res = await fetch(`${jaegerUrl}/api/traces?service=embedding-relay&tags=${tags}&lookback=1h&limit=20`);
+      return (await res.json()) as { data: { traceID: string }[] };
+    };
+    const found = await eventually(
+      'the callers’ traces in Jaeger',
+      async () => {
+        const [s, i] = [(await traces('search')).data.length, (await traces('ingest')).data.length];
+        return s === 3 && i === 2 ? { search: s, ingest: i } : undefined;
+      },
+      60_000,
+    );
+    expect(found).toEqual({ search: 3, ingest: 2 });
+
+    // VictoriaLogs: the request lines name the caller; the 401 names none.
+    const logsql = async (q: string) =>
+      (await (await fetch(`${logsUrl}/select/logsql/query`, { method: 'POST', body: new URLSearchParams({ query: q }) })).text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse((JSON.parse(l) as { _msg: string })._msg) as Record<string, unknown>);
+    const lines = await eventually(
+      'the callers’ log lines in VictoriaLogs',
+      async () => {
+        const rows = await logsql(`{service_name="embedding-relay"} | unpack_json fields (model) | filter model:="${model}"`);
+        return rows.length >= 5 ? rows : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(lines.map((l) => l['caller']).sort()).toEqual(['ingest', 'ingest', 'search', 'search', 'search']);
+    expect(jsonLines(relay.out.stdout).find((l) => l['http_status'] === 401 && l['caller'] === undefined)).toBeDefined();
+
+    const everywhere = [
+      relay.out.stdout,
+      relay.out.stderr,
+      await (await fetch(`${promUrl}/api/v1/series?match[]=${encodeURIComponent(`{job="embedding-relay"}`)}`)).text(),
+      JSON.stringify(await traces('search')),
+      JSON.stringify(lines),
+    ].join('\n');
+    for (const key of Object.values(KEYS)) expect(everywhere).not.toContain(key);
+  });
+
+  it('every panel of the Callers and SLOs rows returns data from the real Prometheus', async () => {
+    const dashboard = JSON.parse(readFileSync(join(root, 'grafana/dashboards/embedding-relay.json'), 'utf8')) as {
+      panels: { title: string; type: string; gridPos: { y: number }; targets?: { expr?: string }[] }[];
+    };
+    const rowY = (title: string) => dashboard.panels.find((p) => p.type === 'row' && p.title.startsWith(title))!.gridPos.y;
+    const [from, to] = [rowY('Callers'), rowY('Overload')];
+    const panels = dashboard.panels.filter((p) => p.type !== 'row' && p.gridPos.y > from && p.gridPos.y < to);
+    expect(panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining([
+        'Requests by caller',
+        'Top callers by input tokens (last 24 h)',
+        'Error budget left (30 days)',
+        'Burn rate (5 m)',
+      ]),
+    );
+    for (const panel of panels) {
+      await eventually(
+        `panel "${panel.title}" has data`,
+        async () => {
+          const r = await query(withGrafanaVariables(panel.targets![0]!.expr!));
+          expect(r.status, `${panel.title}: ${r.error}`).toBe('success');
+          return r.data.result.length > 0 ? r : undefined;
+        },
+        90_000,
+      );
+    }
+    // The SLO rows read Sloth's rules, per operation and model: the callers' model has its budget.
+    const left = await query(`slo:period_error_budget_remaining:ratio{sloth_slo="availability", gen_ai_request_model="${model}"}`);
+    expect(left.data.result.length).toBe(1);
   });
 });

@@ -181,7 +181,8 @@ export async function startStack(relayEnv: Record<string, string> = {}, opts: St
   });
 
   const promDir = tempDir('prometheus');
-  copyFileSync(join(root, 'prometheus/embedding-relay.rules.yml'), join(promDir, 'embedding-relay.rules.yml'));
+  for (const rules of ['embedding-relay.rules.yml', 'embedding-relay.slo.rules.yml'])
+    copyFileSync(join(root, 'prometheus', rules), join(promDir, rules));
   writeRewritten(
     'prometheus/prometheus.apache.yml',
     join(promDir, 'prometheus.yml'),

@@ -7,7 +7,7 @@ declare module 'vitest' {
   }
 }
 
-export type ToolName = 'promtool' | 'amtool' | 'helm' | 'docker-compose';
+export type ToolName = 'promtool' | 'amtool' | 'helm' | 'sloth' | 'docker-compose';
 
 export function toolPath(name: ToolName): string {
   const path = inject('tools')?.[name];
