@@ -15,8 +15,10 @@ bin="$cache/bin/$name-$hash"
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
 export PATH="/usr/local/go/bin:$PATH"
-work="$cache/build/$name-$hash"
-rm -rf "$work" && mkdir -p "$work" "$cache/bin"
+# A build folder of its own: two suites building the same binary at once must not delete each other's.
+mkdir -p "$cache/build" "$cache/bin"
+work=$(mktemp -d "$cache/build/$name-$hash.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 cp "$wrapper/go.mod" "$wrapper/go.sum" "${sources[@]}" "$work/"
 echo "build-go-module: building $name from $pkg (once; cached in $cache/bin)" >&2
 start=$(date +%s)
