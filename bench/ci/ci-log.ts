@@ -4,8 +4,9 @@
 //     vitest count ("ci: step NAME took Ns", "vitest: N passed"), set-up and total;
 //   - `cold`: how long each cached build took when it was built ("X built in Ns", "X: venv built in
 //     Ns"), from every log given (the first runs on a fresh machine).
-//   node bench/ci/ci-log.ts [--out FILE] [--cold-commit SHA --cold-date YYYY-MM-DD] COLD_LOG... WARM_LOG
-// (--cold-*: what a cold log from before .ci/run printed its commit line was run at)
+//   node bench/ci/ci-log.ts [--out FILE] [--cold-commit SHA --cold-date YYYY-MM-DD] [--keep-cold FILE] COLD_LOG... WARM_LOG
+// (--cold-*: what a cold log without .ci/run's commit line was run at; --keep-cold: start from the cold
+// builds of an earlier results file, so a log that builds only what changed replaces just those)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -67,7 +68,12 @@ function mergeBuilds(all: Record<string, Record<string, number>>[]): Record<stri
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: 'string' }, 'cold-commit': { type: 'string' }, 'cold-date': { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      'cold-commit': { type: 'string' },
+      'cold-date': { type: 'string' },
+      'keep-cold': { type: 'string' },
+    },
   });
   if (positionals.length === 0) throw new Error('usage: node bench/ci/ci-log.ts [--out FILE] COLD_LOG... WARM_LOG');
   const logs = positionals.map((f) => readFileSync(f, 'utf8'));
@@ -82,14 +88,17 @@ function main(): void {
   const built = logs.map(buildsOf);
   // The cold side names the runs that built something.
   const headers = logs.filter((_, i) => Object.keys(built[i]!).length > 0).map((l) => HEADER.exec(l));
+  const kept: CiResults['cold'] = values['keep-cold']
+    ? (JSON.parse(readFileSync(values['keep-cold'], 'utf8')) as CiResults).cold
+    : { commits: [], dates: [], builds: {} };
   const results: CiResults = {
     command: `node bench/ci/ci-log.ts ${process.argv.slice(2).join(' ')}`,
     machine: `${header[3]} cores`,
     warm: { commit: header[1]!, date: header[2]!, setupS: Number(setup[1]), totalS, steps },
     cold: {
-      commits: [...new Set(headers.map((h) => h?.[1] ?? values['cold-commit'] ?? 'unknown'))],
-      dates: [...new Set(headers.map((h) => h?.[2]?.slice(0, 10) ?? values['cold-date'] ?? 'unknown'))],
-      builds: mergeBuilds(built),
+      commits: [...new Set([...kept.commits, ...headers.map((h) => h?.[1] ?? values['cold-commit'] ?? 'unknown')])],
+      dates: [...new Set([...kept.dates, ...headers.map((h) => h?.[2]?.slice(0, 10) ?? values['cold-date'] ?? 'unknown')])],
+      builds: mergeBuilds([kept.builds, ...built]),
     },
   };
   const out = values.out ?? new URL('./results.json', import.meta.url).pathname;

@@ -1,9 +1,12 @@
-// A real Kubernetes control plane on 127.0.0.1 for `npm run test:kube`: etcd and kube-apiserver
-// v1.37.2, built from their Go modules (test/kube/kube-build, cached in ~/.cache/embedding-relay/bin;
-// cold about 8 minutes on 2 cores, then milliseconds), kubectl of the same release, and the
+// A real Kubernetes cluster on this machine for `npm run test:kube`: etcd and kube-apiserver v1.37.2,
+// built from their Go modules (test/kube/kube-build, cached in ~/.cache/embedding-relay/bin; cold
+// about 10 minutes on 2 cores, then milliseconds), kubectl of the same release, and the
 // prometheus-operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule) from the operator's Go module.
-// No kubelet or scheduler: objects are admitted and validated (schemas, CRD schemas, strict fields),
-// which is what a server-side dry-run needs. A failed build or start throws: the suite fails, never skips.
+// startCluster() is the control plane alone: objects are admitted and validated (schemas, CRD schemas,
+// strict fields), which is what a server-side dry-run needs. startCluster({ node: true }) adds
+// kube-controller-manager, kube-scheduler and one node (node.ts), so pods are scheduled, started and
+// probed. Every program authenticates as the cluster admin (one static token): the cluster lives for
+// the minutes of the suite, on this machine only. A failed build or start throws: the suite fails.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/port.ts';
-import { startService, tempDir, type Service } from '../stack/services.ts';
+import { eventually, startService, tempDir, type Service } from '../stack/services.ts';
+import { type Node, nodeIp, startNode } from './node.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 export const KUBERNETES_VERSION = 'v1.37.2';
@@ -44,6 +48,16 @@ export function kubeBinaries(): { etcd: string; apiserver: string; kubectl: stri
   };
 }
 
+/** What a node adds: the controllers, the scheduler, the kubelet and kube-proxy. */
+export function nodeBinaries(): { controllerManager: string; scheduler: string; kubelet: string; kubeProxy: string } {
+  return {
+    controllerManager: build('kube-controller-manager', 'k8s.io/kubernetes/cmd/kube-controller-manager', versionFlags),
+    scheduler: build('kube-scheduler', 'k8s.io/kubernetes/cmd/kube-scheduler', versionFlags),
+    kubelet: build('kubelet', 'k8s.io/kubernetes/cmd/kubelet', versionFlags),
+    kubeProxy: build('kube-proxy', 'k8s.io/kubernetes/cmd/kube-proxy', versionFlags),
+  };
+}
+
 /** The prometheus-operator CRD files, from the operator's module in the Go module cache. */
 export function prometheusOperatorCrds(kinds: string[]): string[] {
   const out = execFileSync(
@@ -70,6 +84,11 @@ export interface Kubectl {
 export interface Cluster {
   version: string;
   kubeconfig: string;
+  kubectlPath: string;
+  /** The folder every program of the cluster keeps its state in. */
+  dir: string;
+  /** With { node: true }: the one node pods run on. */
+  node?: Node;
   kubectl(args: string[], input?: string): Kubectl;
   logs(): string;
   stop(): Promise<void>;
@@ -85,13 +104,26 @@ function httpsOk(url: string, ca: string): Promise<boolean> {
   });
 }
 
+export interface ClusterOptions {
+  /** Also run the controllers, the scheduler and one node; pods then start from the images in `images`. */
+  node?: { pauseImage: string; images: Buffer };
+}
+
 /** Starts etcd and kube-apiserver on free loopback ports; kubectl talks to it as a cluster admin, over verified TLS. */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const bin = kubeBinaries();
+  const nodeBin = options.node ? nodeBinaries() : undefined;
   const dir = tempDir('kube');
   const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
   const services: Service[] = [];
+  let node: Node | undefined;
+  let kubectl: ((args: string[], input?: string) => Kubectl) | undefined;
+  let stopped = false;
   const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    // Pods end through the API (their preStop, then SIGTERM), before the programs that run them stop.
+    await node?.stop(() => kubectl && deleteWorkloads(kubectl));
     for (const s of services.reverse()) await s.stop();
   };
   try {
@@ -133,6 +165,14 @@ export async function startCluster(): Promise<Cluster> {
           ['--token-auth-file', join(dir, 'tokens.csv')],
           ['--authorization-mode', 'RBAC'],
           ['--service-cluster-ip-range', '10.96.0.0/16'],
+          // The node registers by a name no DNS knows: the API server reaches its kubelet (logs,
+          // port-forward) at its address.
+          ...(options.node
+            ? [
+                ['--advertise-address', nodeIp()],
+                ['--kubelet-preferred-address-types', 'InternalIP'],
+              ]
+            : []),
         ].flat(),
         () => httpsOk(`https://127.0.0.1:${secure}/readyz`, join(certs, 'apiserver.crt')),
         120_000,
@@ -152,23 +192,90 @@ export async function startCluster(): Promise<Cluster> {
         'current-context': 'test',
       }),
     );
-    const kubectl = (args: string[], input?: string): Kubectl => {
-      const run = spawnSync(bin.kubectl, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
-      if (run.error) throw new Error(`kubectl could not run (${run.error.message})`);
-      return { status: run.status, stdout: run.stdout, out: `${run.stdout}${run.stderr}` };
+    const run = (args: string[], input?: string): Kubectl => {
+      const r = spawnSync(bin.kubectl, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+      if (r.error) throw new Error(`kubectl could not run (${r.error.message})`);
+      return { status: r.status, stdout: r.stdout, out: `${r.stdout}${r.stderr}` };
     };
-    const version = kubectl(['version', '-o', 'json']);
+    kubectl = run;
+    const version = run(['version', '-o', 'json']);
     if (version.status !== 0) throw new Error(`kubectl cannot reach the API server:\n${version.out}`);
     const serverVersion = (JSON.parse(version.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
+    if (options.node && nodeBin) {
+      services.push(...(await startControllers(nodeBin, dir, kubeconfig)));
+      node = await startNode(join(dir, 'node'), kubeconfig, nodeBin, options.node.pauseImage);
+      node.importImages(options.node.images);
+      await eventually(
+        'the node to be Ready',
+        async () =>
+          run(['get', 'node', node!.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout === 'True'
+            ? true
+            : undefined,
+        120_000,
+      );
+      // Pods need their namespace's default ServiceAccount, which the controllers create.
+      await eventually(
+        'the default ServiceAccount',
+        async () => (run(['get', 'serviceaccount', 'default']).status === 0 ? true : undefined),
+        60_000,
+      );
+    }
     return {
       version: serverVersion,
       kubeconfig,
-      kubectl,
-      logs: () => services.map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`).join('\n'),
+      kubectlPath: bin.kubectl,
+      dir,
+      kubectl: run,
+      ...(node ? { node } : {}),
+      logs: () => [...services.map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`), node?.logs() ?? ''].join('\n'),
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * kube-controller-manager (Deployments, ReplicaSets, ServiceAccounts and their tokens' CA, endpoints)
+ * and kube-scheduler. No leader election (one of each) and no serving port: the node becoming Ready
+ * and pods being scheduled are what shows them working.
+ */
+async function startControllers(
+  bin: { controllerManager: string; scheduler: string },
+  dir: string,
+  kubeconfig: string,
+): Promise<Service[]> {
+  const started = async () => {
+    await new Promise((r) => setTimeout(r, 1_000));
+    return true;
+  };
+  return [
+    await startService(
+      'kube-controller-manager',
+      bin.controllerManager,
+      [
+        ['--kubeconfig', kubeconfig],
+        ['--leader-elect=false'],
+        ['--secure-port', '0'],
+        ['--service-account-private-key-file', join(dir, 'sa.key')],
+        ['--root-ca-file', join(dir, 'certs', 'apiserver.crt')],
+      ].flat(),
+      started,
+    ),
+    await startService(
+      'kube-scheduler',
+      bin.scheduler,
+      ['--kubeconfig', kubeconfig, '--leader-elect=false', '--secure-port', '0'],
+      started,
+    ),
+  ];
+}
+
+/** Everything that makes pods, then the pods themselves, in every namespace, waiting for them to end. */
+function deleteWorkloads(kubectl: (args: string[]) => Kubectl): void {
+  for (const kinds of ['deployments,replicasets,statefulsets,daemonsets,jobs', 'pods']) {
+    const r = kubectl(['delete', kinds, '--all', '--all-namespaces', '--wait', '--timeout', '90s']);
+    if (r.status !== 0) throw new Error(`kubectl delete ${kinds} failed:\n${r.out}`);
   }
 }

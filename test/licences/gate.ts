@@ -1,7 +1,8 @@
 // `npm run licences`: the licence gate that .ci/run runs before anything is started.
 // - npm: every package in package-lock.json, by the SPDX `license` the lockfile records;
 // - Go: every module linked into each binary the tests build and run (the Collector, Jaeger,
-//   VictoriaLogs, promtool, amtool, helm, sloth, etcd, kube-apiserver, kubectl, and licence-scan itself), read from the binary (`go version -m`) and classified
+//   VictoriaLogs, promtool, amtool, helm, sloth, etcd, kube-apiserver, kubectl,
+//   kube-controller-manager, kube-scheduler, kubelet, kube-proxy, and licence-scan itself), read from the binary (`go version -m`) and classified
 //   from the module's licence files by licence-scan (github.com/google/licensecheck).
 // Anything not on the allow-list in policy.ts (AGPL/GPL/LGPL/SSPL/BUSL, or unrecognised) fails the
 // run, naming the package or module and the binary it is in.
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../support/relay-process.ts';
 import { goModuleBinary, jaegerBinary, otelcolBinary, victoriaLogsBinary } from '../stack/services.ts';
-import { kubeBinaries } from '../kube/cluster.ts';
+import { kubeBinaries, nodeBinaries } from '../kube/cluster.ts';
 import { goVerdict, type NpmLock, npmLockVerdicts, type ScannedModule } from '../support/licence-policy.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', multiple: true, default: [] } } });
@@ -43,6 +44,7 @@ const binaries = [
   tools['helm']!,
   tools['sloth']!,
   ...Object.values(kubeBinaries()),
+  ...Object.values(nodeBinaries()),
   scanner,
   ...(values.binary ?? []),
 ];

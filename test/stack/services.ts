@@ -1,7 +1,7 @@
 // Real programs for the stack tests: build-or-reuse binaries, start them on 127.0.0.1, wait until
 // they answer, stop them. A missing binary or a failed build throws: the run fails, never skips.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,6 +39,11 @@ export function systemBinary(name: string, debianPackage: string): string {
 
 export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `embedding-relay-${name}-`));
 
+let started = 0;
+let logs: string | undefined;
+/** One folder per test process for the services' output files. */
+const logDir = (): string => (logs ??= tempDir('logs'));
+
 export interface Service {
   name: string;
   child: ChildProcess;
@@ -55,17 +60,20 @@ export async function startService(
   timeoutMs = 60_000,
   env: Record<string, string> = {},
 ): Promise<Service> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let log = '';
-  const keep = (c: Buffer) => {
-    log = (log + c.toString()).slice(-200_000);
+  // Its output goes to a file, never a pipe: while a test waits in spawnSync (kubectl, helm) nobody reads
+  // a pipe, and a program whose pipe is full stops at its next log line (a kubelet then stops killing pods).
+  const logFile = join(logDir(), `${name}-${++started}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  closeSync(fd);
+  const tail = () => {
+    const all = readFileSync(logFile);
+    return all.subarray(Math.max(0, all.length - 200_000)).toString();
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
   const service: Service = {
     name,
     child,
-    output: () => log,
+    output: tail,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -79,12 +87,12 @@ export async function startService(
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${log.slice(-4000)}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${tail().slice(-4000)}`);
     if (await isReady(ready)) return service;
     if (Date.now() > deadline) {
       await service.stop();
       throw new Error(
-        `${name} was not ready${typeof ready === 'string' ? ` at ${ready}` : ''} within ${timeoutMs} ms:\n${log.slice(-4000)}`,
+        `${name} was not ready${typeof ready === 'string' ? ` at ${ready}` : ''} within ${timeoutMs} ms:\n${tail().slice(-4000)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));

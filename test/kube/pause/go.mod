@@ -1,0 +1,3 @@
+module embedding-relay/tools/pause
+
+go 1.26.8
