@@ -9,7 +9,7 @@
 // the minutes of the suite, on this machine only. A failed build or start throws: the suite fails.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // Pods end through the API (their preStop, then SIGTERM), before the programs that run them stop.
     await node?.stop(() => kubectl && deleteWorkloads(kubectl));
     for (const s of services.reverse()) await s.stop();
+    // etcd's data and the node's images and containers: hundreds of MB a run.
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
     const peerUrl = `http://127.0.0.1:${peer}`;
