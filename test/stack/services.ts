@@ -33,7 +33,7 @@ export function systemBinary(name: string, debianPackage: string): string {
     execFileSync(name, ['--version'], { stdio: 'ignore' });
     return name;
   } catch {
-    throw new Error(`${name} is required for the stack tests: apt-get install ${debianPackage}`);
+    throw new Error(`${name} is required by this suite: apt-get install ${debianPackage}`);
   }
 }
 
