@@ -7,7 +7,7 @@
 // kube-controller-manager, kube-scheduler and one node (node.ts), so pods are scheduled, started and
 // probed. Every program authenticates as the cluster admin (one static token): the cluster lives for
 // the minutes of the suite, on this machine only. A failed build or start throws: the suite fails.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
@@ -84,7 +84,8 @@ export interface Kubectl {
 export interface Cluster {
   version: string;
   kubeconfig: string;
-  kubectlPath: string;
+  /** kubectl without waiting for it (a stream of requests goes on meanwhile); `logs -f` until killed. */
+  spawnKubectl(args: string[]): ChildProcess;
   /** The folder every program of the cluster keeps its state in. */
   dir: string;
   /** With { node: true }: the one node pods run on. */
@@ -117,13 +118,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
   const services: Service[] = [];
   let node: Node | undefined;
-  let kubectl: ((args: string[], input?: string) => Kubectl) | undefined;
+  const kubeconfig = join(dir, 'kubeconfig');
+  const kubectl = (args: string[], input?: string): Kubectl => {
+    const r = spawnSync(bin.kubectl, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+    if (r.error) throw new Error(`kubectl could not run (${r.error.message})`);
+    return { status: r.status, stdout: r.stdout, out: `${r.stdout}${r.stderr}` };
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     // Pods end through the API (their preStop, then SIGTERM), before the programs that run them stop.
-    await node?.stop(() => kubectl && deleteWorkloads(kubectl));
+    await node?.stop(() => deleteWorkloads(kubectl));
     for (const s of services.reverse()) await s.stop();
     // etcd's data and the node's images and containers: hundreds of MB a run.
     rmSync(dir, { recursive: true, force: true });
@@ -180,7 +186,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         120_000,
       ),
     );
-    const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
       JSON.stringify({
@@ -194,13 +199,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         'current-context': 'test',
       }),
     );
-    const run = (args: string[], input?: string): Kubectl => {
-      const r = spawnSync(bin.kubectl, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
-      if (r.error) throw new Error(`kubectl could not run (${r.error.message})`);
-      return { status: r.status, stdout: r.stdout, out: `${r.stdout}${r.stderr}` };
-    };
-    kubectl = run;
-    const version = run(['version', '-o', 'json']);
+    const version = kubectl(['version', '-o', 'json']);
     if (version.status !== 0) throw new Error(`kubectl cannot reach the API server:\n${version.out}`);
     const serverVersion = (JSON.parse(version.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
     if (options.node && nodeBin) {
@@ -210,7 +209,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await eventually(
         'the node to be Ready',
         async () =>
-          run(['get', 'node', node!.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout === 'True'
+          kubectl(['get', 'node', node!.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout === 'True'
             ? true
             : undefined,
         120_000,
@@ -218,16 +217,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       // Pods need their namespace's default ServiceAccount, which the controllers create.
       await eventually(
         'the default ServiceAccount',
-        async () => (run(['get', 'serviceaccount', 'default']).status === 0 ? true : undefined),
+        async () => (kubectl(['get', 'serviceaccount', 'default']).status === 0 ? true : undefined),
         60_000,
       );
     }
     return {
       version: serverVersion,
       kubeconfig,
-      kubectlPath: bin.kubectl,
+      spawnKubectl: (args) => spawn(bin.kubectl, ['--kubeconfig', kubeconfig, ...args]),
       dir,
-      kubectl: run,
+      kubectl,
       ...(node ? { node } : {}),
       logs: () => [...services.map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`), node?.logs() ?? ''].join('\n'),
       stop,

@@ -5,7 +5,7 @@
 // through the Service; a deleted pod must drain its requests in flight; the sidecar topology must
 // start both containers in one pod. Each case also shows the check failing where the chart would be
 // wrong: a probe on a wrong port, a grace period shorter than the drain.
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,46 +109,34 @@ interface Answer {
   body: { data?: { embedding: number[] }[]; error?: { message: string } };
 }
 
-/**
- * One request on a connection of its own, so that kube-proxy picks a ready pod for each (a kept-alive
- * connection stays with the pod it reached first). `keepAlive`: fetch's pooled connections instead,
- * as an SDK client holds them.
- */
+/** One request on a connection of its own, so that kube-proxy picks a ready pod for each (a kept-alive connection stays with the pod it reached first). */
+function send(url: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const options =
+      body === undefined ? { agent: false } : { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } };
+    const req = request(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const get = (url: string) => send(url);
+
+/** An embeddings request on a connection of its own (send), or with `keepAlive` on fetch's pooled connections, as an SDK client holds them. */
 async function embed(url: string, model: string, input: string | string[] = 'hello kube', keepAlive = false): Promise<Answer> {
   const body = JSON.stringify({ model, input });
   if (keepAlive) {
     const res = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: res.status, body: (await res.json()) as Answer['body'] };
   }
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/embeddings`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Answer['body'] }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** GET on a connection of its own (see embed). */
-function get(url: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const res = await send(`${url}/v1/embeddings`, body);
+  return { status: res.status, body: JSON.parse(res.text) as Answer['body'] };
 }
 
 describe('the default values (the built-in simulator) on a kubelet', () => {
@@ -321,34 +309,26 @@ function stream(url: string, fresh: number, keptAlive: number): Stream {
 /** The requests of the stream a pod's log says it answered. */
 const served = (log: string) => log.split('\n').filter((l) => l.includes(`"model":"${DRAIN_MODEL}"`)).length;
 
+/** A child's stdout and stderr as they come, and its exit status. */
+function collect(child: ChildProcess): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, out: () => out, exit: new Promise((resolve) => child.once('exit', resolve)) };
+}
+
 /** Deletes one pod while `stream` runs; returns how long the deletion took and what the pod printed. */
 async function deleteOnePod(release: string): Promise<{ pod: string; seconds: number; log: string }> {
   const pod = podNames(release)[0]!;
-  let log = '';
-  const follow = spawn(cluster.kubectlPath, ['--kubeconfig', cluster.kubeconfig, '--namespace', NS, 'logs', '-f', pod, '-c', 'relay']);
-  follow.stdout.on('data', (c: Buffer) => (log += c.toString()));
-  follow.stderr.on('data', (c: Buffer) => (log += c.toString()));
+  const follow = collect(cluster.spawnKubectl(['--namespace', NS, 'logs', '-f', pod, '-c', 'relay']));
   const t0 = performance.now();
   // Not cluster.kubectl (spawnSync): the stream's requests must keep running while the pod goes.
-  const deletion = spawn(cluster.kubectlPath, [
-    '--kubeconfig',
-    cluster.kubeconfig,
-    '--namespace',
-    NS,
-    'delete',
-    'pod',
-    pod,
-    '--wait',
-    '--timeout=120s',
-  ]);
-  let out = '';
-  deletion.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  deletion.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const status = await new Promise<number | null>((resolve) => deletion.once('exit', resolve));
+  const deletion = collect(cluster.spawnKubectl(['--namespace', NS, 'delete', 'pod', pod, '--wait', '--timeout=120s']));
+  const status = await deletion.exit;
   const seconds = (performance.now() - t0) / 1000;
-  expect(status, out).toBe(0);
-  follow.kill();
-  return { pod, seconds, log };
+  expect(status, deletion.out()).toBe(0);
+  follow.child.kill();
+  return { pod, seconds, log: follow.out() };
 }
 
 describe('kubectl delete pod during a stream of requests', () => {
